@@ -1,0 +1,110 @@
+"""Cell values as staff type them: numbers, blanks and "not applicable" marks.
+
+Blank (``None``) is not 0, and "/", "-", "—", "无" are kept as a
+``NotApplicable`` mark so the checker can warn about them (rule A4).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Union
+
+NA_MARKS = ("/", "-", "—", "－", "–", "无", "／", "——", "不适用")
+
+
+class NotApplicable(str):
+    """A "not applicable" mark typed into a count cell; keeps its spelling."""
+
+    def __repr__(self) -> str:
+        return f"NotApplicable({str(self)!r})"
+
+
+Value = Union[int, float, None, NotApplicable]
+
+
+@dataclass(frozen=True)
+class Parsed:
+    value: Value
+    note: str | None = None      # why the typed form was normalised, if it was
+    error: str | None = None     # why it cannot be read, if it cannot
+    expected: str | None = None
+
+
+_UNIT_SUFFIX = re.compile(r"(件|个|条|项|次|万元)$")
+
+
+def is_na(value: object) -> bool:
+    return isinstance(value, NotApplicable)
+
+
+def num(value: Value) -> float | int:
+    """The value for arithmetic: blank and "not applicable" count as 0."""
+    if value is None or isinstance(value, NotApplicable):
+        return 0
+    return value
+
+
+def parse_cell(raw: object, money: bool = False) -> Parsed:
+    """Read one table cell the way a careful clerk would.
+
+    Accepts ints, floats that are whole, and strings like "12件", "1,234",
+    full-width "１２" and surrounding spaces (with a note). Rejects text,
+    negatives and decimals in count cells.
+    """
+    kind = "不小于 0 的数（单位：万元，可有小数）" if money else "不小于 0 的整数（件数）"
+    if raw is None:
+        return Parsed(None)
+    if isinstance(raw, bool):
+        return Parsed(None, error=f"这里是逻辑值 {raw}", expected=kind)
+    if isinstance(raw, (int, float)):
+        return _check_number(raw, None, money, kind)
+    if not isinstance(raw, str):
+        return Parsed(None, error=f"无法识别的内容“{raw}”", expected=kind)
+    text = unicodedata.normalize("NFKC", raw).strip()
+    if text == "":
+        note = "单元格只有空格，按空白处理" if raw != "" else None
+        return Parsed(None, note=note)
+    if text in NA_MARKS or raw.strip() in NA_MARKS:
+        return Parsed(NotApplicable(raw.strip()))
+    notes = []
+    if text != raw:
+        notes.append("去掉了空格或把全角数字转为半角")
+    body = text
+    m = _UNIT_SUFFIX.search(body)
+    if m:
+        unit = m.group(1)
+        if unit == "万元" and not money:
+            return Parsed(None, error=f"件数单元格写了金额“{raw}”", expected=kind)
+        body = body[: m.start()].strip()
+        notes.append(f"去掉了单位“{unit}”")
+    elif money and body.endswith("元"):
+        return Parsed(None, error=f"金额“{raw}”的单位是元，本栏单位是万元",
+                      expected="以万元为单位的数，如 1.5 表示 15000 元")
+    if "," in body:
+        if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", body):
+            body = body.replace(",", "")
+            notes.append("去掉了千位分隔符")
+        else:
+            return Parsed(None, error=f"“{raw}”不是一个数", expected=kind)
+    try:
+        number = Decimal(body)
+    except InvalidOperation:
+        return Parsed(None, error=f"“{raw}”不是一个数", expected=kind)
+    if not number.is_finite():
+        return Parsed(None, error=f"“{raw}”不是一个数", expected=kind)
+    value: int | float = int(number) if number == number.to_integral_value() else float(number)
+    return _check_number(value, "；".join(notes) or None, money, kind)
+
+
+def _check_number(value: int | float, note: str | None, money: bool, kind: str) -> Parsed:
+    if value < 0:
+        return Parsed(None, error=f"负数 {value}", expected=kind)
+    if money:
+        return Parsed(float(value) if isinstance(value, float) else int(value), note)
+    if isinstance(value, float):
+        if value != int(value):
+            return Parsed(None, error=f"件数不能有小数：{value}", expected=kind)
+        value = int(value)
+    return Parsed(int(value), note)
