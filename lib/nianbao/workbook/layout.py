@@ -38,6 +38,8 @@ APPEAL_ROW = 4
 # Narrative / indicators / meta: header on row 2, data from row 3.
 FIRST_DATA_ROW = 3
 CUSTOM_FIRST_ROW = FIRST_DATA_ROW + len(STANDARD_INDICATORS) + 2
+# 校验说明: header on row 1, one accepted warning per row below.
+ACCEPT_ROWS = range(2, 52)
 
 
 @dataclass(frozen=True)
