@@ -74,9 +74,17 @@ class _Builder:
             errorStyle="warning", errorTitle="应为数字", error="这里应填写不小于 0 的数字。", showErrorMessage=True)
 
     # --- common -----------------------------------------------------------
-    def sheet(self, title: str):
+    def sheet(self, title: str, landscape: bool = False, one_page: bool = False):
         ws = self.wb.create_sheet(title)
         ws.sheet_view.showGridLines = False
+        # Print (and convert to PDF) one page wide, like the official form.
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.orientation = "landscape" if landscape else "portrait"
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 1 if one_page else 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.page_margins.left = ws.page_margins.right = 0.5
         ws.protection.sheet = True
         ws.protection.formatColumns = False
         ws.protection.formatRows = False
@@ -215,7 +223,7 @@ class _Builder:
         _merge(ws, last + 2, 1, last + 2, 6)
 
     def requests_sheet(self) -> None:
-        ws = self.sheet(layout.SHEET_REQUESTS)
+        ws = self.sheet(layout.SHEET_REQUESTS, landscape=True, one_page=True)
         first_col, first_row = layout.REQ_FIRST_COL, layout.REQ_FIRST_ROW
         cols = FORMAT.request_columns
         last_col = first_col + len(cols) - 1
@@ -310,7 +318,7 @@ class _Builder:
         ws.freeze_panes = ws.cell(first_row, first_col)
 
     def appeals_sheet(self) -> None:
-        ws = self.sheet(layout.SHEET_APPEALS)
+        ws = self.sheet(layout.SHEET_APPEALS, landscape=True)
         outcomes = FORMAT.appeal_outcomes
         n = len(outcomes)
         for c in range(1, 3 * n + 1):
@@ -391,7 +399,7 @@ class _Builder:
     def narrative_sheet(self) -> None:
         from ..figures import FIGURES
 
-        ws = self.sheet(layout.SHEET_NARRATIVE)
+        ws = self.sheet(layout.SHEET_NARRATIVE, landscape=True)
         for c, w in zip("ABC", (20, 22, 96)):
             ws.column_dimensions[c].width = w
         _label(ws, 1, 1, "文字材料（报告正文）", True, (1, 3))

@@ -1,0 +1,62 @@
+"""A finding: what a clerk needs to fix one problem in a minute.
+
+The fingerprint hashes the rule ID and the subject (cell keys), never the
+values, so a reviewer's acceptance survives corrections elsewhere.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..workbook.layout import places
+from .rule import ERROR, SEVERITY_ZH
+
+OPEN = "open"
+ACCEPTED = "accepted"
+STATUS_ZH = {OPEN: "待处理", ACCEPTED: "已说明"}
+
+
+def fingerprint(rule_id: str, subject: str) -> str:
+    return hashlib.sha256(f"{rule_id}|{subject}".encode("utf-8")).hexdigest()[:12]
+
+
+def cell_ref(key: str) -> str:
+    """Staff-facing reference of a report key (``依申请公开!J4``); the key itself if unplaced."""
+    p = places().get(key)
+    return p.ref if p else key
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: str
+    title: str
+    message: str
+    formula: str
+    keys: list[str]
+    cells: list[str]
+    expected: Any = None
+    actual: Any = None
+    difference: Any = None
+    left: str = ""
+    right: str = ""
+    fingerprint: str = ""
+    status: str = OPEN
+    reason: str = ""                          # the reviewer's explanation, if accepted
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def severity_zh(self) -> str:
+        return SEVERITY_ZH[self.severity]
+
+    @property
+    def location(self) -> str:
+        return "、".join(self.cells)
+
+    @property
+    def is_open_error(self) -> bool:
+        return self.severity == ERROR
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

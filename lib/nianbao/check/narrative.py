@@ -1,0 +1,254 @@
+"""Figures cited in the narrative, read once per report.
+
+One pass over each narrative part finds every "number + measure word" and
+decides what it counts from the words around it in the same clause
+(收到…申请 → new applications, 行政复议 → reviews, 比上年增加 → a change …).
+Anything not clearly about a table figure is ignored: 人大代表建议1件 or
+发布340条信息 are not applications. Approximate figures (约, 余, 左右) are
+never compared.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .numerals import find_numbers
+
+# --- precompiled vocabulary ------------------------------------------------
+_CLAUSE_DELIM = re.compile(r"[，,。；;：:！!？?、（）()\n]")
+_SENTENCE = re.compile(r"[^。；;！!？?\n]+")
+_APPROX_BEFORE = re.compile(r"(约|近|超过|逾|不足|将近|大约|不到|上)$")
+_APPROX_AFTER = re.compile(r"^(左右|以上|以下|多|余)")
+_INCL_CARRIED = re.compile(r"^\s*[（(，,]?\s*(含|包括|包含)(了)?(上一?年度?|去年)(度)?结转")
+_INCL_CARRIED_BEFORE = re.compile(r"(含|包括|包含)(上一?年度?|去年)结转")
+
+_DELTA = re.compile(r"(?:(?:比|较|与)(?:上|去)一?年(?:度)?(?:同期)?(?:相比)?|同比)[^，,。；;]{0,3}?"
+                    r"(增加|减少|增长|下降|上升|多|少)了?$")
+_FEE_INFO = re.compile(r"信息处理费")
+_DIRECT_SUIT = re.compile(r"未经复议直接起诉|直接(提起)?(行政)?诉讼|直接起诉")
+_SUIT_AFTER_REVIEW = re.compile(r"复议后(提起)?(行政)?(起诉|诉讼)")
+_REVIEW = re.compile(r"复议")
+_SUIT = re.compile(r"诉讼|起诉|应诉")
+_OUTCOME = (("upheld", re.compile(r"维持")), ("corrected", re.compile(r"纠正|纠错|撤销|确认违法")),
+            ("other", re.compile(r"其他结果|驳回|撤回|终止")), ("pending", re.compile(r"尚未审结|未审结|审理中|未结")))
+_CARRIED_OVER = re.compile(r"上一?年度?结转|去年结转|上年度?转入|上年遗留")
+_CARRIED_FORWARD = re.compile(r"(结转|顺延|转入|转|延续|留)(到|至|入)?(下一?年度?|次年|明年)|结转下")
+_GROUPS = (("withheld", re.compile(r"不予以?公开")), ("partially_disclosed", re.compile(r"部分公开")),
+           ("disclosed", re.compile(r"予以公开|同意公开|全部公开|准予公开")),
+           ("unavailable", re.compile(r"无法提供|信息不存在|不掌握")),
+           ("rejected", re.compile(r"不予处理")), ("other", re.compile(r"其他处理")))
+_ANSWERED = re.compile(r"办结|答复|回复|办理完毕|处理完毕|完成办理")
+_RECEIVED = re.compile(r"收到|受理|新收|接收|接到|收悉|登记")
+_HANDLED = re.compile(r"办理|处理")
+_APPLICATION = re.compile(r"申请")
+_NOT_APPLICATION = re.compile(r"复议|诉讼|建议|提案|许可|低保|救助|补贴|信访")
+_COUNT_UNITS = frozenset({"件", "个", "份", "宗", "项"})
+
+_REGULATIONS = re.compile(r"规章(?!制度)")
+_NORMATIVE = re.compile(r"(?<!政策)规范性文件")
+_REPEALED = re.compile(r"废止|宣布失效")
+_IN_FORCE = re.compile(r"现行有效|有效的?$|现行")
+_ISSUED = re.compile(r"制发|印发|出台|制定|新增|发布|公开|起草|颁布|制作")
+_DECISIONS = (("licensing_decisions", re.compile(r"行政许可")),
+              ("penalty_decisions", re.compile(r"行政处罚")),
+              ("coercion_decisions", re.compile(r"行政强制")))
+_ADMIN_FEES = re.compile(r"行政事业性收费")
+_INFO_ITEMS = re.compile(r"信息|公示|事项清单|目录")
+
+#: Statements that nothing happened: 未收到…申请, 未发生…行政复议.
+_APPEAL_WORD = re.compile(r"行政复议|复议|诉讼")
+_CLAUSE_END = re.compile(r"[，,]")
+_NO_APPLICATIONS = re.compile(
+    r"(?:未|没有)(?:收到|接到|受理|发生|出现|产生)[^。；;，,]{0,12}?(?:政府信息公开|依申请公开|信息公开)?申请"
+    r"|(?:政府信息公开|依申请公开)申请[^。；;]{0,4}?(?:为零|为0|0件)")
+_NO_APPEALS = re.compile(
+    r"(?:未|没有|无)(?:发生|出现|产生|收到|被|因)[^。；;]{0,30}?(?:行政复议|行政诉讼)"
+    r"|(?:行政复议|行政诉讼)[^。；;]{0,10}?(?:为零|为0)")
+
+
+@dataclass
+class Mention:
+    """A figure in the narrative and what it is taken to count."""
+
+    part: str                     # narrative part key (overview, requests …)
+    topic: str                    # e.g. req.new, appeal.review, active.regulations.issued, delta
+    value: int | float
+    unit: str
+    start: int                    # offset in the part's text
+    end: int
+    snippet: str                  # the clause around the figure, for messages
+    incl_carried: bool = False    # "（含上年结转…）" follows: X = 一 + 二
+    sign: int = 0                 # for deltas: +1 增加, -1 减少
+    of: "Mention | None" = None   # for deltas: the figure the change refers to
+    ordinal: int = 0              # n-th mention of this topic in this part (fingerprint)
+
+
+@dataclass
+class ZeroClaim:
+    part: str
+    topic: str                    # "requests" | "review" | "litigation" | "appeals" (both)
+    snippet: str
+
+
+@dataclass
+class NarrativeFigures:
+    mentions: list[Mention] = field(default_factory=list)
+    zero_claims: list[ZeroClaim] = field(default_factory=list)
+
+    def of(self, prefix: str) -> list[Mention]:
+        return [m for m in self.mentions if m.topic.startswith(prefix)]
+
+
+@dataclass
+class _State:
+    """What the sentence so far was about, for clauses like "答复3050件"."""
+
+    application: bool = False
+    appeal: str | None = None     # review | litigation | litigation_direct | litigation_after_review
+    doc_row: str | None = None    # regulations | normative_documents
+    primary: Mention | None = None
+
+
+def extract(texts: dict[str, str]) -> NarrativeFigures:
+    out = NarrativeFigures()
+    for part, text in texts.items():
+        if not text:
+            continue
+        counts: dict[str, int] = {}
+        for sm in _SENTENCE.finditer(text):
+            _sentence(part, sm.group(0), sm.start(), out, counts)
+            _zero_claims(part, sm.group(0), out)
+    return out
+
+
+def _zero_claims(part: str, sentence: str, out: NarrativeFigures) -> None:
+    m = _NO_APPLICATIONS.search(sentence)
+    if m and not _APPEAL_WORD.search(sentence, m.end(), m.end() + 4):
+        out.zero_claims.append(ZeroClaim(part, "requests", sentence.strip()))
+    m = _NO_APPEALS.search(sentence)
+    if m:
+        clause = sentence[m.start():]
+        clause = clause[: (_CLAUSE_END.search(clause) or re.match(r".*", clause)).end()]
+        review, suit = "复议" in clause, bool(_SUIT.search(clause))
+        topic = "appeals" if review and suit else "review" if review else "litigation"
+        out.zero_claims.append(ZeroClaim(part, topic, sentence.strip()))
+
+
+def _sentence(part: str, s: str, offset: int, out: NarrativeFigures, counts: dict[str, int]) -> None:
+    tokens = find_numbers(s)
+    state = _State(application=bool(_APPLICATION.search(s[: tokens[0].start] if tokens else "")
+                                    and not _NOT_APPLICATION.search(s[: tokens[0].start] if tokens else "")))
+    prev_end = 0
+    for i, tok in enumerate(tokens):
+        clause_start = max((m.end() for m in _CLAUSE_DELIM.finditer(s, 0, tok.start)), default=0)
+        before = s[max(clause_start, prev_end): tok.start]
+        nxt = tokens[i + 1].start if i + 1 < len(tokens) else len(s)
+        d = _CLAUSE_DELIM.search(s, tok.end, nxt)
+        after = s[tok.end: d.start() if d else nxt]
+        prev_end = tok.end
+        sent_before = s[: tok.start]
+        if _APPLICATION.search(before + after) and not _NOT_APPLICATION.search(before + after):
+            state.application = True
+        if _APPROX_BEFORE.search(before) or _APPROX_AFTER.search(after):
+            continue
+        m = _classify(tok, before, after, sent_before, s[tok.end:], state)
+        if m is None:
+            continue
+        topic, extra = m
+        snippet = s[clause_start: d.start() if d else len(s)].strip() or s.strip()
+        mention = Mention(part, topic, tok.value, tok.unit, offset + tok.start, offset + tok.end,
+                          snippet, **extra)
+        if topic == "delta":
+            if state.primary is None:
+                continue
+            mention.of = state.primary
+        else:
+            state.primary = mention
+        mention.ordinal = counts.get(topic, 0)
+        counts[topic] = mention.ordinal + 1
+        out.mentions.append(mention)
+
+
+def _classify(tok, before: str, after: str, sent_before: str, rest: str, state: _State
+              ) -> tuple[str, dict] | None:
+    window = before + after
+    unit = tok.unit
+    dm = _DELTA.search(before)
+    if dm:
+        return "delta", {"sign": -1 if dm.group(1) in ("减少", "下降", "少") else 1}
+    if _FEE_INFO.search(window) and unit in ("元", "万元"):
+        return "fee.info_yuan", {}
+    if _ADMIN_FEES.search(window) and unit in ("元", "万元"):
+        return "active.fees_wan_yuan", {}
+    appeal = _appeal_kind(window)
+    for key, rx in _OUTCOME:
+        if rx.search(before) and (appeal or state.appeal) and unit in _COUNT_UNITS:
+            which = appeal or state.appeal
+            return f"appeal.outcome.{key}.{which}", {}
+    if appeal and unit in _COUNT_UNITS:
+        state.appeal = appeal
+        if appeal == "both":
+            return None
+        return f"appeal.{appeal}", {}
+    if _CARRIED_OVER.search(window) and unit in _COUNT_UNITS:
+        return "req.carried_over", {}
+    if _CARRIED_FORWARD.search(window) and unit in _COUNT_UNITS and (state.application or
+                                                                    _APPLICATION.search(window)):
+        return "req.carried_forward", {}
+    if state.application or _APPLICATION.search(window):
+        for key, rx in _GROUPS:
+            if rx.search(before) or (not before.strip() and rx.search(after)):
+                if unit == "%":
+                    return f"req.pct.{key}", {}
+                if unit in _COUNT_UNITS:
+                    return f"req.group.{key}", {}
+    if unit in _COUNT_UNITS and _APPLICATION.search(window) and not _NOT_APPLICATION.search(window):
+        incl = bool(_INCL_CARRIED.search(rest) or _INCL_CARRIED_BEFORE.search(before))
+        if _RECEIVED.search(window):
+            return "req.new", {"incl_carried": incl}
+        if _ANSWERED.search(window):
+            return "req.answered", {}
+        if _HANDLED.search(window):
+            return "req.handled", {"incl_carried": incl}
+    if unit in _COUNT_UNITS and state.application and _ANSWERED.search(before) \
+            and not _NOT_APPLICATION.search(window):
+        return "req.answered", {}
+    return _active(unit, before, after, sent_before, state)
+
+
+def _appeal_kind(window: str) -> str | None:
+    if _DIRECT_SUIT.search(window):
+        return "litigation_direct"
+    if _SUIT_AFTER_REVIEW.search(window):
+        return "litigation_after_review"
+    review, suit = bool(_REVIEW.search(window)), bool(_SUIT.search(window))
+    if review and suit:
+        return "both"
+    return "review" if review else "litigation" if suit else None
+
+
+def _active(unit: str, before: str, after: str, sent_before: str, state: _State
+            ) -> tuple[str, dict] | None:
+    if unit not in ("件", "个", "项", "份", "部"):
+        return None
+    window = before + after
+    row = ("regulations" if _REGULATIONS.search(window) else
+           "normative_documents" if _NORMATIVE.search(window) else None)
+    if row:
+        state.doc_row = row
+    elif state.doc_row and (_REPEALED.search(before) or _IN_FORCE.search(before)):
+        row = state.doc_row
+    if row:
+        if _REPEALED.search(before):
+            return f"active.{row}.repealed", {}
+        if _IN_FORCE.search(before):
+            return f"active.{row}.in_force", {}
+        if _ISSUED.search(window) or _ISSUED.search(sent_before):
+            return f"active.{row}.issued", {}
+        return None
+    if _INFO_ITEMS.search(window):
+        return None
+    for key, rx in _DECISIONS:
+        if rx.search(window):
+            return f"active.{key}", {}
+    return None

@@ -1,0 +1,310 @@
+"""The ``nianbao`` command: a thin layer over the library (after papermill and
+sqlite-utils). Help and messages in Chinese; exit codes 0 success, 1 the
+figures have errors (or files changed since sign-off), 2 bad input or usage.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Callable
+
+from .errors import InputError, NianbaoError, Problem
+
+_ARGPARSE_ZH = (
+    ("the following arguments are required", "缺少必需的参数"),
+    ("unrecognized arguments", "无法识别的参数"),
+    ("invalid choice", "无效的选择"),
+    ("choose from", "可选"),
+    ("expected one argument", "需要一个值"),
+    ("invalid int value", "不是整数"),
+    ("not allowed with argument", "不能与该参数同时使用"),
+)
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        return super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本帮助并退出")
+
+    def error(self, message: str):
+        for en, zh in _ARGPARSE_ZH:
+            message = message.replace(en, zh)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：错误：{message}\n（用 {self.prog} -h 查看帮助）\n")
+
+
+COMMANDS: dict[str, tuple[str, Callable]] = {}
+
+
+def command(name: str, help: str):
+    def deco(fn):
+        COMMANDS[name] = (help, fn)
+        return fn
+    return deco
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+# --- commands ---------------------------------------------------------------
+
+@command("template", "生成标准填报工作簿 templates/report.xlsx")
+def cmd_template(args) -> int:
+    from .workbook.writer import write_template
+
+    path = write_template(args.output)
+    _out(f"已生成标准工作簿：{path}")
+    return 0
+
+
+@command("export", "把工作簿导出为报告 JSON")
+def cmd_export(args) -> int:
+    from .reportjson import dumps
+    from .sources import load_report, refuse_overwrite
+
+    report = load_report(args.workbook, documents=False)
+    text = dumps(report)
+    if args.output:
+        from .fsutil import atomic_write_text
+
+        refuse_overwrite(args.output, args.workbook)
+        atomic_write_text(args.output, text)
+        print(f"已导出：{args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+@command("import", "把报告 JSON 或已发布的报告（.txt .html .docx .pdf）导入标准工作簿")
+def cmd_import(args) -> int:
+    from .sources import refuse_overwrite
+    from .workbook.writer import write_workbook
+
+    source = Path(args.source)
+    refuse_overwrite(args.output, source)
+    _check_new_output(args.output, args.force)
+    if source.suffix.lower() == ".json":
+        from .reportjson import load
+
+        report, summary = load(source), None
+    else:
+        from .importer import import_report
+
+        result = import_report(source, accept_uncertain=args.accept_uncertain)
+        report, summary = result.report, result.render_summary()
+    write_workbook(report, args.output)
+    if summary:
+        _out(summary)
+    _out(f"已写入工作簿：{args.output}")
+    return 0
+
+
+@command("new", "开始新一年的工作簿（从上年工作簿结转）")
+def cmd_new(args) -> int:
+    from .newyear import new_year
+    from .sources import load_report, refuse_overwrite
+    from .workbook.writer import write_workbook
+
+    if not args.prior and not (args.agency and args.year):
+        raise InputError(Problem("new-args", "需要 --prior 上年工作簿，或同时给出 --agency 和 --year",
+                                 fix="例如：nianbao new --prior 2023.xlsx -o 2024.xlsx"))
+    refuse_overwrite(args.output, args.prior)
+    _check_new_output(args.output, args.force)
+    prior = load_report(args.prior, documents=True, accept_uncertain=False) if args.prior else None
+    report = new_year(prior, args.agency, args.year, args.kind)
+    write_workbook(report, args.output, prior=prior)
+    _out(f"已生成 {report.meta.get('year') or ''} 年度工作簿：{args.output}")
+    if prior is not None:
+        _out("已结转：机关信息、工作指标名称（上年数值作参考）、二、上年结转（取上年四、结转下年度继续办理）。"
+             "正文文字不结转，请按本年实际重新撰写。")
+    return 0
+
+
+@command("check", "校验工作簿（或报告 JSON、已发布报告）中的数字")
+def cmd_check(args) -> int:
+    from .check import run_checks
+    from .sources import load_report, refuse_overwrite
+
+    report = load_report(args.source, accept_uncertain=args.accept_uncertain)
+    prior = load_report(args.prior, accept_uncertain=args.accept_uncertain) if args.prior else None
+    result = run_checks(report, prior=prior)
+    if args.output:
+        from .check.annotate import write_annotated
+
+        refuse_overwrite(args.output, args.source, args.prior)
+        if Path(args.source).suffix.lower() != ".xlsx":
+            from .workbook.writer import write_workbook
+            import tempfile
+
+            with tempfile.TemporaryDirectory() as tmp:
+                base = Path(tmp) / "source.xlsx"
+                write_workbook(report, base)
+                write_annotated(base, result, args.output)
+        else:
+            write_annotated(args.source, result, args.output)
+    if args.json:
+        import json
+
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _out(result.render_text())
+        if args.output:
+            _out(f"已写出标注副本：{args.output}（原工作簿未改动）")
+    return 1 if result.has_errors else 0
+
+
+@command("rules", "列出全部校验规则")
+def cmd_rules(args) -> int:
+    from .check import list_rules
+
+    rows = list_rules()
+    if args.json:
+        import json
+
+        sys.stdout.write(json.dumps([r if isinstance(r, dict) else vars(r) for r in rows],
+                                    ensure_ascii=False, indent=2, default=str) + "\n")
+        return 0
+    for r in rows:
+        get = r.get if isinstance(r, dict) else (lambda k, r=r: getattr(r, k, ""))
+        _out(f"{get('id'):<4}{get('severity'):<8}{get('title')}\n    {get('formula')}")
+    return 0
+
+
+@command("run", "运行年报作业：校验、与上年对比、生成报告（Word / 网页 / PDF）")
+def cmd_run(args) -> int:
+    from .job import run_job
+
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    result = run_job(args.workbook, prior=args.prior, output_dir=args.output, formats=formats,
+                     strict=not args.no_strict, mail_to=args.mail_to, send=bool(args.mail_to) or args.send,
+                     progress=not args.quiet)
+    _out(result.render())
+    return result.exit_code
+
+
+@command("mail", "发送（或重新发送）已完成的签发包")
+def cmd_mail(args) -> int:
+    from .signoff import load_settings, send_package
+
+    settings = load_settings(args.config)
+    outcome = send_package(args.outdir, args.to or None, settings)
+    _out(outcome.render() if hasattr(outcome, "render") else str(outcome))
+    return 0
+
+
+@command("verify", "核对文件是否与签发时的清单一致")
+def cmd_verify(args) -> int:
+    from .signoff import verify
+
+    result = verify(args.path) if not args.manifest else verify(args.path, manifest=args.manifest)
+    _out(result.render())
+    return result.exit_code
+
+
+def _check_new_output(path: str, force: bool) -> None:
+    if Path(path).exists() and not force:
+        raise InputError(Problem("output-exists", "输出文件已存在，为免覆盖已填写的数据，未写入", file=str(path),
+                                 fix="换一个文件名，或加 --force 覆盖"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    p = _Parser(prog="nianbao", description="年报：政府信息公开工作年度报告的填报、校验、生成与签发。\n"
+                "按 国办公开办函〔2021〕30号 的统一格式。",
+                epilog="退出码：0 成功；1 数字有错误（或文件在签发后被改动）；2 输入有误。\n"
+                       "每个命令的详细用法：nianbao 命令 -h")
+    p.add_argument("--version", action="version", version=f"nianbao {__version__}", help="显示版本号")
+    sub = p.add_subparsers(dest="command", metavar="命令", title="命令", parser_class=_Parser)
+    sub.required = True
+
+    def add(name: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=COMMANDS[name][0], description=COMMANDS[name][0])
+
+    s = add("template")
+    s.add_argument("-o", "--output", default="templates/report.xlsx", help="输出路径（默认 templates/report.xlsx）")
+
+    s = add("export")
+    s.add_argument("workbook", help="标准工作簿 .xlsx（或报告 JSON）")
+    s.add_argument("-o", "--output", help="输出的 JSON 文件；不给则输出到屏幕")
+
+    s = add("import")
+    s.add_argument("source", help="报告 JSON，或已发布报告 .txt .html .docx .pdf")
+    s.add_argument("-o", "--output", required=True, help="要生成的工作簿 .xlsx")
+    s.add_argument("--accept-uncertain", action="store_true", help="导入结果有不确定之处时仍然写出（会逐条提示）")
+    s.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+
+    s = add("new")
+    s.add_argument("--prior", help="上年的工作簿（或报告 JSON、已发布报告）")
+    s.add_argument("--agency", help="机关全称（没有上年工作簿时）")
+    s.add_argument("--year", type=int, help="报告年度，如 2024")
+    s.add_argument("--kind", choices=("部门", "人民政府"), help="机关类型")
+    s.add_argument("-o", "--output", required=True, help="要生成的工作簿 .xlsx")
+    s.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
+
+    s = add("check")
+    s.add_argument("source", help="工作簿 .xlsx、报告 JSON，或已发布报告 .txt .html .docx .pdf")
+    s.add_argument("--prior", help="上年的工作簿（启用跨年度规则 E1–E4、B2）")
+    s.add_argument("--json", action="store_true", help="以 JSON 输出校验结果")
+    s.add_argument("-o", "--output", help="写出标注了问题单元格的工作簿副本")
+    s.add_argument("--accept-uncertain", action="store_true", help="导入已发布报告时接受不确定的结果")
+
+    s = add("rules")
+    s.add_argument("--json", action="store_true", help="以 JSON 输出")
+
+    s = add("run")
+    s.add_argument("workbook", help="本年度的标准工作簿 .xlsx")
+    s.add_argument("--prior", help="上年的工作簿（用于跨年度校验和对比图表）")
+    s.add_argument("-o", "--output", default=None, help="输出文件夹（默认 out/机关-年度）")
+    s.add_argument("--formats", default="docx,html,pdf", help="报告格式，逗号分隔：docx,html,pdf（默认全部）")
+    s.add_argument("--no-strict", action="store_true", help="数字有错误时仍生成报告（不建议）")
+    s.add_argument("--mail-to", action="append", default=[], metavar="邮箱", help="签发人邮箱（可重复；默认取工作簿基本信息）")
+    s.add_argument("--send", action="store_true", help="按工作簿中的签发人邮箱发送签发邮件")
+    s.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
+
+    s = add("mail")
+    s.add_argument("outdir", help="nianbao run 的输出文件夹")
+    s.add_argument("--to", action="append", default=[], metavar="邮箱", help="收件人（可重复；默认取签发包中的）")
+    s.add_argument("--config", help="邮件设置文件（密码只能用环境变量 NIANBAO_SMTP_PASSWORD）")
+
+    s = add("verify")
+    s.add_argument("path", help="签发包文件夹，或其中的某个文件")
+    s.add_argument("--manifest", help="清单文件 manifest.json（默认在文件夹中查找）")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command][1](args)
+    except NianbaoError as e:
+        print(e.render(), file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # an internal fault: say so plainly, details on request
+        if os.environ.get("NIANBAO_DEBUG"):
+            raise
+        print(f"nianbao 内部错误（{type(e).__name__}: {e}）。这不是您的输入造成的；"
+              f"设置环境变量 NIANBAO_DEBUG=1 后重试可看到详细信息，请转给维护人员。", file=sys.stderr)
+        return 70
+
+
+if __name__ == "__main__":
+    sys.exit(main())

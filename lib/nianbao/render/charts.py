@@ -1,0 +1,250 @@
+"""Charts for the report and the notebook (matplotlib, Agg, no pyplot).
+
+Each chart is drawn on its own ``Figure`` inside ``rc_context`` so nothing
+leaks into the caller's matplotlib state; the CJK font is chosen by
+``fonts.cjk_family``. Sized 7.5 in wide at 200 dpi with 11 pt text, so text
+is still about 9 pt when Word shows the PNG 15 cm wide.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Callable
+
+import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from ..figures import FIGURES_BY_NAME
+from ..format import FORMAT
+from ..model import Report
+from .fonts import chart_rc
+from .io import atomic_path
+
+DPI = 200
+WIDTH_IN = 7.5
+THIS_COLOR, PRIOR_COLOR = "#b03a2e", "#9aa5b1"
+OUTCOME_COLORS = ("#2e7d32", "#c62828", "#757575", "#f9a825")
+
+CHART_TITLES = {
+    "outcomes": "政府信息公开申请办理结果",
+    "applicants": "本年新收申请的申请人类型",
+    "active": "主动公开政府信息情况（表二）",
+    "appeals": "行政复议、行政诉讼结果",
+    "indicators": "政务公开工作指标",
+}
+
+
+def _short(label: str) -> str:
+    """（二）部分公开（区分处理的…） -> 部分公开."""
+    label = re.sub(r"^（[一二三四五六七八九十]+）", "", label)
+    return re.sub(r"（.*）$", "", label)
+
+
+def _year(report: Report | None, fallback: str) -> str:
+    return f"{report.year}年" if report is not None and report.year else fallback
+
+
+def _new_figure(height_in: float) -> Figure:
+    fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _save(fig: Figure, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=DPI, facecolor="white",
+                    metadata={"Software": None})
+    return path
+
+
+def _ylim(ax, values: list[float], horizontal: bool = False) -> None:
+    top = max([v for v in values if v is not None] + [0])
+    limit = max(1.0, top * 1.18)
+    (ax.set_xlim if horizontal else ax.set_ylim)(0, limit)
+
+
+def _label_bars(ax, bars, horizontal: bool = False) -> None:
+    ax.bar_label(bars, labels=[_fmt(b.get_width() if horizontal else b.get_height()) for b in bars],
+                 padding=2, fontsize=9)
+
+
+def _fmt(v: float) -> str:
+    return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+def _paired_bars(title: str, labels: list[str], now: list[float], before: list[float] | None,
+                 report: Report, prior: Report | None, path: Path, horizontal: bool = False,
+                 unit: str = "件") -> Path:
+    """This year (and last year) side by side for each label."""
+    n = len(labels)
+    height = max(3.2, 0.42 * n * (2 if before else 1) + 1.4) if horizontal else 4.0
+    fig = _new_figure(height)
+    ax = fig.add_subplot()
+    pos = list(range(n))
+    width = 0.38 if before else 0.6
+    offset = width / 2 if before else 0
+    bar = ax.barh if horizontal else ax.bar
+    if horizontal:
+        pos = pos[::-1]       # first label on top
+    series = [(before, _year(prior, "上年"), PRIOR_COLOR, +offset if horizontal else -offset)] if before else []
+    series.append((now, _year(report, "本年"), THIS_COLOR, -offset if horizontal else +offset))
+    for values, name, color, shift in series:
+        bars = bar([p + shift for p in pos], values, width, label=name, color=color)
+        _label_bars(ax, bars, horizontal)
+    if horizontal:
+        ax.set_yticks(pos, labels)
+        ax.set_xlabel(f"单位：{unit}")
+    else:
+        ax.set_xticks(pos, labels)
+        ax.set_ylabel(f"单位：{unit}")
+    _ylim(ax, now + (before or []), horizontal)
+    ax.yaxis.get_major_locator().set_params(integer=True) if not horizontal else \
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_title(title, fontsize=13)
+    ax.legend(frameon=False, loc="best")
+    return _save(fig, path)
+
+
+def chart_outcomes(report: Report, prior: Report | None, path: str | os.PathLike) -> Path:
+    """Applications by outcome group, this year against last."""
+    groups = [g for g in FORMAT.request_groups if g.key != "total_processed"]
+    labels = [_short(g.label) for g in groups]
+    names = [f"{lab}数" for lab in labels]
+    assert all(n in FIGURES_BY_NAME for n in names), names
+    now = [FIGURES_BY_NAME[n].value(report) for n in names]
+    before = [FIGURES_BY_NAME[n].value(prior) for n in names] if prior else None
+    with matplotlib.rc_context(chart_rc()):
+        return _paired_bars(CHART_TITLES["outcomes"], labels, now, before, report, prior, Path(path))
+
+
+def chart_applicants(report: Report, prior: Report | None, path: str | os.PathLike) -> Path:
+    """New applications by applicant type (the six columns before 总计)."""
+    cols = [c for c in FORMAT.request_columns if c.key != "total"]
+    labels = [c.label if c.parent is None or c.label != "其他" else "其他组织" for c in cols]
+    now = [report.num(f"requests.new_received.{c.key}") for c in cols]
+    before = [prior.num(f"requests.new_received.{c.key}") for c in cols] if prior else None
+    with matplotlib.rc_context(chart_rc()):
+        return _paired_bars(CHART_TITLES["applicants"], labels, now, before, report, prior,
+                            Path(path), horizontal=True)
+
+
+def chart_active(report: Report, prior: Report | None, path: str | os.PathLike) -> Path:
+    """Table 二's count cells, year over year (the fee is in 万元, shown in the label)."""
+    labels, now, before = [], [], []
+    for cell in FORMAT.cells_of("active"):
+        label = cell.row_label if cell.column == "value" else \
+            f"{cell.row_label}·{cell.column_label.replace('本年', '').replace('件数', '')}"
+        if not cell.is_count:
+            label += f"（{cell.unit}）"
+        labels.append(label)
+        now.append(report.num(cell.key))
+        before.append(prior.num(cell.key) if prior else 0)
+    with matplotlib.rc_context(chart_rc()):
+        return _paired_bars(CHART_TITLES["active"], labels, now, before if prior else None,
+                            report, prior, Path(path), horizontal=True)
+
+
+def chart_appeals(report: Report, prior: Report | None, path: str | os.PathLike) -> Path:
+    """复议 and 诉讼 cases stacked by outcome; last year's bar beside this year's."""
+    outcomes = [o for o in FORMAT.appeal_outcomes if o.key != "total"]
+    groups = FORMAT.appeal_groups
+    years = ([(prior, _year(prior, "上年"))] if prior else []) + [(report, _year(report, "本年"))]
+    with matplotlib.rc_context(chart_rc()):
+        fig = _new_figure(4.0)
+        ax = fig.add_subplot()
+        width = 0.8 / len(years)
+        ticks, tick_labels, tops = [], [], []
+        for gi, grp in enumerate(groups):
+            name = f"{grp.parent}·{grp.label}" if grp.parent else grp.label
+            for yi, (rep, yname) in enumerate(years):
+                x = gi + (yi - (len(years) - 1) / 2) * width
+                bottom = 0.0
+                for oi, out in enumerate(outcomes):
+                    v = rep.num(f"appeals.{grp.key}.{out.key}")
+                    ax.bar(x, v, width * 0.9, bottom=bottom, color=OUTCOME_COLORS[oi],
+                           label=out.label if gi == 0 and yi == 0 else None,
+                           hatch="//" if rep is prior and prior is not None else None,
+                           edgecolor="white")
+                    bottom += v
+                ax.annotate(f"{yname}\n{_fmt(bottom)}", (x, bottom), ha="center", va="bottom",
+                            fontsize=8, xytext=(0, 2), textcoords="offset points")
+                tops.append(bottom)
+            ticks.append(gi)
+            tick_labels.append(name.replace("·", "\n"))
+        ax.set_xticks(ticks, tick_labels)
+        ax.set_ylabel("单位：件")
+        top = max(tops + [0])
+        ax.set_ylim(0, max(1.0, top * 1.35))
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.spines[["top", "right"]].set_visible(False)
+        ax.set_title(CHART_TITLES["appeals"], fontsize=13)
+        ax.legend(frameon=False, ncols=len(outcomes), loc="upper center", fontsize=9)
+        return _save(fig, Path(path))
+
+
+def _indicator_rows(report: Report, prior: Report | None) -> list[tuple[str, str, float | None, float | None]]:
+    rows = []
+    for ind in report.indicators:
+        before = ind.prior
+        if prior is not None:
+            match = next((p for p in prior.indicators if p.key == ind.key and p.label == ind.label), None)
+            if match is not None and match.value is not None:
+                before = match.value
+        if ind.value is None and before is None:
+            continue
+        rows.append((ind.label, ind.unit, ind.value, before))
+    return rows
+
+
+def chart_indicators(report: Report, prior: Report | None, path: str | os.PathLike) -> Path:
+    """Work indicators, one small panel each: their scales differ by 10⁵."""
+    rows = _indicator_rows(report, prior)
+    ncols = 4
+    nrows = max(1, -(-len(rows) // ncols))
+    with matplotlib.rc_context(chart_rc()):
+        fig = _new_figure(1.2 + 1.9 * nrows)
+        axes = fig.subplots(nrows, ncols, squeeze=False)
+        for i, ax in enumerate(axes.flat):
+            if i >= len(rows):
+                ax.set_axis_off()
+                continue
+            label, unit, now, before = rows[i]
+            names = [_year(prior, "上年") if prior else "上年", _year(report, "本年")]
+            vals = [before or 0, now or 0]
+            bars = ax.bar([0, 1], vals, 0.6, color=[PRIOR_COLOR, THIS_COLOR])
+            ax.bar_label(bars, labels=["" if v is None else _fmt(v) for v in (before, now)],
+                         padding=1, fontsize=8)
+            ax.set_xticks([0, 1], names, fontsize=8)
+            ax.set_ylim(0, max(1.0, max(vals) * 1.3))
+            ax.set_yticks([])
+            ax.spines[["top", "right", "left"]].set_visible(False)
+            ax.set_title(f"{label}（{unit}）", fontsize=9)
+        if not rows:
+            axes.flat[0].text(0.5, 0.5, "未填写工作指标", ha="center", va="center",
+                              transform=axes.flat[0].transAxes)
+        fig.suptitle(CHART_TITLES["indicators"], fontsize=13)
+        return _save(fig, Path(path))
+
+
+CHARTS: dict[str, Callable[[Report, Report | None, str | os.PathLike], Path]] = {
+    "outcomes": chart_outcomes,
+    "applicants": chart_applicants,
+    "active": chart_active,
+    "appeals": chart_appeals,
+    "indicators": chart_indicators,
+}
+
+
+def ordered_charts(charts: dict[str, Path]) -> list[str]:
+    """Chart names in report order (known ones first, then any extra)."""
+    return [n for n in CHARTS if n in charts] + [n for n in charts if n not in CHARTS]
+
+
+def render_charts(report: Report, prior: Report | None, outdir: str | os.PathLike) -> dict[str, Path]:
+    """Draw every chart into ``outdir`` as ``chart-<name>.png`` (ASCII names)."""
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    return {name: fn(report, prior, outdir / f"chart-{name}.png") for name, fn in CHARTS.items()}

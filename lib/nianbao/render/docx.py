@@ -1,0 +1,140 @@
+"""The report in Word, laid out per GB/T 9704-2012 by the template's styles.
+
+Opens ``templates/report.docx`` (or builds the same styles in memory if it is
+missing), replaces its body and fills in the view-model; fonts, spacing and
+page numbers come from the styles so an office can restyle the template.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from docx import Document
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm
+
+from ..figures import PlaceholderProblem
+from ..model import Report
+from . import docx_template as T
+from .charts import ordered_charts
+from .context import ReportView, build_view
+from .grid import Grid
+from .io import atomic_path
+
+#: Text width on A4 with 28 + 26 mm side margins.
+TEXT_WIDTH_MM = 156
+
+#: Column widths (mm) per table; each row adds up to the text width.
+COLUMN_MM = {
+    "active": (57, 33, 33, 33),
+    "requests": (9, 24, 46) + (11,) * 6 + (11,),
+    "appeals": (10.4,) * 15,
+}
+
+
+@dataclass
+class RenderResult:
+    path: Path
+    problems: list[PlaceholderProblem]
+
+
+def _open_template(template: str | os.PathLike | None):
+    path = Path(template) if template else T.TEMPLATE
+    doc = Document(str(path)) if path.is_file() else T.build_document()
+    body = doc.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+    return doc
+
+
+def _fixed_layout(table, widths_mm: tuple[float, ...]) -> None:
+    tblpr = table._tbl.tblPr
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    tblpr.append(layout)
+    tblw = tblpr.find(qn("w:tblW"))
+    if tblw is None:
+        tblw = OxmlElement("w:tblW")
+        tblpr.append(tblw)
+    tblw.set(qn("w:w"), str(int(Mm(sum(widths_mm)).twips)))
+    tblw.set(qn("w:type"), "dxa")
+    for gc, w in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths_mm):
+        gc.set(qn("w:w"), str(int(Mm(w).twips)))
+
+
+def _add_table(doc, grid: Grid) -> None:
+    widths = COLUMN_MM[grid.name]
+    assert len(widths) == grid.n_cols, grid.name
+    table = doc.add_table(rows=grid.n_rows, cols=grid.n_cols, style=T.S_TABLE)
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    _fixed_layout(table, widths)
+    for r, row in enumerate(table.rows):
+        for c, cell in enumerate(row.cells):
+            cell.width = Mm(widths[c])
+        trpr = row._tr.get_or_add_trPr()
+        trpr.append(OxmlElement("w:cantSplit"))
+        if r < grid.header_rows and grid.name == "requests":
+            trpr.append(OxmlElement("w:tblHeader"))   # repeat the header on a new page
+    for gc in grid.cells:
+        cell = table.cell(gc.row, gc.col)
+        if gc.rowspan > 1 or gc.colspan > 1:
+            cell = cell.merge(table.cell(gc.row + gc.rowspan - 1, gc.col + gc.colspan - 1))
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        p = cell.paragraphs[0]
+        p.style = doc.styles[T.S_TABLE_TEXT]
+        p.text = gc.text
+    # Every cell (merged areas included) gets the table text style.
+    for row in table.rows:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                p.style = doc.styles[T.S_TABLE_TEXT]
+
+
+def _write_view(doc, view: ReportView, charts: dict[str, Path] | None) -> None:
+    title = doc.add_paragraph(style=T.S_TITLE)
+    for i, line in enumerate(view.title_lines):
+        run = title.add_run(line)
+        if i < len(view.title_lines) - 1:
+            run.add_break()
+    if view.opening:
+        doc.add_paragraph(view.opening, T.S_BODY)
+    for sec in view.sections:
+        doc.add_paragraph(sec.heading, T.S_H1)
+        for para in sec.paragraphs:
+            p = doc.add_paragraph(style=T.S_BODY)
+            if para.lead:
+                p.add_run(para.lead, T.S_LEAD)
+            if para.text:
+                p.add_run(para.text)
+        if sec.table is not None:
+            _add_table(doc, sec.table)
+    if charts:
+        brk = doc.add_paragraph(style=T.S_BODY)
+        brk.add_run().add_break(WD_BREAK.PAGE)
+        doc.add_paragraph("附件：图表", T.S_H1)
+        for name in ordered_charts(charts):
+            p = doc.add_paragraph(style=T.S_FIGURE)   # the chart carries its own title
+            p.add_run().add_picture(str(charts[name]), width=Cm(15))
+            p.paragraph_format.space_after = Mm(6)
+
+
+def render_docx(report: Report, prior: Report | None, out_path: str | os.PathLike,
+                charts: dict[str, Path] | None = None,
+                template: str | os.PathLike | None = None) -> RenderResult:
+    """Write the report as .docx; returns the path and unresolved placeholders."""
+    view = build_view(report, prior)
+    doc = _open_template(template)
+    _write_view(doc, view, charts)
+    cp = doc.core_properties
+    cp.title = view.title
+    cp.author = cp.last_modified_by = view.agency or "nianbao"
+    cp.comments = ""
+    with atomic_path(out_path) as tmp:
+        doc.save(str(tmp))
+    return RenderResult(Path(out_path), view.problems)

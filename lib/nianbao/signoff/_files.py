@@ -1,0 +1,80 @@
+"""Small file helpers shared by the sign-off modules: hashing, atomic writes and
+reading the job's ``results.json``."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from nianbao.errors import input_error
+
+RESULTS = "results.json"
+MANIFEST = "manifest.json"
+EML = "signoff.eml"
+MAIL_LOG = "mail-sent.json"
+#: The sign-off's own records. They are written after (or about) the manifest,
+#: so they cannot be part of it.
+OWN_FILES = frozenset({MANIFEST, EML, MAIL_LOG})
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def atomic_write(path: Path, data: bytes) -> Path:
+    """Write via a temp file in the same folder and ``os.replace`` it, so a
+    reader (or a crash) never sees half a manifest or half a mail."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
+
+
+def write_json(path: Path, obj: object) -> Path:
+    text = json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
+    return atomic_write(path, text.encode("utf-8"))
+
+
+def read_results(outdir: Path) -> dict:
+    """The job's summary; the mail and the manifest take their facts from it."""
+    path = Path(outdir) / RESULTS
+    if not path.is_file():
+        raise input_error("results-missing", "输出目录中没有 results.json，无法生成签发材料。",
+                          file=str(path), fix="请先运行 nianbao run 生成报告。")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise input_error("results-corrupt", f"results.json 无法读取：{e}", file=str(path),
+                          fix="请重新运行 nianbao run。") from None
+    if not isinstance(data, dict):
+        raise input_error("results-corrupt", "results.json 的内容不是一个 JSON 对象。", file=str(path))
+    return data
+
+
+def output_file(outdir: Path, rel: object) -> Path | None:
+    """Resolve a path from results.json "files", only if it stays inside OUTDIR
+    and exists (any output may be missing, e.g. no PDF)."""
+    if not isinstance(rel, str) or not rel:
+        return None
+    root = Path(outdir).resolve()
+    path = (root / rel).resolve()
+    if root != path and root not in path.parents:
+        return None
+    return path if path.is_file() else None
