@@ -294,6 +294,13 @@ def _classify(exc: BaseException, p: _Progress, s: SmtpSettings, eml: Path | Non
         code = "smtp-auth"
         msg = f"邮件服务器 {where} 不支持身份验证，或不接受可用的验证方式：{_scrub(str(exc), s)}。"
         fix = "很多服务器只在加密连接后允许登录，请设置 NIANBAO_SMTP_SECURITY=starttls 或 ssl。"
+    elif isinstance(exc, UnicodeError):
+        if p.phase == "auth":
+            code, msg = "smtp-auth", "用户名或密码含有非 ASCII 字符，SMTP 登录无法使用。"
+            fix = "请使用邮箱的授权码，或只含英文字母、数字和符号的密码。"
+        else:
+            code, msg = "smtp-address", "发件人或收件人地址含有非 ASCII 字符，该服务器无法发送。"
+            fix = "请改用只含英文字母、数字和符号的邮箱地址。"
     elif isinstance(exc, smtplib.SMTPRecipientsRefused):
         bad = {r: (c, m.decode("utf-8", "replace") if isinstance(m, bytes) else str(m))
                for r, (c, m) in exc.recipients.items()}
@@ -363,7 +370,7 @@ def send(msg: EmailMessage | bytes, settings: SmtpSettings, *, retries: int = 2,
                  settings.security, attempt)
         try:
             report = _attempt(data, sender, rcpts, settings, progress)
-        except (smtplib.SMTPException, OSError) as exc:
+        except (smtplib.SMTPException, OSError, UnicodeError) as exc:
             err = _classify(exc, progress, settings, eml_path, attempt)
             if not err.transient or attempt > retries:
                 raise err from None

@@ -1,0 +1,131 @@
+"""Build the sign-off package (manifest + .eml) and send it.
+
+The .eml is always written, so an office without SMTP settings can send it by
+hand. ``send_package`` sends the saved .eml when there is one, so a resend
+carries exactly the content that was packaged, and refuses if the files
+changed since (the mail would quote hashes that no longer hold).
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from email.utils import getaddresses
+from pathlib import Path
+from typing import Iterable
+
+from nianbao.errors import Problem
+from nianbao.signoff._files import EML, MAIL_LOG, read_results, sha256_file, write_json
+from nianbao.signoff.manifest import write_manifest
+from nianbao.signoff.message import MANIFEST_HEADER, build_message, read_eml, write_eml
+from nianbao.signoff.smtp import SendError, SmtpSettings, load_settings, send
+from nianbao.signoff.verify import verify
+
+
+@dataclass(frozen=True)
+class Package:
+    outdir: Path
+    manifest: Path
+    eml: Path
+    message: EmailMessage
+    manifest_sha256: str
+    recipients: list[str]
+
+
+def _recipients(to: Iterable[str] | str | None, info: dict) -> list[str]:
+    if isinstance(to, str):
+        to = [to]
+    found = [t.strip() for t in (to or []) if t and t.strip()]
+    if not found:
+        default = info.get("signoff_to") or []
+        found = [default] if isinstance(default, str) else [str(t) for t in default if t]
+    return found
+
+
+def package(outdir: str | Path, to: Iterable[str] | str | None = None, *,
+            sender: str | None = None, settings: SmtpSettings | None = None) -> Package:
+    """Write ``manifest.json`` and ``signoff.eml`` for a finished job.
+
+    Recipients default to results.json ``signoff_to``; the sender to
+    ``settings.mail_from`` or ``NIANBAO_MAIL_FROM`` (the .eml may have no From:
+    a client sending it by hand fills it in)."""
+    outdir = Path(outdir)
+    info = read_results(outdir)
+    rcpts = _recipients(to, info)
+    sender = sender or (settings.mail_from if settings else None) or os.environ.get("NIANBAO_MAIL_FROM")
+    manifest = write_manifest(outdir)
+    msg = build_message(outdir, rcpts, sender)
+    eml = write_eml(outdir, msg)
+    return Package(outdir, manifest, eml, msg, sha256_file(manifest), rcpts)
+
+
+def _log_sent(outdir: Path, record: dict) -> None:
+    path = outdir / MAIL_LOG
+    try:
+        log = json.loads(path.read_text(encoding="utf-8"))
+        log = log if isinstance(log, list) else []
+    except (OSError, ValueError):
+        log = []
+    write_json(path, log + [record])
+
+
+def _set(msg: EmailMessage, name: str, value: str) -> None:
+    if str(msg.get(name) or "") != value:
+        del msg[name]
+        msg[name] = value
+
+
+def send_package(outdir: str | Path, to: Iterable[str] | str | None = None,
+                 settings: SmtpSettings | None = None, *, retries: int = 2,
+                 config_path: str | Path | None = None) -> dict:
+    """Send (or resend) OUTDIR's sign-off mail and append the delivery to
+    ``mail-sent.json`` (time, recipients, server, no password). Returns that
+    record; raises ``SendError`` (the .eml kept) when it was not delivered."""
+    outdir = Path(outdir)
+    eml = outdir / EML
+    info = read_results(outdir)
+    if settings is None:
+        settings = load_settings(config_path)
+    if eml.is_file():
+        check = verify(outdir)
+        if check.exit_code != 0:
+            raise SendError(Problem(
+                "signoff-changed", "输出目录中的文件在生成签发邮件后发生了变化，邮件中的校验值已不再成立，未发送。\n"
+                + check.render(), file=str(eml),
+                fix="请重新运行 nianbao run（或重新生成签发材料）后再发送。"))
+        msg = read_eml(eml)
+    else:
+        msg = package(outdir, to, settings=settings).message
+    if settings is None:
+        raise SendError(Problem("smtp-not-configured",
+                                f"未配置邮件服务器（NIANBAO_SMTP_HOST），邮件未发送。签发邮件已保存在 {eml}，"
+                                "可用邮件客户端手工发送。", file=str(eml),
+                                fix="设置 NIANBAO_SMTP_HOST 等环境变量或 ~/.config/nianbao/mail.toml 后，"
+                                    "用 nianbao mail 发送。"))
+    rcpts = (_recipients(to, {}) or [a for _, a in getaddresses([str(msg.get("To") or "")]) if a]
+             or _recipients(None, info))
+    if rcpts:
+        _set(msg, "To", ", ".join(rcpts))
+    if settings.mail_from:
+        _set(msg, "From", settings.mail_from)
+    record = {"sent": None, "to": rcpts, "accepted": [], "refused": {},
+              "subject": str(msg.get("Subject") or ""), "message_id": str(msg.get("Message-ID") or ""),
+              "manifest_sha256": str(msg.get(MANIFEST_HEADER) or ""), "server": settings.describe(),
+              "attempts": 0}
+    try:
+        report = send(msg, settings, retries=retries, eml_path=eml)
+    except SendError as e:
+        if e.report is None:
+            raise
+        report = e.report
+        error: SendError | None = e
+    else:
+        error = None
+    record.update(sent=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                  accepted=report.accepted, refused=report.refused, attempts=report.attempts)
+    _log_sent(outdir, record)
+    if error is not None:
+        raise error
+    return record
