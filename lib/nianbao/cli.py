@@ -287,7 +287,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:          # usage errors and --help: exit code, no traceback
+        return int(e.code or 0)
     try:
         return COMMANDS[args.command][1](args)
     except NianbaoError as e:

@@ -22,7 +22,7 @@ AGENCY_LEVELS = ("国务院部门", "省级", "设区的市级", "县级", "乡�
 META_FIELDS = (
     MetaField("agency", "机关全称", "报告标题中使用的全称，如“淄博市人民政府外事办公室”", True),
     MetaField("short_name", "机关简称", "正文中的简称，如“市外办”（可空）"),
-    MetaField("agency_kind", "机关类型", "部门：1月31日前公布；人民政府：3月31日前公布", True,
+    MetaField("agency_kind", "机关类型", "部门：1月31日前公布；人民政府：3月31日前公布", False,
               "choice", AGENCY_KINDS),
     MetaField("level", "行政层级", "用于判断是否可能制发规章（规则 B3）", False, "choice", AGENCY_LEVELS),
     MetaField("year", "报告年度", "统计期限为该年1月1日至12月31日，如 2024", True, "int"),

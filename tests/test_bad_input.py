@@ -1,0 +1,170 @@
+"""Every kind of bad workbook gets one clear Chinese message naming file,
+sheet and cell, what was expected and how to fix it; exit code 2; no
+traceback; nothing written next to the input."""
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import zipfile
+
+import openpyxl
+import pytest
+from docx import Document
+
+from conftest import DEMO_2024, ROOT
+from nianbao.workbook import layout
+
+
+def _check_rejected(cli, path, *needles):
+    before = set(os.listdir(path.parent))
+    code, out, err = cli("export", path)
+    assert code == 2, (out, err)
+    assert "Traceback" not in err and out == ""
+    assert str(path) in err
+    for n in needles:
+        assert n in err, err
+    assert set(os.listdir(path.parent)) == before
+    return err
+
+
+def _copy_edit(tmp_path, name="w.xlsx", **cells):
+    wb = openpyxl.load_workbook(DEMO_2024)
+    for key, value in cells.items():
+        p = layout.place(key.replace("__", "."))
+        wb[p.sheet][p.coord].value = value
+    path = tmp_path / name
+    wb.save(path)
+    return path
+
+
+def test_old_xls(tmp_path, cli):
+    p = tmp_path / "old.xls"
+    p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4000)
+    _check_rejected(cli, p, "97-2003", "另存为")
+
+
+def test_renamed_docx(tmp_path, cli):
+    doc = Document()
+    doc.add_paragraph("年度报告")
+    p = tmp_path / "report.xlsx"
+    doc.save(p)
+    _check_rejected(cli, p, "Word 文档")
+
+
+def test_empty_file(tmp_path, cli):
+    p = tmp_path / "empty.xlsx"
+    p.write_bytes(b"")
+    _check_rejected(cli, p, "空的")
+
+
+def test_random_bytes(tmp_path, cli):
+    p = tmp_path / "random.xlsx"
+    p.write_bytes(os.urandom(5000))
+    _check_rejected(cli, p, "不是 Excel 工作簿")
+
+
+def test_other_template(tmp_path, cli):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "自然人"
+    p = tmp_path / "other.xlsx"
+    wb.save(p)
+    _check_rejected(cli, p, "不是 nianbao 标准模板", "nianbao new")
+
+
+def test_other_template_version(tmp_path, cli):
+    wb = openpyxl.load_workbook(DEMO_2024)
+    wb[layout.SHEET_VERSION]["B1"] = "0"
+    p = tmp_path / "v0.xlsx"
+    wb.save(p)
+    _check_rejected(cli, p, "模板版本", "_nianbao", "B1")
+
+
+def test_missing_sheet(tmp_path, cli):
+    wb = openpyxl.load_workbook(DEMO_2024)
+    del wb[layout.SHEET_APPEALS]
+    p = tmp_path / "missing.xlsx"
+    wb.save(p)
+    _check_rejected(cli, p, "缺少工作表“复议诉讼”")
+
+
+def test_renamed_sheet(tmp_path, cli):
+    wb = openpyxl.load_workbook(DEMO_2024)
+    wb[layout.SHEET_REQUESTS].title = "Sheet3"
+    p = tmp_path / "renamed.xlsx"
+    wb.save(p)
+    _check_rejected(cli, p, "缺少工作表“依申请公开”", "Sheet3", "改回")
+
+
+def test_moved_table(tmp_path, cli):
+    wb = openpyxl.load_workbook(DEMO_2024)
+    wb[layout.SHEET_REQUESTS].insert_rows(2)      # table shifts, its names do not
+    p = tmp_path / "moved.xlsx"
+    wb.save(p)
+    _check_rejected(cli, p, "表格位置被移动", "依申请公开", "A4")
+
+
+@pytest.mark.parametrize("value,needle", [("若干", "“若干”不是一个数"), (-3, "负数"), (2.5, "小数")])
+def test_bad_count_cell(tmp_path, cli, value, needle):
+    p = _copy_edit(tmp_path, requests__new_received__natural_person=value)
+    err = _check_rejected(cli, p, needle, "依申请公开", "D4", "整数")
+
+
+def test_money_in_yuan(tmp_path, cli):
+    p = _copy_edit(tmp_path, active__fees_wan_yuan="29500元")
+    _check_rejected(cli, p, "主动公开", "B14", "万元")
+
+
+def test_formula_without_cached_value(tmp_path, cli):
+    p = _copy_edit(tmp_path, requests__new_received__commercial="=5+6")
+    _check_rejected(cli, p, "公式", "没有计算结果", "E4", "保存一次")
+
+
+def test_all_problems_are_listed_at_once(tmp_path, cli):
+    p = _copy_edit(tmp_path, requests__new_received__commercial="很多", appeals__review__total=-1)
+    err = _check_rejected(cli, p, "E4", "复议诉讼")
+    assert err.count("错误代码") == 2
+
+
+def test_xlsm_with_macros(tmp_path, cli):
+    p = tmp_path / "macro.xlsm"
+    with zipfile.ZipFile(DEMO_2024) as src, zipfile.ZipFile(p, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        dst.writestr("xl/vbaProject.bin", b"\0" * 100)
+    _check_rejected(cli, p, "宏")
+
+
+def test_password_protected(tmp_path, cli):
+    msoffcrypto = pytest.importorskip("msoffcrypto")
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    p = tmp_path / "locked.xlsx"
+    with open(DEMO_2024, "rb") as plain, open(p, "wb") as out:
+        OOXMLFile(plain).encrypt("secret", out)
+    _check_rejected(cli, p, "密码")
+
+
+def test_zip_bomb(tmp_path, cli):
+    p = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(p, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", b"<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"\0" * (210 * 1024 * 1024))
+    _check_rejected(cli, p, "过大")
+
+
+def test_missing_file(tmp_path, cli):
+    _check_rejected(cli, tmp_path / "nope.xlsx", "找不到")
+
+
+def test_cli_prints_no_traceback_as_a_process(tmp_path):
+    p = tmp_path / "x.xlsx"
+    p.write_bytes(b"not a workbook")
+    proc = subprocess.run([sys.executable, "-m", "nianbao", "export", str(p)], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "不是 Excel 工作簿" in proc.stderr
+
+
+def test_usage_error_exit_2(cli):
+    code, out, err = cli("export")
+    assert code == 2 and "缺少必需的参数" in err
