@@ -110,3 +110,66 @@ def assert_golden(name: str, text: str) -> None:
         diff = "\n".join(difflib.unified_diff(expected.splitlines(), text.splitlines(),
                                               f"golden/{name}", "rendered", lineterm="", n=2))
         raise AssertionError(f"rendered output differs from golden/{name}:\n{diff[:6000]}")
+
+
+def docx_text(path: str | os.PathLike) -> str:
+    """A Word file as reviewable text: paragraphs (with style) and table cells.
+
+    Table rows list every grid position: ``^`` marks a cell merged with the one
+    above, ``<`` one merged with the cell to its left, so merges are compared too.
+    """
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    doc = Document(str(path))
+    out: list[str] = []
+    for el in doc.element.body.iterchildren():
+        if el.tag == qn("w:p"):
+            p = Paragraph(el, doc)
+            if p.text.strip():
+                out.append(f"[{p.style.name}] {p.text}")
+            elif el.findall(".//" + qn("w:drawing")):
+                out.append(f"[{p.style.name}] <image>")
+        elif el.tag == qn("w:tbl"):
+            table = Table(el, doc)
+            out.append("<table>")
+            above: list = []
+            for row in table.rows:
+                cells = row.cells
+                texts = []
+                for i, cell in enumerate(cells):
+                    if i > 0 and cell._tc is cells[i - 1]._tc:
+                        texts.append("<")
+                    elif i < len(above) and cell._tc is above[i]._tc:
+                        texts.append("^")
+                    else:
+                        texts.append(cell.text.replace("\n", "⏎"))
+                above = cells
+                out.append(" | ".join(texts))
+            out.append("</table>")
+    return "\n".join(out) + "\n"
+
+
+def html_outline(html: str) -> str:
+    """An HTML page as reviewable text: headings, paragraphs, table cells with spans."""
+    from lxml import html as lxml_html
+
+    root = lxml_html.fromstring(html)
+    out: list[str] = [f"<html lang={root.get('lang')}>"]
+    title = root.find(".//title")
+    out.append(f"<title> {title.text_content()}")
+    for el in root.iter("h1", "h2", "p", "tr", "figure"):
+        if el.tag == "tr":
+            cells = []
+            for c in el.iterchildren("th", "td"):
+                span = "".join(f" {a}={c.get(a)}" for a in ("rowspan", "colspan") if c.get(a))
+                cells.append(f"{c.tag}{span}: {' '.join(c.text_content().split())}")
+            out.append("<tr> " + " | ".join(cells))
+        elif el.tag == "figure":
+            img = el.find(".//img")
+            out.append(f"<figure> {img.get('alt')} ({img.get('src')[:22]}…)")
+        else:
+            out.append(f"<{el.tag}> {' '.join(el.text_content().split())}")
+    return "\n".join(out) + "\n"

@@ -79,7 +79,7 @@ def _paired_bars(title: str, labels: list[str], now: list[float], before: list[f
                  unit: str = "件") -> Path:
     """This year (and last year) side by side for each label."""
     n = len(labels)
-    height = max(3.2, 0.42 * n * (2 if before else 1) + 1.4) if horizontal else 4.0
+    height = max(3.0, (0.5 if before else 0.32) * n + 1.2) if horizontal else 4.0
     fig = _new_figure(height)
     ax = fig.add_subplot()
     pos = list(range(n))
@@ -104,8 +104,16 @@ def _paired_bars(title: str, labels: list[str], now: list[float], before: list[f
         ax.xaxis.get_major_locator().set_params(integer=True)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_title(title, fontsize=13)
-    ax.legend(frameon=False, loc="best")
+    ax.legend(frameon=False, loc="lower right" if horizontal else "upper right")
+    if not any(now + (before or [])):
+        _all_zero(ax)
     return _save(fig, path)
+
+
+def _all_zero(ax) -> None:
+    """Say so when every bar is 0; an empty plot looks like a rendering fault."""
+    ax.text(0.5, 0.5, "各项均为 0", transform=ax.transAxes, ha="center", va="center",
+            fontsize=12, color="#555555")
 
 
 def chart_outcomes(report: Report, prior: Report | None, path: str | os.PathLike) -> Path:
@@ -165,7 +173,7 @@ def chart_appeals(report: Report, prior: Report | None, path: str | os.PathLike)
                 for oi, out in enumerate(outcomes):
                     v = rep.num(f"appeals.{grp.key}.{out.key}")
                     ax.bar(x, v, width * 0.9, bottom=bottom, color=OUTCOME_COLORS[oi],
-                           label=out.label if gi == 0 and yi == 0 else None,
+                           label=out.label if gi == 0 and rep is report else None,
                            hatch="//" if rep is prior and prior is not None else None,
                            edgecolor="white")
                     bottom += v
@@ -182,6 +190,11 @@ def chart_appeals(report: Report, prior: Report | None, path: str | os.PathLike)
         ax.spines[["top", "right"]].set_visible(False)
         ax.set_title(CHART_TITLES["appeals"], fontsize=13)
         ax.legend(frameon=False, ncols=len(outcomes), loc="upper center", fontsize=9)
+        if not any(tops):
+            _all_zero(ax)
+        elif prior is not None:
+            ax.text(1.0, -0.2, f"斜线为{_year(prior, '上年')}", transform=ax.transAxes,
+                    ha="right", fontsize=8, color="#555555")
         return _save(fig, Path(path))
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm
@@ -28,10 +28,19 @@ from .io import atomic_path
 #: Text width on A4 with 28 + 26 mm side margins.
 TEXT_WIDTH_MM = 156
 
+#: Tables that start on a new page so they print on one page, not split.
+PAGE_BEFORE = {"requests"}
+
+#: Tables set in 小五 (9 pt) so that all 28 rows fit on one page.
+SMALL_TEXT = {"requests"}
+
+#: Minimum row height: about 6 mm, as in the printed official tables.
+ROW_MIN_TWIPS = 340
+
 #: Column widths (mm) per table; each row adds up to the text width.
 COLUMN_MM = {
     "active": (57, 33, 33, 33),
-    "requests": (9, 24, 46) + (11,) * 6 + (11,),
+    "requests": (9, 22, 58.5) + (9.5,) * 7,
     "appeals": (10.4,) * 15,
 }
 
@@ -74,26 +83,36 @@ def _add_table(doc, grid: Grid) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     _fixed_layout(table, widths)
+    style_id = doc.styles[T.S_TABLE_SMALL if grid.name in SMALL_TEXT else T.S_TABLE_TEXT].style_id
+    # One snapshot of the unmerged cells: python-docx's table.cell() rescans
+    # the whole table on every call, which made large tables slow.
+    cells = table._cells
     for r, row in enumerate(table.rows):
-        for c, cell in enumerate(row.cells):
-            cell.width = Mm(widths[c])
         trpr = row._tr.get_or_add_trPr()
         trpr.append(OxmlElement("w:cantSplit"))
-        if r < grid.header_rows and grid.name == "requests":
+        height = OxmlElement("w:trHeight")
+        height.set(qn("w:val"), str(ROW_MIN_TWIPS))
+        height.set(qn("w:hRule"), "atLeast")
+        trpr.append(height)
+        if r < grid.header_rows and grid.name in PAGE_BEFORE:
             trpr.append(OxmlElement("w:tblHeader"))   # repeat the header on a new page
+        for c in range(grid.n_cols):
+            cell = cells[r * grid.n_cols + c]
+            cell.width = Mm(widths[c])
+            cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            p = cell.paragraphs[0]
+            p._p.style = style_id
+            # Short tables stay on one page: each row keeps with the next.
+            if grid.name not in PAGE_BEFORE and r < grid.n_rows - 1:
+                p.paragraph_format.keep_with_next = True
     for gc in grid.cells:
-        cell = table.cell(gc.row, gc.col)
+        cells[gc.row * grid.n_cols + gc.col].paragraphs[0].add_run(gc.text)
+    # Merge last: areas never overlap, so the other snapshot cells stay valid,
+    # and only the origin cell has text to keep.
+    for gc in grid.cells:
         if gc.rowspan > 1 or gc.colspan > 1:
-            cell = cell.merge(table.cell(gc.row + gc.rowspan - 1, gc.col + gc.colspan - 1))
-        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-        p = cell.paragraphs[0]
-        p.style = doc.styles[T.S_TABLE_TEXT]
-        p.text = gc.text
-    # Every cell (merged areas included) gets the table text style.
-    for row in table.rows:
-        for cell in row.cells:
-            for p in cell.paragraphs:
-                p.style = doc.styles[T.S_TABLE_TEXT]
+            end = (gc.row + gc.rowspan - 1) * grid.n_cols + gc.col + gc.colspan - 1
+            cells[gc.row * grid.n_cols + gc.col].merge(cells[end])
 
 
 def _write_view(doc, view: ReportView, charts: dict[str, Path] | None) -> None:
@@ -103,9 +122,14 @@ def _write_view(doc, view: ReportView, charts: dict[str, Path] | None) -> None:
         if i < len(view.title_lines) - 1:
             run.add_break()
     if view.opening:
-        doc.add_paragraph(view.opening, T.S_BODY)
+        p = doc.add_paragraph(view.opening, T.S_BODY)
+        # Left-aligned: a long e-mail address would otherwise stretch the
+        # justified line before it into wide gaps.
+        p.alignment = WD_ALIGN_PARAGRAPH.LEFT
     for sec in view.sections:
-        doc.add_paragraph(sec.heading, T.S_H1)
+        heading = doc.add_paragraph(sec.heading, T.S_H1)
+        if sec.table is not None and sec.table.name in PAGE_BEFORE:
+            heading.paragraph_format.page_break_before = True
         for para in sec.paragraphs:
             p = doc.add_paragraph(style=T.S_BODY)
             if para.lead:

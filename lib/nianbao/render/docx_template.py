@@ -33,12 +33,14 @@ BODY_PT = 16          # 3号
 TITLE_PT = 22         # 2号
 PAGE_NO_PT = 14       # 4号
 TABLE_PT = 10.5       # 五号
+TABLE_SMALL_PT = 9    # 小五
 LINE_PT = 28          # fixed line spacing: 22 lines on the 225 mm 版心
 
 # Style names the renderer uses (Word built-ins where one fits).
 S_TITLE, S_BODY, S_H1, S_H2 = "Title", "Normal", "Heading 1", "Heading 2"
 S_LEAD = "Lead Heading"          # character style: the （一）… sub-heading run, 楷体
 S_TABLE_TEXT = "Table Text"
+S_TABLE_SMALL = "Table Text Small"     # table 三: 28 rows on one page
 S_TABLE = "Report Table"
 S_FIGURE = "Figure"
 S_FOOTER = "Footer"
@@ -188,7 +190,7 @@ def _table_style(doc):
         borders.append(_border(tag))
     tblpr.append(borders)
     mar = OxmlElement("w:tblCellMar")
-    for tag, w in (("w:top", 0), ("w:left", 57), ("w:bottom", 0), ("w:right", 57)):
+    for tag, w in (("w:top", 28), ("w:left", 57), ("w:bottom", 28), ("w:right", 57)):
         el = OxmlElement(tag)
         el.set(qn("w:w"), str(w))
         el.set(qn("w:type"), "dxa")
@@ -271,6 +273,8 @@ def build_document():
     _para_style(doc, S_H1, HEITI, BODY_PT, indent_chars=2, outline=0, keep_next=True)
     _para_style(doc, S_H2, KAITI, BODY_PT, indent_chars=2, outline=1, keep_next=True)
     _para_style(doc, S_TABLE_TEXT, FANGSONG, TABLE_PT, line_pt=None, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para_style(doc, S_TABLE_SMALL, FANGSONG, TABLE_SMALL_PT, line_pt=None,
+                align=WD_ALIGN_PARAGRAPH.CENTER)
     _para_style(doc, S_FIGURE, FANGSONG, BODY_PT, line_pt=None, align=WD_ALIGN_PARAGRAPH.CENTER)
     _para_style(doc, S_FOOTER, SONGTI, PAGE_NO_PT, line_pt=None, align=WD_ALIGN_PARAGRAPH.RIGHT,
                 latin=SONGTI)
