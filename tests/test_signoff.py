@@ -279,6 +279,7 @@ def test_starttls_with_auth_never_leaks_password(outdir, server_tls, cafile, cap
     assert caplog.records and not any(x.decode() in logged for x in secrets)
 
 
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_implicit_ssl_with_auth(outdir, server_tls, cafile):
     # aiosmtpd counts only STARTTLS as TLS for auth_require_tls; implicit TLS is TLS too.
     with smtp_server(ssl_context=server_tls, authenticator=authenticator, auth_required=True,
@@ -350,6 +351,23 @@ def test_recipient_refused(outdir):
             send_package(outdir, ["nobody@example.gov.cn"], settings(port))
     assert e.value.code == "smtp-recipient-refused" and "nobody@example.gov.cn" in str(e.value)
     assert "550" in str(e.value) and not rec.received
+
+
+def test_partly_refused_recipients_are_logged_not_resent(outdir):
+    class Picky(Recorder):
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address.startswith("nobody"):
+                return "550 5.1.1 User unknown"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+    with smtp_server(Picky()) as (rec, port):
+        with pytest.raises(SendError) as e:
+            send_package(outdir, ["leader@example.gov.cn", "nobody@example.gov.cn"], settings(port))
+    assert e.value.code == "smtp-recipient-refused" and "不会重复收到" in str(e.value)
+    assert len(rec.received) == 1 and rec.received[0][0] == ["leader@example.gov.cn"]
+    log = json.loads((outdir / "mail-sent.json").read_text(encoding="utf-8"))
+    assert log[0]["accepted"] == ["leader@example.gov.cn"] and "nobody@example.gov.cn" in log[0]["refused"]
 
 
 def test_message_too_large_by_size_extension(outdir):

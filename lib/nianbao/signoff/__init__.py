@@ -6,10 +6,10 @@ The CLI calls ``package``, ``send_package``, ``verify`` and ``load_settings``.
 """
 from nianbao.signoff.manifest import write_manifest
 from nianbao.signoff.message import build_message, write_eml
-from nianbao.signoff.package import Package, package, send_package
+from nianbao.signoff.package import Delivery, Package, package, send_package
 from nianbao.signoff.smtp import MailConfigError, SendError, SendReport, SmtpSettings, load_settings, send
 from nianbao.signoff.verify import VerifyResult, verify
 
-__all__ = ["MailConfigError", "Package", "SendError", "SendReport", "SmtpSettings", "VerifyResult",
+__all__ = ["Delivery", "MailConfigError", "Package", "SendError", "SendReport", "SmtpSettings", "VerifyResult",
            "build_message", "load_settings", "package", "send", "send_package", "verify",
            "write_eml", "write_manifest"]

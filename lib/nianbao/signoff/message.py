@@ -213,7 +213,8 @@ def build_message(outdir: Path, to: Iterable[str] | None, sender: str | None = N
     atts = select_attachments(outdir, info)
 
     msg = EmailMessage()
-    msg["Subject"] = subject(info)
+    # Python's own folding can make 76-character encoded words (RFC 2047: at most 75).
+    msg.set_raw("Subject", "\n ".join(encoded_words(subject(info), 39)))
     if sender:
         msg["From"] = sender
     recipients = [t for t in (to or []) if t]
@@ -222,7 +223,7 @@ def build_message(outdir: Path, to: Iterable[str] | None, sender: str | None = N
     msg["Date"] = format_datetime(datetime.now(timezone.utc))
     domain = sender.rpartition("@")[2].strip("> ") if sender and "@" in sender else "nianbao.invalid"
     msg["Message-ID"] = make_msgid("nianbao", domain=domain)
-    msg[MANIFEST_HEADER] = manifest_sha
+    msg.set_raw(MANIFEST_HEADER, manifest_sha)   # one line (91 < 998), so it reads back as written
     # base64 bodies: no reliance on the server's 8BITMIME, any client decodes them.
     msg.set_content(render_text(info, atts, manifest_sha), cte="base64")
     msg.add_alternative(render_html(info, atts, manifest_sha), subtype="html", cte="base64")
@@ -238,6 +239,11 @@ def message_bytes(msg: EmailMessage) -> bytes:
 def write_eml(outdir: Path, msg: EmailMessage) -> Path:
     """``OUTDIR/signoff.eml``: the package any mail client can send by hand."""
     return atomic_write(Path(outdir) / EML, message_bytes(msg))
+
+
+def quoted_manifest_sha(msg: EmailMessage) -> str:
+    """The manifest hash the mail quotes."""
+    return str(msg.get(MANIFEST_HEADER) or "").strip()
 
 
 def read_eml(path: Path) -> EmailMessage:

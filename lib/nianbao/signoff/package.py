@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import EmailMessage
@@ -19,7 +20,7 @@ from typing import Iterable
 from nianbao.errors import Problem
 from nianbao.signoff._files import EML, MAIL_LOG, read_results, sha256_file, write_json
 from nianbao.signoff.manifest import write_manifest
-from nianbao.signoff.message import MANIFEST_HEADER, build_message, read_eml, write_eml
+from nianbao.signoff.message import build_message, quoted_manifest_sha, read_eml, write_eml
 from nianbao.signoff.smtp import SendError, SmtpSettings, load_settings, send
 from nianbao.signoff.verify import verify
 
@@ -34,14 +35,32 @@ class Package:
     recipients: list[str]
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One successful delivery, as recorded in ``mail-sent.json``."""
+
+    record: dict
+    log: Path
+
+    def to_dict(self) -> dict:
+        return dict(self.record)
+
+    def render(self) -> str:
+        r = self.record
+        server = r["server"]
+        return (f"签发邮件已发送给 {'、'.join(r['accepted'])}（服务器 {server['host']}:{server['port']}，"
+                f"共尝试 {r['attempts']} 次）。\n发送记录：{self.log}")
+
+
+def _split(value: object) -> list[str]:
+    """Addresses from a list or a string separated by ; , or their full-width forms
+    (the workbook's 签发人邮箱 says "多个用分号隔开")."""
+    items = [value] if isinstance(value, str) else list(value or [])  # type: ignore[arg-type]
+    return [a for item in items if item for a in re.split(r"[;,；，\s]+", str(item)) if a]
+
+
 def _recipients(to: Iterable[str] | str | None, info: dict) -> list[str]:
-    if isinstance(to, str):
-        to = [to]
-    found = [t.strip() for t in (to or []) if t and t.strip()]
-    if not found:
-        default = info.get("signoff_to") or []
-        found = [default] if isinstance(default, str) else [str(t) for t in default if t]
-    return found
+    return _split(to) or _split(info.get("signoff_to"))
 
 
 def package(outdir: str | Path, to: Iterable[str] | str | None = None, *,
@@ -79,10 +98,10 @@ def _set(msg: EmailMessage, name: str, value: str) -> None:
 
 def send_package(outdir: str | Path, to: Iterable[str] | str | None = None,
                  settings: SmtpSettings | None = None, *, retries: int = 2,
-                 config_path: str | Path | None = None) -> dict:
+                 config_path: str | Path | None = None) -> Delivery:
     """Send (or resend) OUTDIR's sign-off mail and append the delivery to
     ``mail-sent.json`` (time, recipients, server, no password). Returns that
-    record; raises ``SendError`` (the .eml kept) when it was not delivered."""
+    record as a ``Delivery``; raises ``SendError`` (the .eml kept) when it was not delivered."""
     outdir = Path(outdir)
     eml = outdir / EML
     info = read_results(outdir)
@@ -112,7 +131,7 @@ def send_package(outdir: str | Path, to: Iterable[str] | str | None = None,
         _set(msg, "From", settings.mail_from)
     record = {"sent": None, "to": rcpts, "accepted": [], "refused": {},
               "subject": str(msg.get("Subject") or ""), "message_id": str(msg.get("Message-ID") or ""),
-              "manifest_sha256": str(msg.get(MANIFEST_HEADER) or ""), "server": settings.describe(),
+              "manifest_sha256": quoted_manifest_sha(msg), "server": settings.describe(),
               "attempts": 0}
     try:
         report = send(msg, settings, retries=retries, eml_path=eml)
@@ -128,4 +147,4 @@ def send_package(outdir: str | Path, to: Iterable[str] | str | None = None,
     _log_sent(outdir, record)
     if error is not None:
         raise error
-    return record
+    return Delivery(record, outdir / MAIL_LOG)

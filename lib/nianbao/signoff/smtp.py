@@ -187,6 +187,7 @@ class _Progress:
 
 def _scrub(text: str, settings: SmtpSettings) -> str:
     """Remove the password (and the base64 forms AUTH sends) from server text."""
+    text = text.strip().rstrip(".。")
     pw = settings.password
     if not pw:
         return text

@@ -95,13 +95,13 @@ def load_manifest(path: Path) -> dict[str, dict]:
 
 def _quoted_manifest_hashes(root: Path) -> list[tuple[str, str]]:
     """Manifest hashes the sign-off mail and the send log quote, if present."""
-    from nianbao.signoff.message import MANIFEST_HEADER, read_eml
+    from nianbao.signoff.message import quoted_manifest_sha, read_eml
     quoted = []
     if (root / EML).is_file():
         try:
-            value = read_eml(root / EML).get(MANIFEST_HEADER)
+            value = quoted_manifest_sha(read_eml(root / EML))
             if value:
-                quoted.append((EML, str(value).strip()))
+                quoted.append((EML, value))
         except Exception:  # an unreadable .eml proves nothing either way
             pass
     try:
