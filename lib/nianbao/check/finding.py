@@ -52,6 +52,9 @@ class Finding:
 
     @property
     def location(self) -> str:
+        """The cells, shortened for a terminal line when there are many."""
+        if len(self.cells) > 6:
+            return "、".join(self.cells[:3]) + f" … {self.cells[-1]}（共 {len(self.cells)} 格）"
         return "、".join(self.cells)
 
     @property

@@ -1,0 +1,113 @@
+"""An annotated COPY of the workbook: involved cells coloured, a comment on
+each, and a 校验结果 sheet with links. The input file is never touched; the
+copy is written to a temporary file in the target folder and moved into
+place, so a crash never leaves a half-written workbook.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from ..workbook.layout import places
+from .finding import STATUS_ZH, Finding
+from .result import CheckResult
+from .rule import ERROR, INFO, SEVERITY_ZH, WARNING
+
+RESULT_SHEET = "校验结果"
+FILLS = {ERROR: "FFC7CE", WARNING: "FFEB9C", INFO: "DDEBF7"}
+_RANK = {ERROR: 0, WARNING: 1, INFO: 2}
+HEADERS = ("规则", "级别", "位置", "公式", "左值", "右值", "差额", "说明", "状态")
+WIDTHS = (8, 8, 22, 40, 22, 22, 8, 80, 16)
+AUTHOR = "nianbao 校验"
+
+
+def _comment_text(findings: list[Finding]) -> str:
+    parts = []
+    for f in findings:
+        status = f"（{STATUS_ZH[f.status]}：{f.reason}）" if f.reason else ""
+        parts.append(f"[{f.rule} {SEVERITY_ZH[f.severity]}]{status} {f.message}")
+    return "\n\n".join(parts)
+
+
+def _mark_cells(wb, result: CheckResult) -> None:
+    from openpyxl.cell.cell import MergedCell
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
+    by_cell: dict[tuple[str, str], list[Finding]] = {}
+    for f in result.findings:
+        for key in f.keys:
+            p = places().get(key)
+            if p and p.sheet in wb.sheetnames:
+                by_cell.setdefault((p.sheet, p.coord), []).append(f)
+    for (sheet, coord), findings in by_cell.items():
+        cell = wb[sheet][coord]
+        if isinstance(cell, MergedCell):
+            continue
+        worst = min(findings, key=lambda f: _RANK[f.severity]).severity
+        if worst in (ERROR, WARNING):
+            colour = FILLS[worst]
+            cell.fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
+        text = _comment_text(findings)
+        if cell.comment is not None and cell.comment.author != AUTHOR:
+            text = f"{cell.comment.text}\n\n{text}"
+        comment = Comment(text[:30000], AUTHOR)
+        comment.width, comment.height = 420, min(600, 60 + 18 * (len(text) // 30 + 1))
+        cell.comment = comment
+
+
+def _result_sheet(wb, result: CheckResult) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    if RESULT_SHEET in wb.sheetnames:
+        del wb[RESULT_SHEET]
+    ws = wb.create_sheet(RESULT_SHEET)
+    ws.append(HEADERS)
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    for i, w in enumerate(WIDTHS, 1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+    for f in result.findings:
+        status = STATUS_ZH[f.status] + (f"：{f.reason}" if f.reason else "")
+        if f.notes:
+            status += "；" + "；".join(f.notes)
+        ws.append((f.rule, SEVERITY_ZH[f.severity], f.location, f.formula, f.left, f.right,
+                   "" if f.difference is None else f.difference, f.message, status))
+        row = ws.max_row
+        first = next((places()[k] for k in f.keys if k in places() and places()[k].sheet in wb.sheetnames),
+                     None)
+        if first:
+            link = ws.cell(row, 3)
+            link.hyperlink = f"#'{first.sheet}'!{first.coord}"
+            link.font = Font(color="0563C1", underline="single")
+        colour = FILLS[f.severity]
+        ws.cell(row, 2).fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
+        ws.cell(row, 8).alignment = Alignment(wrap_text=True, vertical="top")
+    if not result.findings:
+        ws.append(("", "", "", "", "", "", "", "未发现问题。", ""))
+    ws.freeze_panes = "A2"
+
+
+def write_annotated(workbook_path: str | os.PathLike, result: CheckResult, out_path: str | os.PathLike) -> Path:
+    """Write the annotated copy to ``out_path`` and return it; refuses to overwrite the input."""
+    from openpyxl import load_workbook
+
+    src, out = Path(workbook_path), Path(out_path)
+    if out.exists() and src.exists() and out.resolve() == src.resolve():
+        raise ValueError("批注副本不能覆盖原工作簿，请另选输出文件名")
+    wb = load_workbook(src)
+    _mark_cells(wb, result)
+    _result_sheet(wb, result)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".xlsx.tmp", dir=out.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, out)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return out

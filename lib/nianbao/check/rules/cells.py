@@ -1,0 +1,122 @@
+"""A. Cell-level types and units (A1–A4)."""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from ...figures import fmt_number
+from ...format import FORMAT, OTHER_COMBINED
+from ...values import NotApplicable
+from ...workbook.layout import places
+from ..context import Context, column_name, key_name, narrative_key
+from ..registry import rule
+from ..rule import ERROR, INFO, WARNING, Hit
+from .common import refs
+
+_COUNT_KEYS = tuple(c.key for c in FORMAT.cells if c.is_count)
+_FEES = "active.fees_wan_yuan"
+_YUAN = re.compile(r"(\d+(?:\.\d+)?)\s*元")
+#: Above this many 万元 a fee figure is implausible for the organ's level (A3).
+FEE_LIMITS_WAN = {"乡镇级": 1_000, "县级": 100_000, "设区的市级": 1_000_000, "省级": 10_000_000,
+                  "国务院部门": 10_000_000, None: 10_000_000}
+
+
+def _count_keys(ctx: Context) -> list[str]:
+    keys = list(_COUNT_KEYS)
+    if ctx.report.other_combined:
+        keys += [f"{OTHER_COMBINED}.{c.key}" for c in FORMAT.request_columns]
+    return keys
+
+
+@rule("A1", ERROR, "件数须为不小于 0 的整数", "表二 9 个件数单元格、表三 175 个、表四 15 个：整数且 ≥ 0",
+      source_tag="STRUCTURAL")
+def a1_counts(ctx: Context) -> Iterable[Hit]:
+    for key in _count_keys(ctx):
+        v = ctx.value(key)
+        if v is None or isinstance(v, NotApplicable):
+            continue
+        bad = None
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            bad = f"内容“{v}”不是数"
+        elif v < 0:
+            bad = f"负数 {fmt_number(v)}"
+        elif isinstance(v, float) and not v.is_integer():
+            bad = f"小数 {fmt_number(v)}"
+        if bad:
+            yield Hit(f"{refs([key])}（{key_name(key)}）是{bad}；件数应为不小于 0 的整数，请改正。",
+                      (key,), expected="不小于 0 的整数", actual=v)
+
+
+@rule("A2", ERROR, "收费金额须为不小于 0 的数（万元）", "本年收费金额（万元）为数且 ≥ 0，可有小数",
+      source_tag="OFFICIAL-TABLE")
+def a2_fees(ctx: Context) -> Iterable[Hit]:
+    v = ctx.value(_FEES)
+    if v is None or isinstance(v, NotApplicable):
+        return
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        yield Hit(f"{refs([_FEES])}（本年收费金额）内容“{v}”不是数；请填以万元为单位的数。",
+                  (_FEES,), expected="不小于 0 的数（万元）", actual=v)
+    elif v < 0:
+        yield Hit(f"{refs([_FEES])}（本年收费金额）是负数 {fmt_number(v)}；请改正。",
+                  (_FEES,), expected="不小于 0 的数（万元）", actual=v)
+
+
+@rule("A3", WARNING, "收费金额的单位应为万元", "本年收费金额不应是以元填写的数（与文字中的元金额相同，或数额过大）")
+def a3_fee_unit(ctx: Context) -> Iterable[Hit]:
+    v = ctx.value(_FEES)
+    if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0:
+        return
+    for part, text in ctx.texts.items():
+        for m in _YUAN.finditer(text):
+            if text[max(0, m.start(1) - 1): m.start(1)] != "万" and text[m.end(1):m.end()].strip() == "元" \
+                    and abs(float(m.group(1)) - v) < 1e-6:
+                yield Hit(f"{refs([_FEES])} 填了 {fmt_number(v)}（单位万元），与文字材料中的“{m.group(0)}”数值相同，"
+                          f"可能把元当成了万元；{fmt_number(v)} 元应填 {fmt_number(round(v / 10000, 6))} 万元。",
+                          (_FEES, narrative_key(part)), expected=round(v / 10000, 6), actual=v,
+                          subject=f"{_FEES}:{part}")
+                return
+    level = ctx.report.meta.get("level")
+    limit = FEE_LIMITS_WAN.get(level, FEE_LIMITS_WAN[None])
+    if v > limit:
+        yield Hit(f"{refs([_FEES])} 本年收费金额 {fmt_number(v)} 万元（{fmt_number(v / 10000)} 亿元），"
+                  f"对{level or '本机关'}而言过大（上限参考 {fmt_number(limit)} 万元），请确认单位是万元而不是元。",
+                  (_FEES,), expected=f"≤ {limit}", actual=v)
+
+
+@rule("A4", WARNING, "空白或“/”单元格", "数据单元格不应空白或填“/”“-”“无”（计算时按 0）",
+      source_tag="PRACTICE")
+def a4_blanks(ctx: Context) -> Iterable[Hit]:
+    """Blanks grouped so a clerk sees them together: table 三 by column, tables 二/四 by row."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for c in FORMAT.cells:
+        if not ctx.is_blank(c.key):
+            continue
+        if c.table == "requests" and c.row.startswith("other_") and ctx.uses_other_combined:
+            continue                      # the combined （六） row stands in for these
+        group = ("requests", c.column) if c.table == "requests" else (c.table, c.row)
+        groups.setdefault(group, []).append(c.key)
+    for (table, part), keys in groups.items():
+        marks = [k for k in keys if isinstance(ctx.value(k), NotApplicable)]
+        blanks = [k for k in keys if k not in marks]
+        what = []
+        if blanks:
+            what.append(f"{ranges(blanks)} 为空白")
+        if marks:
+            what.append(f"{ranges(marks)} 填了“{ctx.value(marks[0])}”")
+        where = (f"依申请公开表“{column_name(part)}”列" if table == "requests"
+                 else key_name(keys[0]).split("·")[0].split("（")[0])
+        not_applicable_ok = table == "active" and not blanks
+        msg = (f"{where}：" + "；".join(what) + "。计算时按 0 处理；"
+               + ("如本机关无此项职权可保留“/”，否则请填 0。" if not_applicable_ok
+                  else "数为 0 的请填 0，不要留空或填“/”。"))
+        yield Hit(msg, keys, expected=0, actual=None, subject=f"{table}.{part}",
+                  severity=INFO if not_applicable_ok else None)
+
+
+def ranges(keys: list[str]) -> str:
+    """"依申请公开!E4:E28" for a run of cells in one column, else the list."""
+    ps = [places()[k] for k in keys if k in places()]
+    if len(ps) == len(keys) and len(ps) > 2 and len({(p.sheet, p.col) for p in ps}) == 1 \
+            and [p.row for p in ps] == list(range(ps[0].row, ps[0].row + len(ps))):
+        return f"{ps[0].ref}:{ps[-1].coord}"
+    return refs(keys)

@@ -1,0 +1,153 @@
+"""Helpers shared by rule modules: equations with blank-aware severity, and
+comparing narrative figures with the tables.
+"""
+from __future__ import annotations
+
+from typing import Callable, Iterable, Sequence
+
+from ...figures import fmt_number
+from ...format import FORMAT, OTHER_COMBINED
+from ..context import Context, key_name, narrative_key
+from ..finding import cell_ref
+from ..narrative import Mention
+from ..rule import WARNING, Hit
+
+EPS = 1e-6
+
+
+def refs(keys: Iterable[str]) -> str:
+    return "、".join(cell_ref(k) for k in keys)
+
+
+def terms(ctx: Context, keys: Sequence[str], namer: Callable[[str], str] = key_name,
+          report=None) -> str:
+    """"自然人 2 + 科研机构 1（其余为 0）": the non-zero terms of a sum, named."""
+    shown = [f"{namer(k)} {_shown(ctx, k, report)}" for k in keys
+             if ctx.num(k, report) or ctx.is_blank(k, report)]
+    if not shown:
+        return "全部为 0"
+    rest = "（其余为 0）" if len(shown) < len(keys) else ""
+    return " + ".join(shown) + rest
+
+
+def _shown(ctx: Context, key: str, report=None) -> str:
+    v = ctx.value(key, report)
+    if v is None:
+        return "空白"
+    if isinstance(v, str):
+        return f"“{v}”"
+    return fmt_number(v)
+
+
+def balance(ctx: Context, left: Sequence[str], right: Sequence[str], *, what: str,
+            left_words: str, right_words: str, namer: Callable[[str], str] = key_name,
+            fix_hint: str = "", subject: str | None = None) -> Hit | None:
+    """A Hit when sum(left) != sum(right).
+
+    A blank cell on the smaller side could make the two sides agree once it is
+    filled in, so the hit is then only a warning (A4/C8 matter, e.g. the blank
+    总计 in Shanghai's 结转 row); a blank on the larger side cannot help, so
+    the rule's own severity stands.
+    """
+    lv, rv = ctx.total(left), ctx.total(right)
+    if abs(lv - rv) < EPS:
+        return None
+    diff = rv - lv
+    short = left if lv < rv else right
+    blank_short = [k for k in short if ctx.is_blank(k)]
+    blank_any = [k for k in (*left, *right) if ctx.is_blank(k)]
+    msg = (f"{what}不成立：{left_words} = {terms(ctx, left, namer)} = {fmt_number(lv)}；"
+           f"{right_words} = {terms(ctx, right, namer)} = {fmt_number(rv)}；相差 {fmt_number(abs(diff))}。")
+    severity = None
+    if blank_short:
+        severity = WARNING
+        msg += (f"其中 {refs(blank_short)} 为空白（按 0 计算）；如果空白处应填数，"
+                f"合计应为 {fmt_number(abs(diff))}。请填写空白单元格（确为 0 请填 0）后再核对。")
+    else:
+        if blank_any:
+            msg += f"（{refs(blank_any)} 为空白，按 0 计算。）"
+        msg += fix_hint or f"请核对 {refs((*left, *right))} 中填错的数。"
+    return Hit(msg, (*left, *right), expected=lv, actual=rv, difference=diff,
+               left=f"{left_words} = {fmt_number(lv)}", right=f"{right_words} = {fmt_number(rv)}",
+               subject=subject, severity=severity)
+
+
+# --- narrative figures vs tables ----------------------------------------------
+_GROUP_ROWS = {g.key: tuple(r.key for r in FORMAT.rows_in_group(g.key)) for g in FORMAT.request_groups}
+_APPEAL_GROUPS = {"review": ("review",), "litigation": ("litigation_direct", "litigation_after_review"),
+                  "litigation_direct": ("litigation_direct",),
+                  "litigation_after_review": ("litigation_after_review",),
+                  "both": ("review", "litigation_direct", "litigation_after_review")}
+_APPEAL_NAMES = {"review": "行政复议", "litigation": "行政诉讼", "litigation_direct": "未经复议直接起诉",
+                 "litigation_after_review": "复议后起诉"}
+_OUTCOME_NAMES = {o.key: o.label for o in FORMAT.appeal_outcomes}
+_GROUP_NAMES = {g.key: g.label.split("（区分")[0] for g in FORMAT.request_groups}
+
+
+def topic_keys(ctx: Context, topic: str) -> tuple[tuple[str, ...], str] | None:
+    """The table cells a narrative topic corresponds to, and their name in words."""
+    p = topic.split(".")
+    if topic == "req.new":
+        return ("requests.new_received.total",), "一、本年新收申请数（总计）"
+    if topic == "req.answered":
+        return ("requests.total_processed.total",), "三（七）办理结果总计"
+    if topic == "req.carried_over":
+        return ("requests.carried_over.total",), "二、上年结转申请数（总计）"
+    if topic == "req.carried_forward":
+        return ("requests.carried_forward.total",), "四、结转下年度继续办理（总计）"
+    if p[0] == "req" and p[1] in ("group", "pct"):
+        rows = _GROUP_ROWS[p[2]]
+        keys = tuple(f"requests.{r}.total" for r in rows)
+        if p[2] == "other" and ctx.uses_other_combined:
+            keys = (f"{OTHER_COMBINED}.total",)
+        return keys, f"{_GROUP_NAMES[p[2]]}（总计列合计）"
+    if p[0] == "appeal" and p[1] == "outcome":
+        groups = _APPEAL_GROUPS[p[3]]
+        return (tuple(f"appeals.{g}.{p[2]}" for g in groups),
+                f"{_APPEAL_NAMES.get(p[3], '复议诉讼')}·{_OUTCOME_NAMES[p[2]]}")
+    if p[0] == "appeal":
+        groups = _APPEAL_GROUPS[p[1]]
+        return tuple(f"appeals.{g}.total" for g in groups), f"{_APPEAL_NAMES[p[1]]}总计"
+    if p[0] == "active":
+        key = ".".join(p)
+        return (key,), key_name(key)
+    return None
+
+
+def mention_value(m: Mention, topic_unit: str = "件") -> int | float:
+    """The mention in the table's unit (万元 for fees)."""
+    if m.topic == "active.fees_wan_yuan" and m.unit == "元":
+        return m.value / 10_000
+    return m.value
+
+
+def compare_mention(ctx: Context, m: Mention, *, severity: str | None = None,
+                    accept: Sequence[int | float] = ()) -> Hit | None:
+    """A Hit when a cited figure differs from its table cells (approximations never get here)."""
+    found = topic_keys(ctx, m.topic)
+    if not found:
+        return None
+    keys, name = found
+    table = ctx.total(keys)
+    said = mention_value(m)
+    if abs(table - said) < EPS or any(abs(a - said) < EPS for a in accept):
+        return None
+    blank = [k for k in keys if ctx.is_blank(k)]
+    msg = (f"文字材料说“{m.snippet}”（{fmt_number(said)}），但表格中{name} = {fmt_number(table)}"
+           f"（{refs(keys)}），相差 {fmt_number(abs(table - said))}。")
+    if blank:
+        msg += f"其中 {refs(blank)} 为空白。"
+    msg += f"请改正文字材料或表格，使两者一致。"
+    return Hit(msg, (narrative_key(m.part), *keys), expected=table, actual=said,
+               difference=said - table, left=f"文字材料 = {fmt_number(said)}",
+               right=f"{name} = {fmt_number(table)}",
+               subject=f"{m.part}:{m.topic}:{m.ordinal}",
+               severity=WARNING if blank and severity is None else severity)
+
+
+def compare_all(ctx: Context, prefixes: Sequence[str]) -> Iterable[Hit]:
+    for m in ctx.figures.mentions:
+        if m.topic.startswith(tuple(prefixes)):
+            hit = compare_mention(ctx, m)
+            if hit:
+                yield hit

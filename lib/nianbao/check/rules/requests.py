@@ -1,0 +1,149 @@
+"""C. Table 三 within itself (C1–C3, C5–C8)."""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from ...figures import fmt_number
+from ...format import FORMAT, OTHER_COMBINED
+from ..context import Context, column_name, narrative_key, row_name
+from ..registry import rule
+from ..rule import ERROR, WARNING, Hit
+from .common import balance, refs
+
+_COLUMNS = tuple(c.key for c in FORMAT.request_columns)
+_APPLICANTS = _COLUMNS[:-1]
+_ROWS = tuple(r.key for r in FORMAT.request_rows)
+_FEE_TEXT = re.compile(r"信息处理费")
+_FEE_NOTICE = re.compile(r"收费通知")
+_FEE_CHARGED = re.compile(r"收取[^。；;，,]{0,20}?信息处理费[^。；;，,]{0,6}?(\d+(?:\.\d+)?)\s*(万?元)"
+                          r"|信息处理费[^。；;，,]{0,10}?(\d+(?:\.\d+)?)\s*(万?元)")
+_NEGATED = re.compile(r"(未|没有|无|不)[^。；;，,]{0,6}$")
+
+
+def _k(row: str, col: str) -> str:
+    return Context.request_key(row, col)
+
+
+@rule("C1", ERROR, "勾稽关系（每一列）", "一 + 二 = 三（七）总计 + 四（对 7 列中的每一列）",
+      source_tag="OFFICIAL")
+def c1_balance(ctx: Context) -> Iterable[Hit]:
+    for col in _COLUMNS:
+        hit = balance(ctx, (_k("new_received", col), _k("carried_over", col)),
+                      (_k("total_processed", col), _k("carried_forward", col)),
+                      what=f"依申请公开表“{column_name(col)}”列的勾稽关系",
+                      left_words="一 + 二", right_words="三（七）+ 四",
+                      namer=lambda k: row_name(k.split(".")[1]))
+        if hit:
+            yield hit
+
+
+@rule("C2", ERROR, "办理结果合计（每一列）",
+      "三（七）总计 = （一）+（二）+（三）1–8 +（四）1–3 +（五）1–5 +（六）1–3（对每一列）",
+      source_tag="STRUCTURAL")
+def c2_results(ctx: Context) -> Iterable[Hit]:
+    rows = ctx.result_rows()
+    for col in _COLUMNS:
+        hit = balance(ctx, tuple(_k(r, col) for r in rows), (_k("total_processed", col),),
+                      what=f"依申请公开表“{column_name(col)}”列的办理结果合计",
+                      left_words="（一）至（六）各项之和", right_words="三（七）总计",
+                      namer=lambda k: row_name(k.split(".")[-2] if k.startswith("requests.") else OTHER_COMBINED))
+        if hit:
+            yield hit
+
+
+def _rows_with_combined(ctx: Context) -> list[str]:
+    rows = list(_ROWS)
+    if ctx.report.other_combined:
+        rows.insert(rows.index("total_processed"), OTHER_COMBINED)
+    return rows
+
+
+@rule("C3", ERROR, "行合计", "每一行：总计 = 自然人 + 商业企业 + 科研机构 + 社会公益组织 + 法律服务机构 + 其他",
+      source_tag="STRUCTURAL")
+def c3_row_totals(ctx: Context) -> Iterable[Hit]:
+    for row in _rows_with_combined(ctx):
+        hit = balance(ctx, tuple(_k(row, c) for c in _APPLICANTS), (_k(row, "total"),),
+                      what=f"依申请公开表“{row_name(row)}”行的合计",
+                      left_words="六类申请人之和", right_words="总计",
+                      namer=lambda k: column_name(k.split(".")[-1]))
+        if hit:
+            yield hit
+
+
+@rule("C5", ERROR, "结转下年度不超过可办理数", "四（结转下年度）≤ 一（本年新收）+ 二（上年结转）（每一列）",
+      source_tag="STRUCTURAL")
+def c5_carry_forward(ctx: Context) -> Iterable[Hit]:
+    for col in _COLUMNS:
+        cf, new, co = _k("carried_forward", col), _k("new_received", col), _k("carried_over", col)
+        available = ctx.num(new) + ctx.num(co)
+        if ctx.num(cf) > available:
+            blank = [k for k in (new, co) if ctx.is_blank(k)]
+            yield Hit(f"依申请公开表“{column_name(col)}”列：四（结转下年度）= {fmt_number(ctx.num(cf))}，"
+                      f"大于 一（本年新收）+ 二（上年结转）= {fmt_number(available)}；结转的申请不可能多于"
+                      f"本年可办理的申请。请核对 {refs((cf, new, co))}。",
+                      (cf, new, co), expected=f"≤ {fmt_number(available)}", actual=ctx.num(cf),
+                      difference=ctx.num(cf) - available,
+                      left=f"四 = {fmt_number(ctx.num(cf))}", right=f"一 + 二 = {fmt_number(available)}",
+                      severity=WARNING if blank else None)
+
+
+def _fee_notices(ctx: Context) -> int | float | None:
+    ind = ctx.report.indicator("fee_notices")
+    return ind.value if ind and isinstance(ind.value, (int, float)) else None
+
+
+@rule("C6", WARNING, "逾期未缴费须有收费通知", "若（六）2 逾期未缴费 > 0：第六部分写明信息处理费收费通知，且收费通知数 ≥（六）2[总计]")
+def c6_fee_notices(ctx: Context) -> Iterable[Hit]:
+    key = "requests.other_fee_unpaid.total"
+    unpaid = ctx.num(key)
+    if unpaid <= 0:
+        return
+    notices = _fee_notices(ctx)
+    text = ctx.text("other_matters")
+    if notices is not None:
+        if notices < unpaid:
+            yield Hit(f"（六）2 逾期未缴费的申请有 {fmt_number(unpaid)} 件（{refs([key])}），但工作指标中信息处理费"
+                      f"收费通知只有 {fmt_number(notices)} 件；未缴费的申请都应先发过收费通知。请核对两处数字。",
+                      (key, "indicators.fee_notices.value"), expected=f"≥ {fmt_number(unpaid)}",
+                      actual=notices)
+    elif not (_FEE_TEXT.search(text) and _FEE_NOTICE.search(text)):
+        yield Hit(f"（六）2 逾期未缴费的申请有 {fmt_number(unpaid)} 件（{refs([key])}），但“六、其他需要报告的事项”"
+                  f"没有写信息处理费收费通知的情况，请补写发出收费通知的件数和金额。",
+                  (key, narrative_key("other_matters")), expected="第六部分写明收费通知", actual="未写")
+
+
+def fee_charged_yuan(ctx: Context) -> float | None:
+    """Information-processing fee collected, in 元, from section 六 or the indicator."""
+    ind = ctx.report.indicator("fee_collected_yuan")
+    if ind and isinstance(ind.value, (int, float)):
+        return float(ind.value)
+    text = ctx.text("other_matters")
+    for m in _FEE_CHARGED.finditer(text):
+        if _NEGATED.search(text[: m.start()]):
+            continue
+        amount, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        return float(amount) * (10_000 if unit == "万元" else 1)
+    return None
+
+
+@rule("C7", WARNING, "收取信息处理费须有申请", "若第六部分写明收取了信息处理费：一 + 二 > 0")
+def c7_fee_needs_requests(ctx: Context) -> Iterable[Hit]:
+    charged = fee_charged_yuan(ctx)
+    keys = ("requests.new_received.total", "requests.carried_over.total")
+    if charged and charged > 0 and ctx.total(keys) == 0:
+        yield Hit(f"第六部分或工作指标写明收取信息处理费 {fmt_number(charged)} 元，但依申请公开表中"
+                  f"一（本年新收）+ 二（上年结转）= 0（{refs(keys)}）；没有申请就不会收取信息处理费。请核对。",
+                  (*keys, narrative_key("other_matters")), expected="> 0", actual=0)
+
+
+@rule("C8", WARNING, "只填了总计", "某行总计 > 0 而六类申请人单元格全部空白", source_tag="PRACTICE")
+def c8_only_total(ctx: Context) -> Iterable[Hit]:
+    for row in _rows_with_combined(ctx):
+        applicants = [_k(row, c) for c in _APPLICANTS]
+        total = _k(row, "total")
+        if ctx.num(total) > 0 and all(ctx.is_blank(k) for k in applicants):
+            yield Hit(f"依申请公开表“{row_name(row)}”行只填了总计 {fmt_number(ctx.num(total))}（{refs([total])}），"
+                      f"六类申请人单元格（{refs([applicants[0]])} 至 {refs([applicants[-1]])}）全部空白；"
+                      f"请按申请人类型分别填写。", (*applicants, total), expected="按申请人分列",
+                      actual="只有总计")
