@@ -1,0 +1,126 @@
+"""Document (lines and grids) → Report: headings, tables, narrative, meta."""
+from __future__ import annotations
+
+from ..errors import InputError, Problem
+from ..format import FORMAT
+from ..model import NarrativeText, empty_report
+from . import meta as M
+from .document import Document, Grid, Line
+from .grids import classify_grid, grid_lines, grid_segments
+from .normalize import key
+from .result import ImportResult
+from .sections import find_headings, join_lines, narrative_lines, regions, split_overview
+from .segments import Seg, line_segments
+from .tables import Outcome, place_active, place_appeals, place_requests
+
+_TABLES = ("二", "三", "四")
+_NAMES = {"二": "表二（主动公开）", "三": "表三（依申请公开）", "四": "表四（复议诉讼）"}
+
+
+def _active_width(text: str) -> int:
+    """Cells in the next row of table 二: those of the block of the last row label seen."""
+    k = key(text)
+    best, width = -1, 1
+    for blk in FORMAT.active_blocks:
+        for row in blk.rows:
+            for lab in (row.label,) + row.aliases:
+                p = k.rfind(key(lab))
+                if p >= 0 and p + len(key(lab)) > best:
+                    best, width = p + len(key(lab)), len(blk.columns)
+    return width
+
+
+_WIDTH = {"二": _active_width, "三": lambda _t: len(FORMAT.request_columns),
+          "四": lambda _t: len(FORMAT.appeal_groups) * len(FORMAT.appeal_outcomes)}
+
+
+def _flatten_layout_grids(doc: Document) -> None:
+    """Tables that hold no report table (page layout) become plain lines."""
+    items: list[Line | Grid] = []
+    for it in doc.items:
+        if isinstance(it, Grid) and classify_grid(it) is None:
+            items.extend(grid_lines(it))
+        else:
+            items.append(it)
+    doc.items = items
+
+
+def assemble(doc: Document, source: str) -> ImportResult:
+    _flatten_layout_grids(doc)
+    out = Outcome()
+    for n in doc.notes:
+        out.warn(n)
+    report = empty_report()
+    report.source = source
+    headings = find_headings(doc)
+    regs = regions(doc, headings)
+
+    segs: dict[str, list[Seg]] = {t: [] for t in _TABLES}
+    for t in _TABLES:
+        lines = [i for i in regs.get(t, []) if isinstance(i, Line)]
+        segs[t].extend(line_segments(lines, _WIDTH[t]))
+    for n, it in enumerate(doc.items):
+        if isinstance(it, Grid):
+            t = classify_grid(it)
+            if t:
+                segs[t].extend(grid_segments(it, t))
+    if not any(s.is_values for t in _TABLES for s in segs[t]):
+        raise InputError(Problem(
+            "import-no-tables", "没有找到年度报告的三张统计表（表二、表三、表四）中的任何数字", file=source,
+            expected="政府信息公开工作年度报告全文，含“二、主动公开政府信息情况”等章节及其表格",
+            fix="确认选对了文件；从网页或 PDF 复制时请连同表格一起复制"))
+    for t in _TABLES:
+        if t not in regs and not any(isinstance(i, Grid) and classify_grid(i) == t for i in doc.items):
+            out.doubt(f"没有找到第{t}部分的标题，{_NAMES[t]}无法定位")
+    place_active(segs["二"], report.values, out)
+    report.other_combined = place_requests(segs["三"], report.values, out)
+    place_appeals(segs["四"], report.values, out)
+
+    # --- narrative -------------------------------------------------------
+    if "一" in regs:
+        for part, (title, text) in split_overview(narrative_lines(regs["一"])).items():
+            report.narrative[part] = NarrativeText(title, text)
+    tail = narrative_lines(regs.get("六", []))
+    meta_head = narrative_lines(regs.get("", []))
+    if "五" in regs:
+        report.narrative["problems"] = NarrativeText("", join_lines(narrative_lines(regs["五"])))
+
+    # --- meta ------------------------------------------------------------
+    title = M.find_title(meta_head if headings else [i.text for i in doc.lines][:10])
+    agency, year = M.agency_and_year(title)
+    intro = "".join(meta_head)
+    info = M.contacts(intro) or M.contacts("".join(i.text for i in doc.lines))
+    full = M.full_agency(agency, info.get("contact_office"))
+    if full:
+        out.warn(f"标题中的机关名称“{agency}”不是全称，按联系机构“{info['contact_office']}”补全为“{full}”")
+        agency = full
+    if not title:
+        out.warn("没有找到报告标题（“……年政府信息公开工作年度报告”），机关名称和年度需手工填写")
+    elif not agency or year is None:
+        out.warn(f"无法从标题“{title}”中读出机关名称和年度，需手工填写")
+    per = M.period(intro) or M.period("".join(i.text for i in doc.lines[:40]))
+    if year is None and per:
+        year = int(per[:4])
+    report.meta.update({"agency": agency, "year": year, "title": title, "period": per,
+                        "headings": [h.text for h in headings]})
+    for k in ("contact_office", "address", "postcode", "phone", "fax", "email", "website"):
+        if info.get(k):
+            report.meta[k] = info[k]
+    pub = M.publish_date(intro, tail)
+    if pub:
+        report.meta["publish_date"] = pub
+    report.narrative["other_matters"] = NarrativeText("", join_lines(_drop_signature(tail, agency)))
+    missing = [s.heading for s in FORMAT.sections if s.number not in regs]
+    if missing:
+        out.warn("没有找到这些章节标题：" + "、".join(missing))
+    return ImportResult(report, source, doc.kind, out.warnings, out.uncertain)
+
+
+def _drop_signature(lines: list[str], agency: str) -> list[str]:
+    """The agency name and date under section 六 are not part of its text."""
+    ls = [x for x in lines if x.strip()]
+    if ls and M.iso_date(ls[-1]) and len(key(ls[-1])) <= 12:
+        ls = ls[:-1]
+        if ls and agency and (key(ls[-1]) in agency or agency in key(ls[-1])) and len(key(ls[-1])) <= 30:
+            ls = ls[:-1]
+    return ls

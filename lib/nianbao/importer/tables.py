@@ -1,0 +1,356 @@
+"""Place figures by their labels, using the format description as the only
+source of labels (``nianbao.format``).
+
+Each value row is matched against every official row label (and its
+aliases) by how much of the label occurs in the text since the previous row;
+the best pairs are taken first, each label and each value row once. A value
+row no label claims, a row of the wrong width, or a cell that cannot be read
+is reported, never guessed at; cells that ran together are split only when
+the row's own sum leaves exactly one reading, and then flagged.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Callable
+
+from ..format import FORMAT, Format, Row
+from ..values import Value, parse_cell
+from .normalize import coverage, key
+from .segments import Seg, is_digits
+
+
+@dataclass
+class Outcome:
+    """Warnings for the clerk, and the reasons the import is not certain."""
+
+    warnings: list[str] = field(default_factory=list)
+    uncertain: list[str] = field(default_factory=list)
+
+    def warn(self, msg: str) -> None:
+        self.warnings.append(msg)
+
+    def doubt(self, msg: str) -> None:
+        self.warnings.append(msg)
+        self.uncertain.append(msg)
+
+
+def _label_keys(row: Row) -> list[str]:
+    """The distinctive label of a row (its last label column) and aliases."""
+    main = next((p for p in reversed(row.labels) if p), row.label)
+    return [key(main)] + [key(a) for a in row.aliases]
+
+
+def _score(keys: list[str], text: str) -> tuple[float, int]:
+    best = (0.0, 0)
+    for k in keys:
+        ratio, found = coverage(k, text)
+        if found >= min(len(k), 3) and (ratio, found) > best:
+            best = (ratio, found)
+    return best
+
+
+@dataclass
+class ValueRow:
+    seg: Seg
+    before: str          # label text since the previous value row (key form)
+    context: str         # all table text before this row (key form)
+
+
+def value_rows(segs: list[Seg]) -> list[ValueRow]:
+    rows: list[ValueRow] = []
+    since: list[str] = []
+    ctx: list[str] = []
+    for s in segs:
+        if s.is_values:
+            rows.append(ValueRow(s, key("".join(since)), key("".join(ctx))))
+            since = []
+        else:
+            since.append(s.text)
+            ctx.append(s.text)
+    return rows
+
+
+def match_rows(vrows: list[ValueRow], candidates: dict[str, list[str]],
+               threshold: float = 0.5) -> dict[int, str]:
+    """Best-first assignment of value rows to labels: {value-row index: row key}."""
+    pairs = []
+    for i, vr in enumerate(vrows):
+        for rk, keys in candidates.items():
+            ratio, found = _score(keys, vr.before)
+            if ratio >= threshold:
+                pairs.append((ratio, found, -i, rk, i))
+    pairs.sort(reverse=True)
+    taken_rows: set[str] = set()
+    out: dict[int, str] = {}
+    for _, _, _, rk, i in pairs:
+        if i in out or rk in taken_rows:
+            continue
+        out[i] = rk
+        taken_rows.add(rk)
+    return out
+
+
+def _label_of(vr: ValueRow) -> str:
+    text = vr.before[-30:] if vr.before else "（无标签）"
+    return f"“{text}”"
+
+
+def _parse(cells: list[str | None], money: list[bool], where: str, what: str,
+           out: Outcome) -> list[Value]:
+    vals: list[Value] = []
+    for raw, m in zip(cells, money):
+        p = parse_cell(raw, money=m)
+        if p.error:
+            out.doubt(f"{where}：{what}的单元格“{raw}”无法读取（{p.error}），已留空")
+        vals.append(p.value)
+    return vals
+
+
+def split_run_together(cells: list[str | None], width: int,
+                       check: Callable[[list[int]], bool]) -> list[list[int]]:
+    """All readings of digit strings that ran together ("713000074") as
+    ``width`` cells without leading zeros, that pass the table's own sums."""
+    tokens = [str(c) for c in cells]
+    readings: list[list[int]] = []
+
+    def splits(tok: str, k: int):
+        n = len(tok)
+        if k > n:
+            return
+        for cuts in combinations(range(1, n), k - 1):
+            parts = [tok[a:b] for a, b in zip((0,) + cuts, cuts + (n,))]
+            if all(p == "0" or not p.startswith("0") for p in parts):
+                yield [int(p) for p in parts]
+
+    def rec(i: int, remaining: int, acc: list[int]) -> None:
+        if len(readings) > 50:
+            return
+        if i == len(tokens):
+            if remaining == 0 and check(acc):
+                readings.append(list(acc))
+            return
+        left = len(tokens) - i - 1
+        for k in range(1, remaining - left + 1):
+            for parts in splits(tokens[i], k):
+                rec(i + 1, remaining - k, acc + parts)
+
+    rec(0, width, [])
+    return readings
+
+
+def fit_width(cells: list[str | None], width: int, check: Callable[[list[int]], bool] | None,
+              where: str, what: str, out: Outcome) -> list[str | None] | None:
+    """Cells of exactly ``width``, or None (reported) when the row cannot be read."""
+    if len(cells) == width:
+        return cells
+    joined = " ".join(c if c is not None else "（空）" for c in cells)
+    if len(cells) < width and check and cells and all(is_digits(c) for c in cells):
+        readings = split_run_together(cells, width, check)
+        if len(readings) == 1:
+            r = readings[0]
+            out.doubt(f"{where}：{what}的数字连在一起（“{joined}”），按本行合计唯一可能的读法拆为"
+                      f" {'、'.join(map(str, r))}，请核对原文")
+            return [str(x) for x in r]
+        out.doubt(f"{where}：{what}应有 {width} 个数，原文只有 {len(cells)} 个（“{joined}”），"
+                  f"数字可能连在一起，{'无法唯一拆分' if readings else '按本行合计无法拆分'}，未导入")
+        return None
+    out.doubt(f"{where}：{what}应有 {width} 个数，原文有 {len(cells)} 个（“{joined}”），未导入")
+    return None
+
+
+def order_by_header(labels: list[str], context: str) -> list[int] | None:
+    """Column order as the header text gives it, when every label is found."""
+    pos = []
+    for lab in labels:
+        p = context.rfind(key(lab))
+        if p < 0:
+            return None
+        pos.append(p)
+    order = sorted(range(len(labels)), key=lambda i: pos[i])
+    return order
+
+
+# --- table 二 -----------------------------------------------------------
+
+def place_active(segs: list[Seg], values: dict[str, Value], out: Outcome,
+                 fmt: Format = FORMAT) -> None:
+    blocks = {row.key: blk for blk in fmt.active_blocks for row in blk.rows}
+    rows = {row.key: row for blk in fmt.active_blocks for row in blk.rows}
+    vrows = value_rows(segs)
+    assigned = match_rows(vrows, {k: _label_keys(r) for k, r in rows.items()})
+    for i, vr in enumerate(vrows):
+        rk = assigned.get(i)
+        if rk is None:
+            out.doubt(f"{vr.seg.where}：表二中的数字“{' '.join(c or '（空）' for c in vr.seg.cells)}”"
+                      f"找不到所属的行（前面的文字是{_label_of(vr)}），未导入")
+            continue
+        blk, row = blocks[rk], rows[rk]
+        cols = list(blk.columns)
+        what = f"表二“{row.label}”行"
+        cells = fit_width(vr.seg.cells, len(cols), None, vr.seg.where, what, out)
+        if cells is None:
+            continue
+        if vr.seg.columns and all(vr.seg.columns):
+            by = dict(zip(vr.seg.columns, cells))
+            cells = [by.get(c.key) for c in cols]
+        elif len(cols) > 1:
+            order = order_by_header([c.label for c in cols], vr.context)
+            if order is None:
+                out.doubt(f"{vr.seg.where}：{what}之前找不到列标题"
+                          f"（{'、'.join(c.label for c in cols)}），无法按标题核对列的顺序")
+            elif order != list(range(len(cols))):
+                out.warn(f"{vr.seg.where}：{what}的列顺序与标准格式不同，已按原文表头顺序读取")
+                reordered: list[str | None] = [None] * len(cols)
+                for pos, ci in enumerate(order):
+                    reordered[ci] = cells[pos]
+                cells = reordered
+        vals = _parse(cells, [blk.unit != "件"] * len(cols), vr.seg.where, what, out)
+        for col, v in zip(cols, vals):
+            values[f"active.{rk}" if col.key == "value" else f"active.{rk}.{col.key}"] = v
+    _report_missing(out, "表二", [r for r in rows.values() if r.key not in assigned.values()])
+    _check_order(out, "表二", vrows, assigned, list(rows), strict=False)
+
+
+# --- table 三 -----------------------------------------------------------
+
+def _row_sum_ok(vals: list[int]) -> bool:
+    return vals[-1] == sum(vals[:-1])
+
+
+def place_requests(segs: list[Seg], values: dict[str, Value], out: Outcome,
+                   fmt: Format = FORMAT) -> dict[str, Value] | None:
+    """Fill ``requests.*``; returns the （六）其他处理 one-row figures, if printed so."""
+    cols = list(fmt.request_columns)
+    rows = {r.key: r for r in fmt.request_rows}
+    vrows = value_rows(segs)
+    assigned = match_rows(vrows, {k: _label_keys(r) for k, r in rows.items()})
+    other_rows = [r.key for r in fmt.rows_in_group("other")]
+    other_group = next(g for g in fmt.request_groups if g.key == "other")
+    combined: dict[str, Value] | None = None
+    for i, vr in enumerate(vrows):
+        rk = assigned.get(i)
+        where = vr.seg.where
+        if rk is None:
+            if combined is None and not any(k in assigned.values() for k in other_rows) \
+                    and coverage(key(other_group.label), vr.before)[0] >= 0.7:
+                what = f"表三“{other_group.label}”行"
+                cells = fit_width(vr.seg.cells, len(cols), _row_sum_ok, where, what, out)
+                if cells is not None:
+                    cells = _by_columns(vr.seg, cells, cols)
+                    vals = _parse(cells, [False] * len(cols), where, what, out)
+                    combined = {c.key: v for c, v in zip(cols, vals)}
+                    out.warn(f"{where}：原文把“{other_group.label}”印成一行、没有分项（2019 年格式），"
+                             f"已单独保存这一行的数字，三个分项留空")
+                continue
+            out.doubt(f"{where}：表三中的数字“{' '.join(c or '（空）' for c in vr.seg.cells)}”"
+                      f"找不到所属的行（前面的文字是{_label_of(vr)}），未导入")
+            continue
+        row = rows[rk]
+        what = f"表三“{row.short_label}”行"
+        cells = fit_width(vr.seg.cells, len(cols), _row_sum_ok, where, what, out)
+        if cells is None:
+            continue
+        cells = _by_columns(vr.seg, cells, cols)
+        vals = _parse(cells, [False] * len(cols), where, what, out)
+        for col, v in zip(cols, vals):
+            values[f"requests.{rk}.{col.key}"] = v
+    missing = [r for r in rows.values() if r.key not in assigned.values()]
+    if combined is not None:
+        missing = [r for r in missing if r.key not in other_rows]
+    _report_missing(out, "表三", missing)
+    _check_order(out, "表三", vrows, assigned, list(rows), strict=True)
+    return combined
+
+
+def _by_columns(seg: Seg, cells: list[str | None], cols) -> list[str | None]:
+    if seg.columns and any(seg.columns):
+        by = {c: v for c, v in zip(seg.columns, cells) if c}
+        return [by.get(c.key) for c in cols]
+    return cells
+
+
+# --- table 四 -----------------------------------------------------------
+
+def place_appeals(segs: list[Seg], values: dict[str, Value], out: Outcome,
+                  fmt: Format = FORMAT) -> None:
+    groups = list(fmt.appeal_groups)
+    outcomes = list(fmt.appeal_outcomes)
+    width = len(groups) * len(outcomes)
+    vrows = value_rows(segs)
+    group_keys = {g.key: [key(g.label)] for g in groups}
+    placed = False
+    per_group = match_rows(vrows, group_keys, threshold=0.99) if all(
+        len(v.seg.cells) == len(outcomes) for v in vrows) and len(vrows) > 1 else {}
+    for i, vr in enumerate(vrows):
+        where = vr.seg.where
+        if per_group:
+            gk = per_group.get(i)
+            if gk is None:
+                out.doubt(f"{where}：表四中的数字“{' '.join(c or '（空）' for c in vr.seg.cells)}”"
+                          f"找不到所属的栏目，未导入")
+                continue
+            g = next(g for g in groups if g.key == gk)
+            vals = _parse(vr.seg.cells, [False] * len(outcomes), where, f"表四“{g.label}”", out)
+            for o, v in zip(outcomes, vals):
+                values[f"appeals.{gk}.{o.key}"] = v
+            placed = True
+            continue
+        if placed:
+            out.doubt(f"{where}：表四之后还有一行数字“{' '.join(c or '（空）' for c in vr.seg.cells)}”，"
+                      f"无法归入表格，未导入")
+            continue
+
+        def sums_ok(vals: list[int]) -> bool:
+            n = len(outcomes)
+            return all(_row_sum_ok(vals[j:j + n]) for j in range(0, len(vals), n))
+
+        cells = fit_width(vr.seg.cells, width, sums_ok, where, "表四", out)
+        if cells is None:
+            continue
+        placed = True
+        if vr.seg.columns and all(vr.seg.columns):
+            keys = list(vr.seg.columns)
+        else:
+            keys = _appeal_keys_from_header(vr.context, groups, outcomes, where, out)
+        vals = _parse(cells, [False] * width, where, "表四", out)
+        for k, v in zip(keys, vals):
+            values[f"appeals.{k}"] = v
+    if not placed:
+        out.doubt("表四（行政复议、行政诉讼）没有找到数字")
+
+
+def _appeal_keys_from_header(context: str, groups, outcomes, where: str, out: Outcome) -> list[str]:
+    """Column keys of a flattened 15-cell row, from the header text before it."""
+    gorder = order_by_header([g.label for g in groups], context)
+    if gorder is None:
+        out.warn(f"{where}：表四表头中找不到“{'”“'.join(g.label for g in groups)}”，按标准栏目顺序读取")
+        gorder = list(range(len(groups)))
+    elif gorder != list(range(len(groups))):
+        out.warn(f"{where}：表四的栏目顺序与标准格式不同，已按原文表头顺序读取")
+    first = context.find(key(outcomes[0].label))
+    oorder = order_by_header([o.label for o in outcomes], context[first:] if first >= 0 else "")
+    if oorder is None or first < 0:
+        out.warn(f"{where}：表四表头的文字次序无法逐列核对（PDF 提取时已打乱），"
+                 f"按标准列序（{'、'.join(o.label for o in outcomes)}）读取")
+        oorder = list(range(len(outcomes)))
+    return [f"{groups[g].key}.{outcomes[o].key}" for g in gorder for o in oorder]
+
+
+# --- shared -------------------------------------------------------------
+
+def _report_missing(out: Outcome, table: str, missing: list[Row]) -> None:
+    if missing:
+        names = "、".join(f"“{r.short_label}”" for r in missing)
+        out.doubt(f"{table}中没有找到这些行的数字，已留空：{names}")
+
+
+def _check_order(out: Outcome, table: str, vrows: list[ValueRow], assigned: dict[int, str],
+                 order: list[str], strict: bool) -> None:
+    seq = [order.index(assigned[i]) for i in range(len(vrows)) if i in assigned]
+    if any(b < a for a, b in zip(seq, seq[1:])):
+        msg = f"{table}各行的先后次序与标准格式不同，已按行标签逐行放置"
+        if strict:
+            out.doubt(msg + "，请核对")
+        else:
+            out.warn(msg)
