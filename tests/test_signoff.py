@@ -22,7 +22,6 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from nianbao.signoff import (MailConfigError, SendError, SmtpSettings, load_settings, package,
                              send_package, verify, write_manifest)
 from nianbao.signoff.message import build_message, quoted_manifest_sha, write_eml
-from nianbao.signoff.smtp import send
 
 AGENCY, YEAR = "示例市示例局", 2024
 TITLE = f"{AGENCY}{YEAR}年政府信息公开工作年度报告"
@@ -229,6 +228,15 @@ def test_errors_are_flagged_and_json_checks_attached_without_xlsx(tmp_path):
     assert "校验发现 3 条错误" in body_text(msg)
     assert sorted(attachments(msg)) == [f"{TITLE}.pdf", f"{TITLE}校验结果.json"]
     assert msg["To"] == "leader@example.gov.cn"
+
+
+def test_failed_job_is_not_sent_for_signoff(tmp_path):
+    out = make_outdir(tmp_path)
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    (out / "results.json").write_text(json.dumps({**results, "status": "failed"}), encoding="utf-8")
+    with pytest.raises(Exception) as e:
+        package(out)
+    assert getattr(e.value, "exit_code", None) == 2 and "不能送签" in str(e.value)
 
 
 def test_no_report_file_is_bad_input(tmp_path):

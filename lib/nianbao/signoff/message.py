@@ -220,7 +220,7 @@ def build_message(outdir: Path, to: Iterable[str] | None, sender: str | None = N
     recipients = [t for t in (to or []) if t]
     if recipients:
         msg["To"] = ", ".join(recipients)
-    msg["Date"] = format_datetime(datetime.now(timezone.utc))
+    msg["Date"] = format_datetime(datetime.now(timezone.utc).astimezone())  # local offset, e.g. +0800
     domain = sender.rpartition("@")[2].strip("> ") if sender and "@" in sender else "nianbao.invalid"
     msg["Message-ID"] = make_msgid("nianbao", domain=domain)
     msg.set_raw(MANIFEST_HEADER, manifest_sha)   # one line (91 < 998), so it reads back as written

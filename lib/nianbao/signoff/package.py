@@ -112,7 +112,7 @@ def send_package(outdir: str | Path, to: Iterable[str] | str | None = None,
         if check.exit_code != 0:
             raise SendError(Problem(
                 "signoff-changed", "输出目录中的文件在生成签发邮件后发生了变化，邮件中的校验值已不再成立，未发送。\n"
-                + check.render(), file=str(eml),
+                + check.render(),
                 fix="请重新运行 nianbao run（或重新生成签发材料）后再发送。"))
         msg = read_eml(eml)
     else:
@@ -120,7 +120,7 @@ def send_package(outdir: str | Path, to: Iterable[str] | str | None = None,
     if settings is None:
         raise SendError(Problem("smtp-not-configured",
                                 f"未配置邮件服务器（NIANBAO_SMTP_HOST），邮件未发送。签发邮件已保存在 {eml}，"
-                                "可用邮件客户端手工发送。", file=str(eml),
+                                "可用邮件客户端手工发送。",
                                 fix="设置 NIANBAO_SMTP_HOST 等环境变量或 ~/.config/nianbao/mail.toml 后，"
                                     "用 nianbao mail 发送。"))
     rcpts = (_recipients(to, {}) or [a for _, a in getaddresses([str(msg.get("To") or "")]) if a]

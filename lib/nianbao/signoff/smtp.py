@@ -10,7 +10,7 @@ written or quoted in an error.
 
 ``NIANBAO_SMTP_CAFILE`` / ``cafile`` names a PEM file of CA certificates to
 trust instead of the system store (an office's internal mail server, or the
-tests' own CA).
+tests' own CA); ``NIANBAO_SMTP_TIMEOUT`` / ``timeout`` is in seconds (30).
 """
 from __future__ import annotations
 
@@ -335,7 +335,7 @@ def _classify(exc: BaseException, p: _Progress, s: SmtpSettings, eml: Path | Non
         msg += f"已尝试 {attempts} 次。"
     if eml is not None:
         msg += f"签发邮件已保存在 {eml}，可用邮件客户端手工发送。"
-    return SendError(Problem(code, msg, file=str(eml) if eml else None, fix=fix), transient=transient)
+    return SendError(Problem(code, msg, fix=fix), transient=transient)
 
 
 def envelope(msg: EmailMessage, settings: SmtpSettings,
