@@ -1,0 +1,275 @@
+"""One passing and one failing case per rule, on the seed report (淄博市外办 2023).
+
+Each case mutates a fresh copy of the seed; the passing variant must produce
+no finding of the rule (and the rule must have run), the failing one at
+least one finding with the catalogue's severity.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+
+from nianbao.check import run_checks
+from nianbao.check.result import DUPLICATE, NOT_RUN, RUN
+from nianbao.model import NarrativeText, Report
+from nianbao.values import NotApplicable
+
+from test_check_support import seed, seed_prior
+
+Mut = Callable[[Report, Report], None]
+
+
+def setv(r: Report, **kv) -> None:
+    for k, v in kv.items():
+        r.values[k.replace("__", ".")] = v
+
+
+def add(r: Report, key: str, n: int = 1) -> None:
+    r.values[key] = r.num(key) + n
+
+
+def text(r: Report, part: str, t: str) -> None:
+    r.narrative[part] = NarrativeText("", t)
+
+
+def nothing(r: Report, p: Report) -> None:
+    pass
+
+
+def seed_text_with(old: str, new: str) -> Mut:
+    def m(r: Report, p: Report) -> None:
+        t = r.narrative["requests"].text
+        assert old in t
+        text(r, "requests", t.replace(old, new))
+    return m
+
+
+def both(*muts: Mut) -> Mut:
+    def m(r: Report, p: Report) -> None:
+        for x in muts:
+            x(r, p)
+    return m
+
+
+def row_add(row: str, col: str = "natural_person", n: int = 1) -> Mut:
+    def m(r: Report, p: Report) -> None:
+        add(r, f"requests.{row}.{col}", n)
+        add(r, f"requests.{row}.total", n)
+    return m
+
+
+# (rule, passing mutation, failing mutation, expected severity of the failure, needs prior)
+CASES: list[tuple[str, Mut, Mut, str, bool]] = [
+    ("A1", nothing, lambda r, p: setv(r, requests__disclosed__commercial=-1), "error", False),
+    ("A2", lambda r, p: setv(r, active__fees_wan_yuan=0.35),
+     lambda r, p: setv(r, active__fees_wan_yuan=-2), "error", False),
+    ("A3", lambda r, p: (setv(r, active__fees_wan_yuan=0.394),
+                         text(r, "other_matters", "本年收取信息处理费3940元。")),
+     lambda r, p: (setv(r, active__fees_wan_yuan=3940),
+                   text(r, "other_matters", "本年收取信息处理费3940元。")), "warning", False),
+    ("A4", nothing, lambda r, p: setv(r, requests__carried_over__research=None), "warning", False),
+    ("B1", lambda r, p: setv(r, active__normative_documents__issued=2,
+                             active__normative_documents__in_force=2),
+     lambda r, p: setv(r, active__normative_documents__issued=5,
+                       active__normative_documents__in_force=2), "warning", False),
+    ("B2", lambda r, p: (setv(p, active__normative_documents__in_force=3),
+                         setv(r, active__normative_documents__issued=2, active__normative_documents__repealed=1,
+                              active__normative_documents__in_force=4)),
+     lambda r, p: (setv(p, active__normative_documents__in_force=3),
+                   setv(r, active__normative_documents__issued=2, active__normative_documents__in_force=9)),
+     "warning", True),
+    ("B3", lambda r, p: r.meta.update(level="县级"),
+     lambda r, p: (r.meta.update(level="县级"), setv(r, active__regulations__in_force=6)), "warning", False),
+    ("B4", lambda r, p: (setv(r, active__normative_documents__issued=3, active__normative_documents__in_force=3),
+                         text(r, "active", "全年制发行政规范性文件3件。")),
+     lambda r, p: text(r, "active", "全年制发行政规范性文件3件。"), "warning", False),
+    ("C1", nothing, row_add("new_received"), "error", False),
+    ("C2", nothing, row_add("withheld_state_secret"), "error", False),
+    ("C3", nothing, lambda r, p: add(r, "requests.disclosed.commercial"), "error", False),
+    ("C5", nothing, both(row_add("carried_forward", n=5)), "error", False),
+    ("C6", lambda r, p: (row_add("other_fee_unpaid")(r, p), row_add("disclosed", n=-1)(r, p),
+                         text(r, "other_matters", "本年发出信息处理费收费通知1件，申请人逾期未缴费。")),
+     lambda r, p: (row_add("other_fee_unpaid")(r, p), row_add("disclosed", n=-1)(r, p)), "warning", False),
+    ("C7", lambda r, p: text(r, "other_matters", "本年收取信息处理费200元。"),
+     lambda r, p: (text(r, "other_matters", "本年收取信息处理费200元。"),
+                   [r.values.__setitem__(k, 0) for k in list(r.values) if k.startswith("requests.")]),
+     "warning", False),
+    ("C8", nothing, lambda r, p: setv(r, **{f"requests__disclosed__{c}": None for c in
+                                            ("natural_person", "commercial", "research", "public_interest",
+                                             "legal_services", "other_org")}), "warning", False),
+    ("D1", nothing, lambda r, p: setv(r, appeals__review__upheld=1), "error", False),
+    ("D2", lambda r, p: (setv(r, appeals__review__upheld=2, appeals__review__total=2),
+                         text(r, "oversight", "本年被申请行政复议2件，均维持原决定。")),
+     lambda r, p: text(r, "oversight", "本年被申请行政复议2件，均维持原决定。"), "warning", False),
+    ("E1", nothing, lambda r, p: setv(p, requests__carried_forward__total=1), "error", True),
+    ("E2", nothing, lambda r, p: setv(r, active__normative_documents__in_force=4), "warning", True),
+    ("E3", nothing, lambda r, p: (p.narrative.update({k: NarrativeText("", v.text) for k, v in r.narrative.items()})),
+     "warning", True),
+    ("E4", nothing, lambda r, p: text(r, "requests", "2022年，全年共收到2件政府信息公开申请。"), "warning", True),
+    ("F1", nothing, seed_text_with("共收到2件", "共收到17件"), "error", False),
+    ("F2", lambda r, p: text(r, "requests", "全年共收到2件政府信息公开申请，已全部办结2件。"),
+     lambda r, p: text(r, "requests", "全年共收到2件政府信息公开申请，已全部办结3件。"), "warning", False),
+    ("F3", lambda r, p: text(r, "requests", "全年共收到2件政府信息公开申请，其中予以公开2件，占100%。"),
+     lambda r, p: text(r, "requests", "全年共收到2件政府信息公开申请，其中予以公开1件，部分公开1件。"),
+     "warning", False),
+    ("F4", lambda r, p: text(r, "active", "全年未制发规章。"),
+     lambda r, p: text(r, "active", "全年印发规章2件。"), "warning", False),
+    ("F5", lambda r, p: (setv(r, active__fees_wan_yuan=1), text(r, "other_matters", "本年收取信息处理费3940元。")),
+     lambda r, p: text(r, "other_matters", "本年收取信息处理费3940元。"), "info", False),
+    ("F6", nothing, lambda r, p: setv(r, appeals__review__upheld=1, appeals__review__total=1), "warning", False),
+    ("F7", nothing, lambda r, p: r.meta.update(agency_kind="人民政府"), "warning", False),
+    ("F8", nothing, lambda r, p: text(r, "problems", ""), "info", False),
+    ("F9", nothing, lambda r, p: text(r, "other_matters", ""), "info", False),
+    ("G1", lambda r, p: r.meta.update(headings=["一、总体情况", "二、主动公开政府信息情况",
+                                               "三、收到和处理政府信息公开申请情况",
+                                               "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况",
+                                               "五、存在问题及改进情况", "六、其他需要报告的事项"]),
+     lambda r, p: r.meta.update(headings=["一、总体情况", "二、主动公开政府信息情况",
+                                         "三、收到和处理政府信息公开申请情况",
+                                         "四、政府信息公开行政复议、行政诉讼情况", "六、其他需要报告的事项"]),
+     "error", False),
+    ("G2", lambda r, p: r.meta.update(title="淄博市人民政府外事办公室2023年政府信息公开工作年度报告"),
+     lambda r, p: r.meta.update(title="淄博市人民政府外事办公室2023年政务信息公开工作报告"), "warning", False),
+    ("G3", lambda r, p: text(r, "overview", "本报告统计期限自2023年1月1日起至2023年12月31日止。"),
+     lambda r, p: text(r, "overview", "本报告统计期限自2022年1月1日起至2022年12月31日止。"), "warning", False),
+    ("G4", lambda r, p: r.meta.update(publish_date="2024-01-20"),
+     lambda r, p: r.meta.update(publish_date="2024-02-05"), "error", False),
+    ("G5", lambda r, p: text(r, "active", "全年收到{新收申请总数}件申请。"),
+     lambda r, p: text(r, "active", "全年发布信息XX条，{不存在的数}件。"), "warning", False),
+]
+
+
+def _run(rule: str, mutate: Mut, with_prior: bool):
+    r, p = seed(), seed_prior()
+    mutate(r, p)
+    return run_checks(r, p if with_prior else None, rules=[rule])
+
+
+@pytest.mark.parametrize("rule,ok,bad,severity,needs_prior", CASES, ids=[c[0] for c in CASES])
+def test_rule_passes(rule, ok, bad, severity, needs_prior):
+    result = _run(rule, ok, needs_prior)
+    assert result.run_of(rule).status == RUN, result.run_of(rule)
+    assert result.of_rule(rule) == [], [f.message for f in result.of_rule(rule)]
+    assert not result.summary["rules_failed"]
+
+
+@pytest.mark.parametrize("rule,ok,bad,severity,needs_prior", CASES, ids=[c[0] for c in CASES])
+def test_rule_fails(rule, ok, bad, severity, needs_prior):
+    result = _run(rule, bad, needs_prior)
+    found = result.of_rule(rule)
+    assert found, f"{rule} did not fire"
+    assert any(f.severity == severity for f in found), [(f.severity, f.message) for f in found]
+    for f in found:
+        assert f.cells and f.fingerprint and f.message
+
+
+def test_every_required_rule_has_cases():
+    required = {"A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4", "C1", "C2", "C3", "C5", "C6", "C7", "C8",
+                "D1", "D2", "E1", "E2", "E3", "E4", *(f"F{i}" for i in range(1, 10)), "G1", "G2", "G3",
+                "G4", "G5"}
+    assert required <= {c[0] for c in CASES}
+
+
+@pytest.mark.parametrize("rule", ["B2", "E1", "E2", "E3", "E4"])
+def test_cross_year_rules_say_not_run_without_prior(rule):
+    result = run_checks(seed(), rules=[rule])
+    run = result.run_of(rule)
+    assert run.status == NOT_RUN and "上年" in run.reason
+    assert {"rule": rule, "reason": run.reason} in result.summary["rules_not_run"]
+
+
+def test_duplicates_are_reported_not_run_twice():
+    r = seed()
+    setv(r, active__normative_documents__in_force=4)
+    result = run_checks(r, seed_prior())
+    assert result.run_of("E2").status == DUPLICATE and result.run_of("F4").status == DUPLICATE
+    assert len(result.of_rule("B2")) == 1 and not result.of_rule("E2")
+
+
+def test_g1_not_run_without_headings():
+    assert run_checks(seed(), rules=["G1"]).run_of("G1").status == NOT_RUN
+
+
+def test_g1_order():
+    r = seed()
+    r.meta["headings"] = ["一、总体情况", "三、收到和处理政府信息公开申请情况", "二、主动公开政府信息情况",
+                          "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况",
+                          "六、其他需要报告的事项"]
+    assert any("顺序" in f.message for f in run_checks(r, rules=["G1"]).findings)
+
+
+def test_e1_error_only_for_total_of_same_agency():
+    r, p = seed(), seed_prior()
+    setv(p, requests__carried_forward__natural_person=1, requests__carried_forward__total=1)
+    sev = {f.keys[0]: f.severity for f in run_checks(r, p, rules=["E1"]).findings}
+    assert sev == {"requests.carried_over.natural_person": "warning", "requests.carried_over.total": "error"}
+    p.meta["agency"] = "另一个机关"
+    assert all(f.severity == "warning" for f in run_checks(r, p, rules=["E1"]).findings)
+
+
+def test_not_applicable_marks_in_table_two_are_only_info():
+    r = seed()
+    for c in ("issued", "repealed", "in_force"):
+        r.values[f"active.regulations.{c}"] = NotApplicable("/")
+    (f,) = run_checks(r, rules=["A4"]).findings
+    assert f.severity == "info" and "“/”" in f.message
+
+
+def test_blank_on_short_side_is_a_warning_but_on_long_side_an_error():
+    r = seed()
+    r.values["requests.carried_forward.total"] = None
+    add(r, "requests.new_received.total")               # left 3 > right 2 + blank: blank could fix it
+    assert {f.severity for f in run_checks(r, rules=["C1"]).findings} == {"warning"}
+    r = seed()
+    r.values["requests.carried_over.total"] = None
+    add(r, "requests.total_processed.total")            # right grew; a blank on the left could fix it
+    assert {f.severity for f in run_checks(r, rules=["C1"]).findings} == {"warning"}
+    r = seed()
+    r.values["requests.carried_forward.total"] = None
+    add(r, "requests.total_processed.total")            # the blank sits on the larger side: error
+    assert {f.severity for f in run_checks(r, rules=["C1"]).findings} == {"error"}
+
+
+def test_other_combined_row_replaces_the_three_sub_rows():
+    r = seed()
+    for row in ("other_no_correction", "other_fee_unpaid", "other_other"):
+        for c in ("natural_person", "commercial", "research", "public_interest", "legal_services",
+                  "other_org", "total"):
+            r.values[f"requests.{row}.{c}"] = None
+    r.other_combined = {c: 0 for c in ("natural_person", "commercial", "research", "public_interest",
+                                       "legal_services", "other_org", "total")}
+    result = run_checks(r, rules=["A4", "C1", "C2", "C3"])
+    assert not result.findings, result.render_text()
+    r.other_combined["natural_person"] = 1
+    r.other_combined["total"] = 1
+    assert {f.rule for f in run_checks(r, rules=["C2"]).findings} == {"C2"}
+    assert any("_other_combined" in k for f in run_checks(r, rules=["C2"]).findings for k in f.keys)
+
+
+def test_f1_delta_checked_against_prior():
+    r, p = seed(), seed_prior()                      # prior: 1 application; seed says 比上年增加了1件
+    assert not run_checks(r, p, rules=["F1"]).findings
+    setv(p, requests__new_received__total=2, requests__new_received__natural_person=2)
+    (f,) = run_checks(r, p, rules=["F1"]).findings
+    assert "比上年" in f.message and f.expected == 0 and f.actual == 1
+    note = run_checks(r, rules=["F1"]).summary["notes"]
+    assert note and "未提供上年报告" in note[0]
+
+
+def test_f1_includes_carry_over_when_the_text_says_so():
+    r = seed()
+    setv(r, requests__carried_over__natural_person=1, requests__carried_over__total=1,
+         requests__disclosed__natural_person=3, requests__disclosed__total=3)
+    text(r, "requests", "全年共收到政府信息公开申请3件（含上年结转1件），均已按时答复。")
+    assert not run_checks(r, rules=["F1"]).findings
+    text(r, "requests", "全年共收到政府信息公开申请3件，均已按时答复。")
+    (f,) = run_checks(r, rules=["F1"]).findings
+    assert f.severity == "warning" and "口径" in f.message
+
+
+def test_f3_percentage_mismatch():
+    r = seed()
+    text(r, "requests", "全年共收到2件政府信息公开申请，予以公开率为50%。")
+    (f,) = run_checks(r, rules=["F3"]).findings
+    assert f.actual == 50
