@@ -76,8 +76,9 @@ def run_checks(report: Report, prior: Report | None = None,
     return CheckResult(findings, runs, report.agency, report.year)
 
 
-def list_rules(as_frame: bool = True):
-    """The catalogue for ``nianbao rules``: id, severity, title, formula (+ needs_prior, source)."""
+def list_rules(as_frame: bool = False):
+    """The catalogue for ``nianbao rules`` and the 填报说明 sheet: a list of dicts
+    (id, severity, title, formula, needs_prior, source, same_as), or a DataFrame."""
     rows = [{"id": r.id, "severity": r.severity, "title": r.title_zh, "formula": r.formula_zh,
              "needs_prior": r.needs_prior, "source": r.source_tag, "same_as": r.same_as or ""}
             for r in all_rules()]

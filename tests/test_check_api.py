@@ -1,0 +1,153 @@
+"""The checker's public API: results, exports, acceptance, rule listing, annotated copy."""
+from __future__ import annotations
+
+import json
+import os
+
+import openpyxl
+import pytest
+
+from nianbao.check import Hit, Rule, list_rules, register, run_checks
+from nianbao.check.annotate import RESULT_SHEET, write_annotated
+from nianbao.check.finding import ACCEPTED, OPEN
+from nianbao.check.numerals import cn_to_int, find_numbers, parse_number
+from nianbao.check.registry import _RULES
+from nianbao.workbook.layout import place, ref
+
+from test_check_support import seed
+
+
+def broken_seed():
+    """Seed with one C3 error (商业企业 +1 in （一）予以公开) and one A4 warning (a blank)."""
+    r = seed()
+    r.values["requests.disclosed.commercial"] = 1
+    r.values["requests.carried_over.research"] = None
+    return r
+
+
+def test_finding_fields_and_json():
+    result = run_checks(broken_seed())
+    data = json.loads(json.dumps(result.to_dict(), ensure_ascii=False))
+    f = next(f for f in data["findings"] if f["rule"] == "C3")
+    assert {"rule", "severity", "message", "cells", "expected", "actual", "fingerprint", "difference",
+            "formula", "status"} <= set(f)
+    assert f["severity"] == "error" and f["expected"] == 3 and f["actual"] == 2 and f["difference"] == -1
+    assert ref("requests.disclosed.commercial") in f["cells"] and ref("requests.disclosed.total") in f["cells"]
+    assert "相差 1" in f["message"] and "依申请公开!E6" in f["message"]
+    s = data["summary"]
+    assert s["error"] >= 1 and s["warning"] >= 1 and s["accepted"] == 0
+    assert "C3" in s["rules_run"] and {"rule": "E1", "reason": "需要上年报告（--prior 上年工作簿）"} in s["rules_not_run"]
+    assert result.has_errors
+
+
+def test_fingerprint_survives_a_fix_elsewhere():
+    a = {f.rule: f.fingerprint for f in run_checks(broken_seed()).findings}
+    r = broken_seed()
+    r.values["requests.disclosed.commercial"] = 5                   # different numbers, same subject
+    b = {f.rule: f.fingerprint for f in run_checks(r).findings}
+    assert a["C3"] == b["C3"] and a["A4"] == b["A4"]
+
+
+def test_warning_acceptance_is_reported_not_hidden():
+    r = broken_seed()
+    warning = next(f for f in run_checks(r).findings if f.rule == "A4")
+    error = next(f for f in run_checks(r).findings if f.rule == "C3")
+    r.acceptances = {warning.fingerprint: "科研机构未提出申请，按空白报送", error.fingerprint: "想接受错误"}
+    result = run_checks(r)
+    w = next(f for f in result.findings if f.fingerprint == warning.fingerprint)
+    e = next(f for f in result.findings if f.fingerprint == error.fingerprint)
+    assert w.status == ACCEPTED and w.reason.startswith("科研机构")
+    assert e.status == OPEN and "不能" in e.notes[0] and result.has_errors
+    assert result.summary["accepted"] == 1
+    assert "已说明" in result.render_text() and "审核说明" in result.render_text()
+
+
+def test_frame_and_text():
+    result = run_checks(broken_seed())
+    df = result.to_frame()
+    assert list(df["rule"]).count("C3") == 1 and {"cells", "fingerprint", "status"} <= set(df.columns)
+    text = result.render_text()
+    for word in ("规则：C3", "级别：错误", "位置：依申请公开!E6", "说明："):
+        assert word in text
+    assert run_checks(seed()).to_frame().empty
+
+
+def test_list_rules():
+    rows = list_rules()
+    ids = [r["id"] for r in rows]
+    assert ids[:4] == ["A1", "A2", "A3", "A4"] and "G5" in ids and "F9" in ids
+    assert all(r["severity"] in ("error", "warning", "info") and r["formula"] for r in rows)
+    assert list(list_rules(as_frame=True).columns[:4]) == ["id", "severity", "title", "formula"]
+
+
+def test_an_analyst_can_add_a_rule():
+    def func(ctx):
+        if ctx.num("requests.new_received.total") > 1:
+            yield Hit("新收申请超过 1 件", ("requests.new_received.total",), expected=1,
+                      actual=ctx.num("requests.new_received.total"))
+    register(Rule("X1", "info", "示例规则", "新收 ≤ 1", func))
+    try:
+        (f,) = run_checks(seed(), rules=["X1"]).findings
+        assert f.rule == "X1" and f.cells == [ref("requests.new_received.total")]
+    finally:
+        _RULES.pop("X1")
+
+
+def test_a_crashing_rule_is_reported_not_fatal():
+    def boom(ctx):
+        raise KeyError("oops")
+        yield
+    result = run_checks(seed(), rules=[Rule("X2", "error", "坏规则", "-", boom), "C1"])
+    assert result.summary["rules_failed"][0]["rule"] == "X2" and "C1" in result.summary["rules_run"]
+
+
+def test_numerals():
+    assert [cn_to_int(s) for s in ("两", "十二", "一百零三", "一千零五十", "两万三千")] == [2, 12, 103, 1050, 23000]
+    assert parse_number("1,234") == 1234 and parse_number("1.5万") == 15000
+    assert [t.value for t in find_numbers("两件，十二件，一百零三件，1,234件，第一次，一件事")] == [2, 12, 103, 1234]
+
+
+# --- annotated copy ---------------------------------------------------------------
+@pytest.fixture()
+def workbook(tmp_path):
+    from nianbao.workbook.writer import write_workbook
+    path = tmp_path / "淄博.xlsx"
+    write_workbook(broken_seed(), path)
+    return path
+
+
+def test_write_annotated_copy(workbook, tmp_path):
+    before = workbook.read_bytes()
+    src = openpyxl.load_workbook(workbook)
+    result = run_checks(broken_seed())
+    out = write_annotated(workbook, result, tmp_path / "out" / "标注.xlsx")
+    assert workbook.read_bytes() == before                           # the input is untouched
+    assert not [p for p in out.parent.iterdir() if p.name.endswith(".tmp")]
+    wb = openpyxl.load_workbook(out)
+    p = place("requests.disclosed.commercial")
+    cell = wb[p.sheet][p.coord]
+    assert cell.fill.fgColor.rgb.endswith("FFC7CE") and "C3" in cell.comment.text
+    p = place("requests.carried_over.research")
+    assert wb[p.sheet][p.coord].fill.fgColor.rgb.endswith("FFEB9C")
+    ws = wb[RESULT_SHEET]
+    assert [c.value for c in ws[1]] == ["规则", "级别", "位置", "公式", "左值", "右值", "差额", "说明", "状态"]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[0].value == "C3")
+    assert row[2].hyperlink.location == "'依申请公开'!D6" or row[2].hyperlink.target == "#'依申请公开'!D6"
+    assert row[1].value == "错误" and row[8].value == "待处理"
+    assert set(src.defined_names) <= set(wb.defined_names)
+    for name in src.sheetnames:
+        assert len(wb[name].data_validations.dataValidation) == len(src[name].data_validations.dataValidation)
+
+
+def test_write_annotated_refuses_to_overwrite_input(workbook):
+    with pytest.raises(ValueError):
+        write_annotated(workbook, run_checks(broken_seed()), workbook)
+
+
+def test_annotated_copy_of_a_clean_report(tmp_path):
+    from nianbao.workbook.writer import write_workbook
+    path = write_workbook(seed(), tmp_path / "clean.xlsx")
+    out = write_annotated(path, run_checks(seed()), tmp_path / "clean-checked.xlsx")
+    ws = openpyxl.load_workbook(out)[RESULT_SHEET]
+    assert ws.cell(2, 8).value == "未发现问题。"
+    assert os.path.getsize(out) > 0
