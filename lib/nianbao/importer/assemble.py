@@ -6,6 +6,7 @@ from ..format import FORMAT
 from ..model import NarrativeText, empty_report
 from . import meta as M
 from .document import Document, Grid, Line
+from .lines import simplify
 from .grids import classify_grid, grid_lines, grid_segments
 from .normalize import key
 from .result import ImportResult
@@ -46,6 +47,7 @@ def _flatten_layout_grids(doc: Document) -> None:
 
 
 def assemble(doc: Document, source: str) -> ImportResult:
+    simplify(doc)
     _flatten_layout_grids(doc)
     out = Outcome()
     for n in doc.notes:

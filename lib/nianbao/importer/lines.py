@@ -49,12 +49,20 @@ def decode(data: bytes, source: str) -> tuple[str, list[str]]:
     return text, notes
 
 
-def simplify(text: str, notes: list[str]) -> str:
-    """Convert traditional characters when the text is clearly traditional."""
-    if traditional_share(text) >= 10:
-        notes.append("原文含繁体字，已转换为简体后识别")
-        return to_simplified(text)
-    return text
+def simplify(doc: Document) -> None:
+    """Convert traditional characters when the source is clearly traditional."""
+    from .document import Grid
+    sample = "".join(i.text if isinstance(i, Line) else i.text() for i in doc.items)
+    if traditional_share(sample) < 10:
+        return
+    doc.notes.append("原文含繁体字，已转换为简体后识别")
+    for it in doc.items:
+        if isinstance(it, Line):
+            it.text = to_simplified(it.text)
+        elif isinstance(it, Grid):
+            for row in it.rows:
+                for c in row:
+                    c.text = to_simplified(c.text)
 
 
 def text_document(text: str, kind: str = "txt", where_prefix: str = "") -> Document:
@@ -67,7 +75,6 @@ def text_document(text: str, kind: str = "txt", where_prefix: str = "") -> Docum
 
 def read_text(path: Path) -> Document:
     text, notes = decode(path.read_bytes(), str(path))
-    text = simplify(text, notes)
     doc = text_document(text)
     doc.notes.extend(notes)
     return doc

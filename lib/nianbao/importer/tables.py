@@ -88,6 +88,26 @@ def match_rows(vrows: list[ValueRow], candidates: dict[str, list[str]],
             continue
         out[i] = rk
         taken_rows.add(rk)
+    # A label cut by a page break can continue after its figures ("3.危 0 0 …"
+    # then "及“三安全一稳定”" on the next page): read the text up to the next
+    # row too, but only for labels that fit between the neighbouring rows.
+    order = list(candidates)
+    for i, vr in enumerate(vrows):
+        if i in out:
+            continue
+        lo = max((order.index(out[j]) for j in range(i) if j in out), default=-1)
+        hi = min((order.index(out[j]) for j in range(i + 1, len(vrows)) if j in out), default=len(order))
+        after = vrows[i + 1].before if i + 1 < len(vrows) else ""
+        best = None
+        for rk in order[lo + 1:hi]:
+            if rk in taken_rows:
+                continue
+            ratio, found = _score(candidates[rk], vr.before + after)
+            if ratio >= threshold and (best is None or (ratio, found) > best[0]):
+                best = ((ratio, found), rk)
+        if best:
+            out[i] = best[1]
+            taken_rows.add(best[1])
     return out
 
 
