@@ -71,10 +71,7 @@ def _clear(style) -> None:
 
 def _char_indent(ppr, chars: int, pt: float, first_line: bool = True) -> None:
     """Indent by whole characters (w:firstLineChars), with a twips fallback."""
-    ind = ppr.find(qn("w:ind"))
-    if ind is None:
-        ind = OxmlElement("w:ind")
-        ppr.append(ind)
+    ind = ppr.get_or_add_ind()      # keeps the schema's element order
     if first_line:
         ind.set(qn("w:firstLineChars"), str(chars * 100))
         ind.set(qn("w:firstLine"), str(int(chars * pt * 20)))
@@ -111,14 +108,13 @@ def _para_style(doc, name: str, east_asia: str, size: float, *, line_pt: float |
     if indent_chars:
         _char_indent(ppr, indent_chars, size)
     else:
-        ind = OxmlElement("w:ind")
+        ind = ppr.get_or_add_ind()
         ind.set(qn("w:firstLine"), "0")
         ind.set(qn("w:firstLineChars"), "0")
-        ppr.append(ind)
     if outline is not None:
         ol = OxmlElement("w:outlineLvl")
         ol.set(qn("w:val"), str(outline))
-        ppr.append(ol)
+        ppr.insert_element_before(ol, "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
     return style
 
 
