@@ -76,7 +76,8 @@ def _seed() -> Report:
 
 def seed() -> Report:
     """A fresh, mutable copy of the seed report (淄博市外办 2023) with its narrative."""
-    return copy.deepcopy(_seed())
+    base = _seed()
+    return copy.deepcopy(base, {id(base.format): base.format})   # the format is shared, not copied
 
 
 def seed_prior() -> Report:

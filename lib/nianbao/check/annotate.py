@@ -60,6 +60,7 @@ def _mark_cells(wb, result: CheckResult) -> None:
 def _result_sheet(wb, result: CheckResult) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     if RESULT_SHEET in wb.sheetnames:
         del wb[RESULT_SHEET]
@@ -80,7 +81,9 @@ def _result_sheet(wb, result: CheckResult) -> None:
                      None)
         if first:
             link = ws.cell(row, 3)
-            link.hyperlink = f"#'{first.sheet}'!{first.coord}"
+            # an internal link (location), which Excel and LibreOffice follow without a security prompt
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{first.sheet}'!{first.coord}",
+                                       display=f.location)
             link.font = Font(color="0563C1", underline="single")
         colour = FILLS[f.severity]
         ws.cell(row, 2).fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")

@@ -62,4 +62,9 @@ class Finding:
         return self.severity == ERROR
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON-ready: odd cell contents (dates, objects) become their text."""
+        d = asdict(self)
+        for k in ("expected", "actual", "difference"):
+            if not isinstance(d[k], (int, float, str, bool, type(None))):
+                d[k] = str(d[k])
+        return d
