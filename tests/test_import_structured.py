@@ -152,10 +152,11 @@ def write_docx(path: Path, values: dict) -> None:
         cells, nrows, ncols = _positions(specs[table])
         t = d.add_table(rows=nrows, cols=ncols)
         t.style = "Table Grid"
+        grid = t._cells   # one snapshot: Table.cell() recomputes the grid on every call
         for r, c, rs, cs, txt in cells:
-            cell = t.cell(r, c)
+            cell = grid[r * ncols + c]
             if rs > 1 or cs > 1:
-                cell = cell.merge(t.cell(r + rs - 1, c + cs - 1))
+                cell = cell.merge(grid[(r + rs - 1) * ncols + c + cs - 1])
             cell.text = txt
     d.save(str(path))
 
@@ -186,10 +187,16 @@ def test_html_blank_and_na_cells_kept(tmp_path):
     assert got["active"]["regulations"]["issued"] == "/"
 
 
-def test_docx_tables_with_merged_cells(tmp_path):
-    p = tmp_path / "report.docx"
+@pytest.fixture(scope="module")
+def seed_docx(tmp_path_factory) -> Path:
+    """Built once and shared with the PDF test."""
+    p = tmp_path_factory.mktemp("docx") / "report.docx"
     write_docx(p, seed_values())
-    r = import_report(p)
+    return p
+
+
+def test_docx_tables_with_merged_cells(seed_docx):
+    r = import_report(seed_docx)
     assert _figures(r) == EXPECTED
     assert r.report.meta["email"] == "xuandiaokewb@zb.shandong.cn"
     assert r.report.narrative["oversight"].title == "监督保障情况良好"
@@ -210,9 +217,9 @@ def test_docx_changed_figures_follow_the_labels(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
-def test_pdf_text_layer(tmp_path):
+def test_pdf_text_layer(tmp_path, seed_docx):
     src = tmp_path / "report.docx"
-    write_docx(src, seed_values())
+    shutil.copy(seed_docx, src)
     profile = tmp_path / f"lo-{uuid.uuid4().hex}"
     subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
                     "--convert-to", "pdf", "--outdir", str(tmp_path), str(src)],

@@ -13,6 +13,30 @@ from ..values import NotApplicable
 _KIND = {"txt": "文本", "html": "网页", "docx": "Word", "pdf": "PDF", "json": "报告 JSON"}
 
 
+_PICKS = (
+    ("active", "二、主动公开", (
+        ("行政规范性文件·本年制发件数", "active.normative_documents.issued"),
+        ("行政许可", "active.licensing_decisions"),
+        ("行政处罚", "active.penalty_decisions"),
+        ("行政事业性收费（万元）", "active.fees_wan_yuan"))),
+    ("requests", "三、依申请公开", (
+        ("本年新收申请·总计", "requests.new_received.total"),
+        ("上年结转·总计", "requests.carried_over.total"),
+        ("办理结果（七）总计", "requests.total_processed.total"),
+        ("结转下年度·总计", "requests.carried_forward.total"))),
+    ("appeals", "四、复议诉讼", (
+        ("行政复议·总计", "appeals.review.total"),
+        ("未经复议直接起诉·总计", "appeals.litigation_direct.total"),
+        ("复议后起诉·总计", "appeals.litigation_after_review.total"))),
+)
+
+
+def _width(s: str) -> int:
+    """Display width: CJK and full-width characters take two columns."""
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+
 @dataclass
 class ImportResult:
     report: Report
@@ -29,33 +53,19 @@ class ImportResult:
         """Figures per section: filled / blank / "not applicable" cells and key totals."""
         r = self.report
         rows = []
-        for table, name in (("active", "二、主动公开"), ("requests", "三、依申请公开"),
-                            ("appeals", "四、复议诉讼")):
+        for table, name, picks in _PICKS:
             cells = r.format.cells_of(table)
             vals = [r.values.get(c.key) for c in cells]
             na = sum(isinstance(v, NotApplicable) for v in vals)
             blank = sum(v is None for v in vals)
             rows.append({"部分": name, "项目": "单元格", "数值":
                          f"共 {len(vals)}，有数 {len(vals) - na - blank}，空白 {blank}，“/”等 {na}"})
-        picks = [
-            ("二、主动公开", "行政规范性文件·本年制发件数", "active.normative_documents.issued"),
-            ("二、主动公开", "行政许可", "active.licensing_decisions"),
-            ("二、主动公开", "行政处罚", "active.penalty_decisions"),
-            ("二、主动公开", "行政事业性收费（万元）", "active.fees_wan_yuan"),
-            ("三、依申请公开", "本年新收申请·总计", "requests.new_received.total"),
-            ("三、依申请公开", "上年结转·总计", "requests.carried_over.total"),
-            ("三、依申请公开", "办理结果（七）总计", "requests.total_processed.total"),
-            ("三、依申请公开", "结转下年度·总计", "requests.carried_forward.total"),
-            ("四、复议诉讼", "行政复议·总计", "appeals.review.total"),
-            ("四、复议诉讼", "未经复议直接起诉·总计", "appeals.litigation_direct.total"),
-            ("四、复议诉讼", "复议后起诉·总计", "appeals.litigation_after_review.total"),
-        ]
-        for part, label, k in picks:
-            v = r.values.get(k)
-            rows.append({"部分": part, "项目": label, "数值": "（空）" if v is None else str(v)})
-        if r.other_combined is not None:
-            rows.append({"部分": "三、依申请公开", "项目": "（六）其他处理（一行，无分项）·总计",
-                         "数值": str(r.other_combined.get("total"))})
+            for label, k in picks:
+                v = r.values.get(k)
+                rows.append({"部分": name, "项目": label, "数值": "（空）" if v is None else str(v)})
+            if table == "requests" and r.other_combined is not None:
+                rows.append({"部分": name, "项目": "（六）其他处理（一行）·总计",
+                             "数值": str(r.other_combined.get("total"))})
         heads = r.meta.get("headings") or []
         rows.append({"部分": "正文", "项目": "找到的标题", "数值": f"{len(heads)} 个"})
         filled = [k for k, t in r.narrative.items() if t.text]
@@ -68,13 +78,13 @@ class ImportResult:
                 f"机关：{r.agency or '（未识别）'}　年度：{r.year or '（未识别）'}")
         df = self.summary_frame()
         lines = [head, ""]
-        width = max(len(s) for s in df["项目"]) + 2
+        width = max(_width(s) for s in df["项目"]) + 2
         part = None
         for _, row in df.iterrows():
             if row["部分"] != part:
                 part = row["部分"]
                 lines.append(part)
-            lines.append(f"  {row['项目']}{'　' * max(0, width - len(row['项目']))}{row['数值']}")
+            lines.append(f"  {row['项目']}{' ' * (width - _width(row['项目']))}{row['数值']}")
         lines.append("")
         if self.warnings:
             lines.append(f"提示（{len(self.warnings)} 条）：")

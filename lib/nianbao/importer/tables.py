@@ -351,7 +351,7 @@ def _appeal_keys_from_header(context: str, groups, outcomes, where: str, out: Ou
     first = context.find(key(outcomes[0].label))
     oorder = order_by_header([o.label for o in outcomes], context[first:] if first >= 0 else "")
     if oorder is None or first < 0:
-        out.warn(f"{where}：表四表头的文字次序无法逐列核对（PDF 提取时已打乱），"
+        out.warn(f"{where}：表四表头的文字次序已打乱、无法逐列核对，"
                  f"按标准列序（{'、'.join(o.label for o in outcomes)}）读取")
         oorder = list(range(len(outcomes)))
     return [f"{groups[g].key}.{outcomes[o].key}" for g in gorder for o in oorder]
