@@ -189,7 +189,7 @@ def cmd_run(args) -> int:
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     result = run_job(args.workbook, prior=args.prior, output_dir=args.output, formats=formats,
                      strict=not args.no_strict, mail_to=args.mail_to, send=bool(args.mail_to) or args.send,
-                     progress=not args.quiet)
+                     progress=not args.quiet, notebook=args.notebook)
     _out(result.render())
     return result.exit_code
 
@@ -224,7 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _Parser(prog="nianbao", description="年报：政府信息公开工作年度报告的填报、校验、生成与签发。\n"
                 "按 国办公开办函〔2021〕30号 的统一格式。",
-                epilog="退出码：0 成功；1 数字有错误（或文件在签发后被改动）；2 输入有误。\n"
+                epilog="退出码：0 成功；1 数字有错误（或文件在签发后被改动）；2 输入有误；\n"
+                       "3 作业某一步出错；4 邮件未能发送。\n"
                        "每个命令的详细用法：nianbao 命令 -h")
     p.add_argument("--version", action="version", version=f"nianbao {__version__}", help="显示版本号")
     sub = p.add_subparsers(dest="command", metavar="命令", title="命令", parser_class=_Parser)
@@ -272,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--no-strict", action="store_true", help="数字有错误时仍生成报告（不建议）")
     s.add_argument("--mail-to", action="append", default=[], metavar="邮箱", help="签发人邮箱（可重复；默认取工作簿基本信息）")
     s.add_argument("--send", action="store_true", help="按工作簿中的签发人邮箱发送签发邮件")
+    s.add_argument("--notebook", help="用自己修改过的笔记本代替 notebooks/annual_report.ipynb")
     s.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
 
     s = add("mail")

@@ -1,0 +1,284 @@
+"""``nianbao run``: one papermill job per agency-year.
+
+The job is idempotent and self-contained: it reads its inputs, runs the
+notebook in a staging folder inside OUTDIR, moves the outputs into place file
+by file (removing what an earlier run left and this one did not make), and
+writes ``results.json`` — the machine-readable summary a batch runner or a
+status board reads — last. A batch of agencies can run these jobs in a
+process pool or on a Dask cluster; nothing here depends on the current
+working directory or shared state.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from . import __version__
+from .errors import InputError, NianbaoError, Problem
+from .fsutil import atomic_write_text
+from .steps import NAMES
+
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "annual_report.ipynb"
+RESULTS = "results.json"
+EXECUTED = "notebook.ipynb"
+EXECUTED_HTML = "notebook.html"
+FORMATS = ("docx", "html", "pdf")
+#: Everything a job may write; stale ones from an earlier run are removed.
+OUTPUTS = (RESULTS, EXECUTED, EXECUTED_HTML, "manifest.json", "signoff.eml", "mail-sent.json",
+           *(v for k, v in NAMES.items() if k != "charts"))
+
+EXIT = {"ok": 0, "errors": 1, "bad-input": 2, "failed": 3}
+
+
+@dataclass
+class JobResult:
+    status: str
+    outdir: Path
+    summary: dict = field(default_factory=dict)
+    message: str = ""
+    mail: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT[self.status]
+
+    def render(self) -> str:
+        s = self.summary
+        f = s.get("findings", {})
+        head = {"ok": "完成", "errors": "数字有错误，未生成报告", "failed": "作业失败",
+                "bad-input": "输入有误"}[self.status]
+        lines = [f"【{head}】{s.get('title') or ''}"]
+        if f:
+            lines.append(f"校验：错误 {f.get('error', 0)} 处，警告 {f.get('warning', 0)} 处"
+                         f"（已接受 {f.get('accepted', 0)} 处），提示 {f.get('info', 0)} 处。")
+        for k in s.get("key_figures", [])[:4]:
+            lines.append(f"  {k['name']}：{k['value']}{k['unit']}{('，' + k['phrase']) if k.get('phrase') else ''}")
+        if self.message:
+            lines.append(self.message)
+        files = s.get("files", {})
+        if files:
+            lines.append(f"输出文件夹：{self.outdir}")
+            for key in ("report_docx", "report_html", "report_pdf", "checks_xlsx", "notebook_html", "signoff_eml"):
+                if key in files:
+                    lines.append(f"  {files[key]}")
+        if self.mail:
+            lines.append(self.mail)
+        return "\n".join(lines)
+
+
+def default_outdir(workbook: Path, year: int | None) -> Path:
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", workbook.stem).strip("-") or "report"
+    parent = re.sub(r"[^A-Za-z0-9_.-]+", "-", workbook.parent.name).strip("-")
+    name = f"{parent}-{stem}" if parent and parent != stem else stem
+    if year and str(year) not in name:
+        name = f"{name}-{year}"
+    return Path("out") / name
+
+
+def _kernel_name() -> str:
+    """The "nianbao" kernel the set-up installs, else this Python's own."""
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        spec = KernelSpecManager().get_kernel_spec("nianbao")
+        if Path(spec.argv[0]).exists():
+            return "nianbao"
+    except Exception:
+        pass
+    return "python3"
+
+
+def _kernel_manager_class():
+    """IPC transport on POSIX: no TCP ports to race for when many jobs start
+    at once (papermill #511), and no plain-TCP warning printed to staff."""
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
+
+    class IPCKernelManager(AsyncKernelManager):
+        @default("transport")
+        def _default_transport(self):
+            return "ipc" if os.name == "posix" else "tcp"
+
+    return IPCKernelManager
+
+
+def _step_of(nb_path: Path, index: int | None) -> str:
+    """The failed cell's step name (its papermill_description), found by
+    papermill's per-cell status rather than by index: papermill inserts
+    error-marker cells into the saved notebook."""
+    try:
+        import nbformat
+
+        nb = nbformat.read(nb_path, as_version=4)
+        failed = [c for c in nb.cells if c.metadata.get("papermill", {}).get("status") == "failed"]
+        if failed:
+            return failed[0].metadata.get("papermill_description") or f"第 {index} 个单元格"
+    except Exception:
+        pass
+    return f"第 {index} 个单元格" if index is not None else "未知步骤"
+
+
+def export_html(nb_path: Path, html_path: Path) -> None:
+    """The executed notebook as HTML without code, for readers of the job."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_filename(str(nb_path))
+    atomic_write_text(html_path, body)
+
+
+def _publish(staging: Path, outdir: Path) -> None:
+    """Move the staged outputs into OUTDIR, file by file (each an atomic
+    rename), and drop outputs an earlier run left that this run did not make."""
+    made = {p.relative_to(staging) for p in staging.rglob("*") if p.is_file()}
+    for name in OUTPUTS:
+        old = outdir / name
+        if old.is_file() and Path(name) not in made:
+            old.unlink()
+    old_charts = outdir / NAMES["charts"]
+    if old_charts.is_dir():
+        for p in old_charts.glob("*"):
+            if p.relative_to(outdir) not in made:
+                p.unlink()
+    for rel in sorted(made):
+        target = outdir / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / rel, target)
+
+
+def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: str | Path | None = None,
+            formats: list[str] | tuple[str, ...] = FORMATS, strict: bool = True,
+            mail_to: list[str] | None = None, send: bool = False, progress: bool = True,
+            timeout: int = 600, notebook: str | Path | None = None) -> JobResult:
+    """Run the annual job; never raises for bad input or a failed step —
+    the outcome is in the returned JobResult and in OUTDIR/results.json."""
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+    workbook = Path(workbook).resolve()
+    prior_path = Path(prior).resolve() if prior else None
+    bad = [f for f in formats if f not in FORMATS]
+    from .sources import load_report
+
+    base = {"nianbao": __version__, "workbook": str(workbook),
+            "prior_workbook": str(prior_path) if prior_path else None,
+            "started": started.isoformat(timespec="seconds"), "formats": list(formats)}
+    try:
+        if bad:
+            raise InputError(Problem("formats", f"不认识的报告格式：{'、'.join(bad)}",
+                                     expected="docx、html、pdf 中的一个或几个，用逗号分隔"))
+        report = load_report(workbook, documents=False)
+        prior_report = load_report(prior_path) if prior_path else None
+    except NianbaoError as e:
+        outdir = Path(output_dir) if output_dir else default_outdir(workbook, None)
+        summary = base | {"status": "bad-input", "problems": [p.to_dict() for p in e.problems],
+                          "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        outdir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(outdir / RESULTS, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        return JobResult("bad-input", outdir, summary, e.render())
+
+    outdir = Path(output_dir) if output_dir else default_outdir(workbook, report.year)
+    outdir.mkdir(parents=True, exist_ok=True)
+    staging = outdir / f".run-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    status, message = "ok", ""
+    try:
+        status, message = _execute(Path(notebook or NOTEBOOK).resolve(), workbook, prior_path, staging,
+                                   list(formats), strict, progress, timeout)
+        try:
+            export_html(staging / EXECUTED, staging / EXECUTED_HTML)
+        except Exception as e:  # the report itself does not depend on this view
+            message += f"\n（笔记本网页版导出失败：{type(e).__name__}）"
+        _publish(staging, outdir)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+    summary = _summarise(base, status, outdir, report, prior_report, mail_to, t0)
+    if status == "failed":
+        summary["error"] = message
+    atomic_write_text(outdir / RESULTS, json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n")
+    result = JobResult(status, outdir, summary, message)
+    if status == "ok":
+        result.mail = _signoff(outdir, mail_to, send)
+    return result
+
+
+def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, formats: list[str], strict: bool,
+             progress: bool, timeout: int) -> tuple[str, str]:
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    params = {"workbook": str(workbook), "prior_workbook": str(prior) if prior else "",
+              "output_dir": str(staging), "formats": formats, "strict": strict}
+    executed = staging / EXECUTED
+    try:
+        pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name=_kernel_name(),
+                            progress_bar=progress, cwd=str(staging), execution_timeout=timeout,
+                            log_output=False, report_mode=False,
+                            kernel_manager_class=_kernel_manager_class())
+    except PapermillExecutionError as e:
+        if e.ename == "FiguresHaveErrors":
+            return "errors", e.evalue
+        step = _step_of(executed, e.cell_index)
+        return "failed", (f"步骤“{step}”出错：{e.ename}: {e.evalue}\n"
+                          f"已执行的笔记本保存在 {EXECUTED}（网页版 {EXECUTED_HTML}），可打开查看出错位置。")
+    except Exception as e:  # kernel died, timeout, no kernel …
+        return "failed", f"作业无法运行：{type(e).__name__}: {e}"
+    return "ok", ""
+
+
+def _summarise(base: dict, status: str, outdir: Path, report, prior, mail_to, t0: float) -> dict:
+    from .figures import key_figures
+
+    steps = {}
+    try:
+        steps = json.loads((outdir / NAMES["steps"]).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        pass
+    counts = steps.get("summary", {}) or {}
+    files = dict(steps.get("files", {}))
+    for key, name in (("notebook", EXECUTED), ("notebook_html", EXECUTED_HTML)):
+        if (outdir / name).exists():
+            files[key] = name
+    if status != "ok":
+        for key in ("report_docx", "report_html", "report_pdf"):
+            files.pop(key, None)
+    else:
+        files["manifest"] = "manifest.json"
+        files["signoff_eml"] = "signoff.eml"
+    return base | {
+        "status": status,
+        "agency": report.agency, "year": report.year,
+        "title": f"{report.agency}{report.year}年政府信息公开工作年度报告",
+        "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "duration_s": round(time.perf_counter() - t0, 2),
+        "findings": {k: counts.get(k, 0) for k in ("error", "warning", "info", "accepted")},
+        "key_figures": key_figures(report, prior),
+        "files": files,
+        "signoff_to": list(mail_to or []) or list(report.meta.get("signoff_to") or []),
+    }
+
+
+def _signoff(outdir: Path, mail_to: list[str] | None, send: bool) -> str:
+    """Always write the manifest and the .eml; send only when asked."""
+    from .signoff import package, send_package
+
+    try:
+        pkg = package(outdir, mail_to or None)
+    except NianbaoError as e:
+        return "签发材料生成失败：" + e.render()
+    text = f"签发邮件已保存：{pkg.eml}（可用任何邮件客户端发送）；文件清单：{pkg.manifest}"
+    if send:
+        try:
+            delivery = send_package(outdir, mail_to or None)
+            text += "\n" + delivery.render()
+        except NianbaoError as e:
+            text += "\n签发邮件未能发送：" + e.render()
+    return text

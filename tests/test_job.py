@@ -1,0 +1,125 @@
+"""The annual job end to end: real papermill, real kernel, real LibreOffice."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import nbformat
+import openpyxl
+import pytest
+from docx import Document
+from docx.oxml.ns import qn
+
+from conftest import DEMO_2023, DEMO_2024, has_soffice
+from nianbao.format import FORMAT
+from nianbao.workbook import layout
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    from nianbao.cli import main
+
+    out = tmp_path_factory.mktemp("job") / "demo"
+    formats = "docx,html,pdf" if has_soffice() else "docx,html"
+    code = main(["run", str(DEMO_2024), "--prior", str(DEMO_2023), "-o", str(out), "--formats", formats, "-q"])
+    return code, out
+
+
+def test_demo_job_produces_everything(demo_run):
+    code, out = demo_run
+    assert code == 0
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert results["status"] == "ok" and results["findings"]["error"] == 0
+    assert results["agency"] == "示例市市场监督管理局" and results["year"] == 2024
+    for key in ("report_docx", "report_html", "checks_json", "checks_xlsx", "notebook", "notebook_html",
+                "manifest", "signoff_eml"):
+        assert (out / results["files"][key]).is_file(), key
+    assert len(results["files"]["charts"]) >= 5
+    if has_soffice():
+        assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    new = next(k for k in results["key_figures"] if k["name"] == "新收申请总数")
+    assert (new["value"], new["prior"], new["phrase"]) == (70, 57, "比上年增加13件")
+    assert not list(out.glob(".run-*")), "staging folder left behind"
+    for p in out.rglob("*"):
+        assert p.name.isascii(), f"output names are ASCII-safe: {p}"
+
+
+def test_docx_headings_tables_and_fonts(demo_run):
+    _, out = demo_run
+    doc = Document(out / "report.docx")
+    texts = [p.text.strip() for p in doc.paragraphs]
+    positions = [texts.index(s.heading) for s in FORMAT.sections]
+    assert positions == sorted(positions), "six headings in order"
+    table3 = next(t for t in doc.tables if FORMAT.request_note in t.cell(0, 0).text)
+    data_rows = [r for r in table3.rows if r.cells[-1].text.strip().isdigit()]
+    assert len(data_rows) == 25
+    totals = [int(r.cells[-1].text) for r in data_rows]
+    assert totals[0] == 70 and totals[1] == 4 and totals[-2] == 69 and totals[-1] == 5
+    assert [c.text for c in data_rows[0].cells[-7:]] == ["52", "11", "0", "1", "4", "2", "70"]
+    styles = doc.styles.element
+    east = {rf.get(qn("w:eastAsia")) for rf in styles.iter(qn("w:rFonts"))} - {None}
+    assert {"仿宋_GB2312", "黑体"} <= east
+
+
+def test_executed_notebook_and_code_free_html(demo_run):
+    _, out = demo_run
+    nb = nbformat.read(out / "notebook.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert injected and "prior_workbook" in injected[0].source
+    html = (out / "notebook.html").read_text(encoding="utf-8")
+    assert "AnnualJob(" not in html and "与上年对比" in html
+
+
+def test_second_run_replaces_outputs(demo_run, tmp_path):
+    _, first = demo_run
+    out = tmp_path / "again"
+    shutil.copytree(first, out)
+    (out / "notes-of-the-clerk.txt").write_text("不是 nianbao 的文件", encoding="utf-8")
+    from nianbao.job import run_job
+
+    result = run_job(DEMO_2024, prior=DEMO_2023, output_dir=out, formats=["docx", "html"], progress=False)
+    assert result.exit_code == 0, result.render()
+    assert not (out / "report.pdf").exists(), "a stale PDF from the earlier run must not survive"
+    assert (out / "notes-of-the-clerk.txt").exists(), "files we did not make are left alone"
+    assert json.loads((out / "results.json").read_text())["formats"] == ["docx", "html"]
+
+
+def test_workbook_with_errors_exits_1_without_report(tmp_path, cli):
+    wb = openpyxl.load_workbook(DEMO_2024)
+    p = layout.place("requests.new_received.commercial")
+    wb[p.sheet][p.coord].value = 12
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    out = tmp_path / "out"
+    code, stdout, _ = cli("run", bad, "--prior", DEMO_2023, "-o", out, "-q")
+    assert code == 1
+    assert "未生成报告" in stdout
+    assert (out / "checks.xlsx").is_file() and (out / "notebook.ipynb").is_file()
+    assert not list(out.glob("report.*"))
+    results = json.loads((out / "results.json").read_text())
+    assert results["status"] == "errors" and results["findings"]["error"] >= 1
+    annotated = openpyxl.load_workbook(out / "checks.xlsx")
+    assert annotated[p.sheet][p.coord].comment is not None
+
+
+def test_bad_input_exits_2(tmp_path, cli):
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"junk")
+    code, _, err = cli("run", junk, "-o", tmp_path / "out", "-q")
+    assert code == 2 and "不是 Excel 工作簿" in err + _
+    assert json.loads((tmp_path / "out" / "results.json").read_text())["status"] == "bad-input"
+
+
+def test_failing_cell_names_the_step(tmp_path, cli):
+    from nianbao.job import NOTEBOOK
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("papermill_description") == "与上年对比")
+    cell.source = "raise RuntimeError('分析员改坏了这一步')"
+    broken = tmp_path / "broken.ipynb"
+    nbformat.write(nb, broken)
+    out = tmp_path / "out"
+    code, stdout, _ = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", out, "-q", "--notebook", broken)
+    assert code == 3
+    assert "与上年对比" in stdout and "notebook.ipynb" in stdout
+    assert (out / "notebook.ipynb").is_file() and not list(out.glob("report.*"))
