@@ -13,7 +13,7 @@ from ..format import FORMAT, Format, Section
 from ..format.fields import NARRATIVE_PARTS
 from .document import Document, Grid, Line
 from .lines import is_footer
-from .normalize import key, nfkc, similarity, strip_cn_item
+from .normalize import key, similarity, strip_cn_item
 
 
 @dataclass
