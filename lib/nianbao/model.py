@@ -7,13 +7,14 @@ DataFrames with the official labels, built from the format description.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .format import FORMAT, OTHER_COMBINED, Format
 from .format.fields import NARRATIVE_PARTS
 from .values import Value, num
+
+if TYPE_CHECKING:  # pandas is imported on use: `nianbao check` must start fast
+    import pandas as pd
 
 
 @dataclass
@@ -85,12 +86,14 @@ class Report:
         return next((i for i in self.indicators if i.key == key), None)
 
     # --- tables as DataFrames -------------------------------------------
-    def table(self, name: str, labels: bool = True) -> pd.DataFrame:
+    def table(self, name: str, labels: bool = True) -> "pd.DataFrame":
         """Table "active", "requests" or "appeals" as a DataFrame.
 
         With ``labels`` the index and columns carry the official labels;
         otherwise the JSON keys. Values are as typed (None = blank).
         """
+        import pandas as pd
+
         cells = self.format.cells_of(name)
         rows: dict[str, dict[str, Value]] = {}
         row_labels: dict[str, str] = {}
@@ -99,25 +102,29 @@ class Report:
             rows.setdefault(c.row, {})[c.column] = self.values.get(c.key)
             row_labels[c.row] = c.row_label
             col_labels[c.column] = c.column_label
-        df = pd.DataFrame.from_dict(rows, orient="index", dtype=object)
+        cols = list(dict.fromkeys(c.column for c in cells))
+        df = pd.DataFrame([[rows[r].get(c) for c in cols] for r in rows], index=list(rows),
+                          columns=cols, dtype=object)
         if labels:
             df = df.rename(index=row_labels, columns=col_labels)
         return df
 
     @property
-    def active(self) -> pd.DataFrame:
+    def active(self) -> "pd.DataFrame":
         return self.table("active")
 
     @property
-    def requests(self) -> pd.DataFrame:
+    def requests(self) -> "pd.DataFrame":
         return self.table("requests")
 
     @property
-    def appeals(self) -> pd.DataFrame:
+    def appeals(self) -> "pd.DataFrame":
         return self.table("appeals")
 
-    def facts(self) -> pd.DataFrame:
+    def facts(self) -> "pd.DataFrame":
         """All figures in long form: key, table, row, column, labels, value."""
+        import pandas as pd
+
         return pd.DataFrame([
             {"key": c.key, "table": c.table, "row": c.row, "column": c.column,
              "row_label": c.row_label, "column_label": c.column_label,

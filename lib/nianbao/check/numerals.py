@@ -58,7 +58,7 @@ _ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[0-9０-９]+(?:[.．][0-9０-９]+)?�
 _CHINESE = f"[{CN_NUMERAL_CHARS}]+"
 NUMBER_TOKEN = re.compile(
     rf"(?<![第\d.A-Za-z])(?P<num>{_ARABIC}|{_CHINESE})\s*(?P<unit>{'|'.join(map(re.escape, UNITS))})"
-    r"(?!事|性)")
+    r"(?!事|性|工作日|自然日|日|月|小时|年度|百分点|方面|部门|单位|科室|乡镇|街道|区县)")
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from openpyxl.utils import get_column_letter
-
 from ..format import FORMAT, OTHER_COMBINED, Format
 from ..format.fields import CUSTOM_INDICATOR_SLOTS, META_FIELDS, NARRATIVE_PARTS, STANDARD_INDICATORS
 
@@ -40,6 +38,15 @@ FIRST_DATA_ROW = 3
 CUSTOM_FIRST_ROW = FIRST_DATA_ROW + len(STANDARD_INDICATORS) + 2
 # 校验说明: header on row 1, one accepted warning per row below.
 ACCEPT_ROWS = range(2, 52)
+
+
+def get_column_letter(col: int) -> str:
+    """1 -> "A", 27 -> "AA" (without importing openpyxl on the read path)."""
+    out = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
 
 
 @dataclass(frozen=True)

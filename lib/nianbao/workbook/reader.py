@@ -12,14 +12,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 
-from openpyxl.utils import get_column_letter
-
 from ..errors import InputError, Problem
 from ..format import FORMAT, OTHER_COMBINED
 from ..format.fields import CUSTOM_INDICATOR_SLOTS, META_FIELDS, NARRATIVE_PARTS, STANDARD_INDICATORS
 from ..model import IndicatorValue, NarrativeText, Note, Report, empty_report
 from ..values import parse_cell
 from . import layout
+from .layout import get_column_letter
 from .guard import open_xlsx
 from .xlsx import RawCell, XlsxData, read_xlsx
 

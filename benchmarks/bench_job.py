@@ -1,0 +1,58 @@
+"""The annual job (docx + html) vs papermill running an empty notebook that
+imports the same libraries, in the same run, median of N. Target: <= 1.5.
+
+    .venv/bin/python benchmarks/bench_job.py [-n 3]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+
+ROOT = Path(__file__).resolve().parents[1]
+IMPORTS = ("import pandas, matplotlib, matplotlib.pyplot, openpyxl, docx\n"
+           "import nianbao.steps, nianbao.check, nianbao.render")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=3)
+    args = ap.parse_args()
+
+    from nianbao.job import _kernel_manager_class, _kernel_name, run_job
+
+    tmp = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
+    empty = tmp / "empty.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(IMPORTS)]
+    nbformat.write(nb, empty)
+
+    def baseline():
+        pm.execute_notebook(str(empty), str(tmp / "empty-out.ipynb"), kernel_name=_kernel_name(),
+                            progress_bar=False, kernel_manager_class=_kernel_manager_class())
+
+    def job():
+        r = run_job(ROOT / "examples/demo-agency/2024.xlsx", prior=ROOT / "examples/demo-agency/2023.xlsx",
+                    output_dir=tmp / "job", formats=["docx", "html"], progress=False)
+        assert r.exit_code == 0, r.render()
+
+    times = {"baseline": [], "job": []}
+    baseline()  # warm the OS file cache for both
+    for _ in range(args.n):  # interleaved, so drift affects both alike
+        for name, fn in (("baseline", baseline), ("job", job)):
+            t = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - t)
+    b, j = statistics.median(times["baseline"]), statistics.median(times["job"])
+    print(f"papermill empty notebook (same imports): {b:6.2f} s")
+    print(f"nianbao run (docx+html):                 {j:6.2f} s")
+    print(f"ratio {j / b:.2f}  (median of {args.n})")
+
+
+if __name__ == "__main__":
+    main()
