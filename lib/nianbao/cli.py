@@ -296,6 +296,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command][1](args)
     except NianbaoError as e:
+        result = getattr(e, "result", None)      # an uncertain import: show what was found
+        if result is not None and hasattr(result, "render_summary"):
+            print(result.render_summary(), file=sys.stderr)
         print(e.render(), file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:

@@ -34,7 +34,10 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
 
 def atomic_write_bytes(target: str | Path, data: bytes) -> Path:
     with atomic_path(target) as tmp:
-        tmp.write_bytes(data)
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
     return Path(target)
 
 

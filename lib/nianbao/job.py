@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -45,9 +44,13 @@ class JobResult:
     summary: dict = field(default_factory=dict)
     message: str = ""
     mail: str = ""
+    mail_failed: bool = False
 
     @property
     def exit_code(self) -> int:
+        """0 ok, 1 figures have errors, 2 bad input, 3 a step failed, 4 mail not sent."""
+        if self.status == "ok" and self.mail_failed:
+            return 4
         return EXIT[self.status]
 
     def render(self) -> str:
@@ -206,7 +209,7 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
     atomic_write_text(outdir / RESULTS, json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n")
     result = JobResult(status, outdir, summary, message)
     if status == "ok":
-        result.mail = _signoff(outdir, mail_to, send)
+        result.mail, result.mail_failed = _signoff(outdir, mail_to, send)
     return result
 
 
@@ -266,19 +269,20 @@ def _summarise(base: dict, status: str, outdir: Path, report, prior, mail_to, t0
     }
 
 
-def _signoff(outdir: Path, mail_to: list[str] | None, send: bool) -> str:
-    """Always write the manifest and the .eml; send only when asked."""
+def _signoff(outdir: Path, mail_to: list[str] | None, send: bool) -> tuple[str, bool]:
+    """Always write the manifest and the .eml; send only when asked.
+    Returns the message for staff and whether a requested delivery failed."""
     from .signoff import package, send_package
 
     try:
         pkg = package(outdir, mail_to or None)
     except NianbaoError as e:
-        return "签发材料生成失败：" + e.render()
+        return "签发材料生成失败：" + e.render(), send
     text = f"签发邮件已保存：{pkg.eml}（可用任何邮件客户端发送）；文件清单：{pkg.manifest}"
     if send:
         try:
             delivery = send_package(outdir, mail_to or None)
             text += "\n" + delivery.render()
         except NianbaoError as e:
-            text += "\n签发邮件未能发送：" + e.render()
-    return text
+            return text + "\n签发邮件未能发送：" + e.render(), True
+    return text, False

@@ -5,8 +5,9 @@ place, so a crash never leaves a half-written workbook.
 """
 from __future__ import annotations
 
+from ..fsutil import atomic_path
+
 import os
-import tempfile
 from pathlib import Path
 
 from ..workbook.layout import places
@@ -103,14 +104,6 @@ def write_annotated(workbook_path: str | os.PathLike, result: CheckResult, out_p
     wb = load_workbook(src)
     _mark_cells(wb, result)
     _result_sheet(wb, result)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".xlsx.tmp", dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         wb.save(tmp)
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
     return out

@@ -2,10 +2,10 @@
 reading the job's ``results.json``."""
 from __future__ import annotations
 
+from nianbao.fsutil import atomic_write_bytes
+
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from nianbao.errors import input_error
@@ -28,23 +28,9 @@ def sha256_file(path: Path) -> str:
 
 
 def atomic_write(path: Path, data: bytes) -> Path:
-    """Write via a temp file in the same folder and ``os.replace`` it, so a
-    reader (or a crash) never sees half a manifest or half a mail."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    """Write via a temp file in the same folder and rename it, so a reader
+    (or a crash) never sees half a manifest or half a mail."""
+    return atomic_write_bytes(path, data)
 
 
 def write_json(path: Path, obj: object) -> Path:

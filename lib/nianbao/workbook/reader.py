@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from xml.etree.ElementTree import ParseError
 

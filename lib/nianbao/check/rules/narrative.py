@@ -10,7 +10,7 @@ from ..narrative import Mention
 from ..registry import rule
 from ..rule import ERROR, INFO, WARNING, Hit
 from .active import b4_narrative
-from .common import EPS, compare_all, compare_mention, refs, topic_keys
+from .common import EPS, compare_all, refs, topic_keys
 from .requests import fee_charged_yuan
 
 _NEW, _CO, _TP = ("requests.new_received.total", "requests.carried_over.total",
