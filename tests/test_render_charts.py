@@ -37,7 +37,7 @@ def test_every_chart_written_as_png(charts):
         assert path.name == f"chart-{name}.png"
         width, height = _png_size(path)
         # ≥ 150 dpi at 15 cm wide means at least ~890 px across.
-        assert DPI >= 150 and width >= 1400, (name, width)
+        assert DPI >= 150 and width >= 1100, (name, width)
         assert 0.3 < height / width < 1.6, (name, width, height)
 
 

@@ -22,6 +22,8 @@ from typing import Callable
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.transforms import offset_copy
 
 from ..figures import FIGURES_BY_NAME
 from ..format import FORMAT
@@ -29,7 +31,7 @@ from ..model import Report
 from .fonts import chart_rc
 from .io import atomic_path
 
-DPI = 120
+DPI = 150
 WIDTH_IN = 7.5
 FONT_PT = 11
 THIS_COLOR, PRIOR_COLOR = "#b03a2e", "#9aa5b1"
@@ -91,62 +93,84 @@ def _save(fig: Figure, path: Path) -> Path:
     return path
 
 
-def _ylim(ax, values: list[float], horizontal: bool = False) -> None:
-    top = max([v for v in values if v is not None] + [0])
-    limit = max(1.0, top * 1.18)
-    (ax.set_xlim if horizontal else ax.set_ylim)(0, limit)
-
-
-def _label_bars(ax, bars, horizontal: bool = False) -> None:
-    ax.bar_label(bars, labels=[_fmt(b.get_width() if horizontal else b.get_height()) for b in bars],
-                 padding=2, fontsize=9)
-
-
 def _fmt(v: float) -> str:
     return str(int(v)) if float(v).is_integer() else f"{v:g}"
+
+
+def _offset(ax, dx_pt: float = 0, dy_pt: float = 0):
+    """Data coordinates shifted by a few points (for value labels)."""
+    return offset_copy(ax.transData, fig=ax.figure, x=dx_pt, y=dy_pt, units="points")
 
 
 def _paired_bars(title: str, labels: list[str], now: list[float], before: list[float] | None,
                  report: Report, prior: Report | None, path: Path, horizontal: bool = False,
                  unit: str = "件") -> Path:
-    """This year (and last year) side by side for each label."""
+    """This year (and last year) side by side for each label.
+
+    Every bar carries its value, so there is no value axis (fewer ticks to
+    draw and nothing to misread); the unit is noted under the plot.
+    """
     n = len(labels)
     height = max(3.0, (0.5 if before else 0.32) * n + 1.2) if horizontal else 4.0
     fig = _new_figure(height)
     if horizontal:
-        _margins(fig, left_in=max(_text_in(lab) for lab in labels) + 0.25, right_in=0.25,
-                 top_in=0.45, bottom_in=0.6)
+        _margins(fig, left_in=max(_text_in(lab) for lab in labels) + 0.2, right_in=0.3,
+                 top_in=0.45, bottom_in=0.35)
     else:
         lines = max(lab.count("\n") + 1 for lab in labels)
-        _margins(fig, left_in=0.75, right_in=0.2, top_in=0.45, bottom_in=0.25 + 0.22 * lines)
+        _margins(fig, left_in=0.3, right_in=0.3, top_in=0.45, bottom_in=0.35 + 0.2 * lines)
     ax = fig.add_subplot()
     pos = list(range(n))
     width = 0.38 if before else 0.6
     offset = width / 2 if before else 0
-    bar = ax.barh if horizontal else ax.bar
     if horizontal:
         pos = pos[::-1]       # first label on top
     series = [(before, _year(prior, "上年"), PRIOR_COLOR, +offset if horizontal else -offset)] if before else []
     series.append((now, _year(report, "本年"), THIS_COLOR, -offset if horizontal else +offset))
+    top = max([v for v in now + (before or []) if v is not None] + [0])
+    label_at = _offset(ax, 3, 0) if horizontal else _offset(ax, 0, 2)
     for values, name, color, shift in series:
-        bars = bar([p + shift for p in pos], values, width, label=name, color=color)
-        _label_bars(ax, bars, horizontal)
+        at = [p + shift for p in pos]
+        if horizontal:
+            ax.barh(at, values, width, label=name, color=color)
+        else:
+            ax.bar(at, values, width, label=name, color=color)
+        for p, v in zip(at, values):
+            xy = (v, p) if horizontal else (p, v)
+            ax.text(*xy, _fmt(v), transform=label_at, fontsize=9,
+                    ha="left" if horizontal else "center", va="center" if horizontal else "bottom")
+    limit = max(1.0, top * 1.15)
     if horizontal:
         ax.set_yticks(pos, labels)
-        ax.set_xlabel(f"单位：{unit}")
         ax.set_ylim(-0.6, n - 0.4)
+        ax.set_xlim(0, limit)
+        ax.xaxis.set_visible(False)
+        ax.spines[["top", "right", "bottom"]].set_visible(False)
     else:
         ax.set_xticks(pos, labels)
-        ax.set_ylabel(f"单位：{unit}")
-    _ylim(ax, now + (before or []), horizontal)
-    ax.yaxis.get_major_locator().set_params(integer=True) if not horizontal else \
-        ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(title, fontsize=13)
+        ax.set_xlim(-0.6, n - 0.4)
+        ax.set_ylim(0, limit)
+        ax.yaxis.set_visible(False)
+        ax.spines[["top", "right", "left"]].set_visible(False)
+    ax.tick_params(length=0)
+    _unit(fig, unit)
+    _title(ax, title)
     ax.legend(frameon=False, loc="lower right" if horizontal else "upper right")
     if not any(now + (before or [])):
         _all_zero(ax)
     return _save(fig, path)
+
+
+def _title(ax, title: str) -> None:
+    # An explicit y skips matplotlib's automatic title placement, which
+    # measures every tick label on each draw.
+    ax.set_title(title, fontsize=13, y=1.0, pad=10)
+
+
+def _unit(fig: Figure, unit: str) -> None:
+    """单位：件, bottom left under the plot."""
+    fig.text(0.08 / WIDTH_IN, 0.06 / fig.get_size_inches()[1], f"单位：{unit}",
+             ha="left", va="bottom", fontsize=9, color="#555555")
 
 
 def _all_zero(ax) -> None:
@@ -203,38 +227,39 @@ def chart_appeals(report: Report, prior: Report | None, path: str | os.PathLike)
         fig = _new_figure(4.0)
         _margins(fig, left_in=0.75, right_in=0.2, top_in=0.45, bottom_in=0.8)
         ax = fig.add_subplot()
+        label_at = _offset(ax, 0, 2)
         width = 0.8 / len(years)
-        ticks, tick_labels, tops = [], [], []
-        for gi, grp in enumerate(groups):
-            name = f"{grp.parent}·{grp.label}" if grp.parent else grp.label
-            for yi, (rep, yname) in enumerate(years):
-                x = gi + (yi - (len(years) - 1) / 2) * width
-                bottom = 0.0
-                for oi, out in enumerate(outcomes):
-                    v = rep.num(f"appeals.{grp.key}.{out.key}")
-                    ax.bar(x, v, width * 0.9, bottom=bottom, color=OUTCOME_COLORS[oi],
-                           label=out.label if gi == 0 and rep is report else None,
-                           hatch="//" if rep is prior and prior is not None else None,
-                           edgecolor="white")
-                    bottom += v
-                ax.annotate(f"{yname}\n{_fmt(bottom)}", (x, bottom), ha="center", va="bottom",
-                            fontsize=8, xytext=(0, 2), textcoords="offset points")
-                tops.append(bottom)
-            ticks.append(gi)
-            tick_labels.append(name.replace("·", "\n"))
+        ticks = list(range(len(groups)))
+        tick_labels = [(f"{g.parent}\n{g.label}" if g.parent else g.label) for g in groups]
+        tops = []
+        for yi, (rep, yname) in enumerate(years):
+            xs = [gi + (yi - (len(years) - 1) / 2) * width for gi in ticks]
+            bottom = [0.0] * len(groups)
+            for oi, out in enumerate(outcomes):     # one bar() per outcome and year
+                vals = [rep.num(f"appeals.{grp.key}.{out.key}") for grp in groups]
+                ax.bar(xs, vals, width * 0.9, bottom=bottom, color=OUTCOME_COLORS[oi],
+                       label=out.label if rep is report else None,
+                       hatch="//" if rep is prior and prior is not None else None,
+                       edgecolor="white")
+                bottom = [b + v for b, v in zip(bottom, vals)]
+            for x, total in zip(xs, bottom):
+                ax.text(x, total, f"{yname}\n{_fmt(total)}", ha="center", va="bottom",
+                        fontsize=8, transform=label_at, linespacing=1.1)
+            tops += bottom
         ax.set_xticks(ticks, tick_labels)
-        ax.set_ylabel("单位：件")
+        _unit(fig, "件")
+        ax.tick_params(axis="x", length=0)
         top = max(tops + [0])
         ax.set_ylim(0, max(1.0, top * 1.35))
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.spines[["top", "right"]].set_visible(False)
-        ax.set_title(CHART_TITLES["appeals"], fontsize=13)
+        _title(ax, CHART_TITLES["appeals"])
         ax.legend(frameon=False, ncols=len(outcomes), loc="upper center", fontsize=9)
         if not any(tops):
             _all_zero(ax)
         elif prior is not None:
-            fig.text(1 - 0.1 / WIDTH_IN, 0.02, f"斜线为{_year(prior, '上年')}",
-                     ha="right", va="bottom", fontsize=8, color="#555555")
+            fig.text(1 - 0.1 / WIDTH_IN, 0.06 / 4.0, f"斜线为{_year(prior, '上年')}",
+                     ha="right", va="bottom", fontsize=9, color="#555555")
         return _save(fig, Path(path))
 
 
@@ -264,21 +289,21 @@ def chart_indicators(report: Report, prior: Report | None, path: str | os.PathLi
     nrows = max(1, -(-len(rows) // ncols))
     names = [_year(prior, "上年") if prior else "上年", _year(report, "本年")]
     with matplotlib.rc_context(chart_rc()):
-        fig = _new_figure(0.5 + 1.75 * nrows)
+        fig = _new_figure(0.5 + 1.5 * nrows)
         _margins(fig, left_in=0.1, right_in=0.1, top_in=0.5, bottom_in=0.05)
         ax = fig.add_subplot()
         ax.set_axis_off()
         ax.set_xlim(0, ncols)
         ax.set_ylim(0, nrows)
-        # Inside a panel (y from its bottom): year labels, baseline, bars, values, title.
-        base, bar_h, title_y = 0.2, 0.5, 0.9
-        xs, heights, bottoms, colors = [], [], [], []
+        # Inside a panel (y from its bottom): baseline, bars, values, title.
+        base, bar_h, title_y = 0.12, 0.58, 0.9
+        xs, heights, bottoms, colors, lines = [], [], [], [], []
         for i, (label, unit, now, before) in enumerate(rows):
             x0, y0 = i % ncols, nrows - 1 - i // ncols
             vals = [before or 0, now or 0]
             scale = max(vals) or 1.0
-            for j, (v, shown, name) in enumerate(zip(vals, (before, now), names)):
-                x = x0 + 0.3 + 0.4 * j
+            for j, (v, shown) in enumerate(zip(vals, (before, now))):
+                x = x0 + 0.32 + 0.36 * j
                 h = bar_h * v / scale
                 xs.append(x)
                 heights.append(h)
@@ -286,13 +311,18 @@ def chart_indicators(report: Report, prior: Report | None, path: str | os.PathLi
                 colors.append((PRIOR_COLOR, THIS_COLOR)[j])
                 if shown is not None:
                     ax.text(x, y0 + base + h + 0.02, _fmt(shown), ha="center", va="bottom",
-                            fontsize=8)
-                ax.text(x, y0 + base - 0.04, name, ha="center", va="top", fontsize=8)
-            ax.plot([x0 + 0.05, x0 + 0.95], [y0 + base] * 2, color="black", lw=0.8)
+                            fontsize=9)
+            lines.append((y0 + base, x0 + 0.08, x0 + 0.92))
             ax.text(x0 + 0.5, y0 + title_y, f"{label}（{unit}）", ha="center", va="center",
-                    fontsize=9)
+                    fontsize=10)
         if xs:
             ax.bar(xs, heights, 0.3, bottom=bottoms, color=colors)
+            y, x1, x2 = zip(*lines)
+            ax.hlines(y, x1, x2, color="black", lw=0.8)
+            fig.legend(handles=[Patch(color=PRIOR_COLOR, label=names[0]),
+                                Patch(color=THIS_COLOR, label=names[1])],
+                       loc="upper right", ncols=2, frameon=False, fontsize=9,
+                       bbox_to_anchor=(1, 1 - 0.08 / fig.get_size_inches()[1]))
         else:
             ax.text(0.5, 0.5, "未填写工作指标", ha="center", va="center", transform=ax.transAxes)
         fig.suptitle(CHART_TITLES["indicators"], fontsize=13, y=1 - 0.12 / fig.get_size_inches()[1],
