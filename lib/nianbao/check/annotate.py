@@ -19,7 +19,7 @@ RESULT_SHEET = "校验结果"
 FILLS = {ERROR: "FFC7CE", WARNING: "FFEB9C", INFO: "DDEBF7"}
 _RANK = {ERROR: 0, WARNING: 1, INFO: 2}
 HEADERS = ("规则", "级别", "位置", "公式", "左值", "右值", "差额", "说明", "状态")
-WIDTHS = (8, 8, 22, 40, 22, 22, 8, 80, 16)
+WIDTHS = (7, 7, 20, 30, 20, 20, 7, 60, 14)
 AUTHOR = "nianbao 校验"
 
 
@@ -88,10 +88,26 @@ def _result_sheet(wb, result: CheckResult) -> None:
             link.font = Font(color="0563C1", underline="single")
         colour = FILLS[f.severity]
         ws.cell(row, 2).fill = PatternFill(start_color=colour, end_color=colour, fill_type="solid")
-        ws.cell(row, 8).alignment = Alignment(wrap_text=True, vertical="top")
+        lines = 1
+        for cell, width in zip(ws[row], WIDTHS):
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            # CJK characters are about two columns wide; give wrapped text its height
+            lines = max(lines, -(-2 * len(str(cell.value or "")) // max(width - 1, 1)))
+        ws.row_dimensions[row].height = 14 * min(lines, 12)
     if not result.findings:
         ws.append(("", "", "", "", "", "", "", "未发现问题。", ""))
     ws.freeze_panes = "A2"
+    # Printed (or converted to PDF) one page wide, and shown first when the copy is opened.
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    for c in ws[1]:
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+    wb.move_sheet(ws, offset=-wb.index(ws))
+    wb.active = 0
+    for other in wb.worksheets[1:]:
+        other.sheet_view.tabSelected = False
 
 
 def write_annotated(workbook_path: str | os.PathLike, result: CheckResult, out_path: str | os.PathLike) -> Path:
