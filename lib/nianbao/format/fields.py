@@ -34,6 +34,8 @@ META_FIELDS = (
     MetaField("email", "电子邮箱", "联系邮箱"),
     MetaField("website", "门户网站", "机关门户网站地址（可空）"),
     MetaField("publish_date", "计划发布日期", "如 2025-01-20；部门须在1月31日前公布", False, "date"),
+    MetaField("deadline_override", "本地公布时限", "本地要求早于法定时限时填写，如“1月28日”（规则 G4）；空则按条例",
+              False, "monthday"),
     MetaField("signoff_to", "签发人邮箱", "送审稿发送给谁签发，多个用分号隔开", False, "emails"),
 )
 

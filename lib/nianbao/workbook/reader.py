@@ -201,6 +201,8 @@ class _Reader:
                     value = parsed.value
             elif f.kind == "date" and value is not None:
                 value = self.read_date(value, cell, sheet, coord, f.label)
+            elif f.kind == "monthday" and value is not None:
+                value = self.read_monthday(value, cell, sheet, coord, f.label)
             elif f.kind == "emails":
                 value = [a for a in re.split(r"[;；,，\s]+", str(value or "")) if a]
             elif f.kind == "choice" and value is not None and value not in f.choices:
@@ -227,6 +229,23 @@ class _Reader:
                 pass
         self.problem("meta-date", f"“{label}”不是有效日期：“{value}”", sheet, coord, "如 2025-01-20",
                      "按“年-月-日”填写日期")
+        return None
+
+    def read_monthday(self, value, cell: RawCell | None, sheet, coord, label) -> list[int] | None:
+        """"1月28日", "01-28", or a date cell -> [1, 28]."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            iso = self.read_date(value, cell, sheet, coord, label)
+            return [int(iso[5:7]), int(iso[8:10])] if iso else None
+        text = unicodedata.normalize("NFKC", str(value)).strip()
+        m = re.fullmatch(r"(?:\d{4}\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
+        if m:
+            try:
+                date(2024, int(m.group(1)), int(m.group(2)))
+                return [int(m.group(1)), int(m.group(2))]
+            except ValueError:
+                pass
+        self.problem("meta-monthday", f"“{label}”不是有效的月日：“{value}”", sheet, coord, "如 1月28日",
+                     "按“几月几日”填写，或留空")
         return None
 
     def read_indicators(self, report: Report) -> None:

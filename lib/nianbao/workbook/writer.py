@@ -141,6 +141,8 @@ class _Builder:
             value = meta.get(f.key)
             if f.kind == "emails":
                 value = "; ".join(value or []) or None
+            elif f.kind == "monthday" and value:
+                value = f"{value[0]}月{value[1]}日"
             self.input(ws, f"meta.{f.key}", value, styles.LEFT)
             styles.helptext(ws.cell(p.row, 3, f.help))
             if f.kind == "choice":

@@ -138,12 +138,16 @@ def g4_deadline(ctx: Context) -> Iterable[Hit]:
     year, kind = ctx.report.year, meta.get("agency_kind")
     if not year or kind not in DEADLINES:
         raise NotRun("报告年度或机关类型（部门/人民政府）未填写")
-    month, day = meta.get("deadline_override") or DEADLINES[kind]
+    override = meta.get("deadline_override")
+    month, day = override or DEADLINES[kind]
     deadline = dt.date(year + 1, month, day)
     if date > deadline:
-        yield Hit(f"计划发布日期 {date.isoformat()} 晚于法定期限 {deadline.isoformat()}（《政府信息公开条例》第四十九条："
-                  f"{'县级以上人民政府部门应在每年1月31日前' if kind == '部门' else '本级政府年度报告应在每年3月31日前'}"
-                  f"公布）。请提前发布。", ("meta.publish_date",), expected=f"≤ {deadline.isoformat()}",
+        basis = ("本地规定的公布时限（基本信息“本地公布时限”）" if override else
+                 "法定期限（《政府信息公开条例》第四十九条：" +
+                 ("县级以上人民政府部门应在每年1月31日前" if kind == "部门" else "本级政府年度报告应在每年3月31日前")
+                 + "公布）")
+        yield Hit(f"计划发布日期 {date.isoformat()} 晚于{basis} {deadline.isoformat()}。请提前发布。",
+                  ("meta.publish_date",), expected=f"≤ {deadline.isoformat()}",
                   actual=date.isoformat(), subject="publish_date")
     elif date.year < year + 1:
         yield Hit(f"计划发布日期 {date.isoformat()} 早于报告年度结束（{year}年12月31日），请核对年份。",
