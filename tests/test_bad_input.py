@@ -168,3 +168,16 @@ def test_cli_prints_no_traceback_as_a_process(tmp_path):
 def test_usage_error_exit_2(cli):
     code, out, err = cli("export")
     assert code == 2 and "缺少必需的参数" in err
+
+
+def test_huge_file(tmp_path, cli):
+    p = tmp_path / "huge.xlsx"
+    with open(p, "wb") as fh:                 # sparse: large on paper, cheap on disk
+        fh.truncate(60 * 1024 * 1024)
+    _check_rejected(cli, p, "太大")
+
+
+def test_folder_instead_of_file(tmp_path, cli):
+    d = tmp_path / "folder.xlsx"
+    d.mkdir()
+    _check_rejected(cli, d, "文件夹")
