@@ -22,7 +22,7 @@ from ..model import Report
 from . import docx_template as T
 from .charts import ordered_charts
 from .context import ReportView, build_view
-from .grid import Grid
+from .grid import Grid, GridCell
 from .io import atomic_path
 
 #: Text width on A4 with 28 + 26 mm side margins.
@@ -74,14 +74,60 @@ def _fixed_layout(table, widths_mm: tuple[float, ...]) -> None:
         gc.set(qn("w:w"), str(int(Mm(w).twips)))
 
 
-def _add_table(doc, grid: Grid) -> None:
+class _Styles:
+    """Style ids looked up once: python-docx resolves a style name by
+    scanning every style on each ``add_paragraph(style=...)`` call."""
+
+    def __init__(self, doc):
+        self.doc = doc
+        self._ids: dict[str, str] = {}
+
+    def id(self, name: str) -> str:
+        if name not in self._ids:
+            self._ids[name] = self.doc.styles[name].style_id
+        return self._ids[name]
+
+    def para(self, name: str, text: str | None = None):
+        p = self.doc.add_paragraph(text)
+        p._p.style = self.id(name)
+        return p
+
+    def run(self, p, text: str, name: str | None = None):
+        r = p.add_run(text)
+        if name:
+            r._r.style = self.id(name)
+        return r
+
+
+def _merge(cells: list, n_cols: int, gc: GridCell, widths_mm: tuple[float, ...]) -> None:
+    """Merge the area of ``gc`` by writing gridSpan/vMerge directly.
+
+    python-docx's ``_Cell.merge`` re-measures the whole table per merge; the
+    grid already knows the spans. Covered cells are removed from each row
+    (gridSpan) and the rows below continue the origin cell (vMerge).
+    """
+    width = Mm(sum(widths_mm[gc.col:gc.col + gc.colspan]))
+    for r in range(gc.row, gc.row + gc.rowspan):
+        first = cells[r * n_cols + gc.col]
+        tc = first._tc
+        if gc.colspan > 1:
+            tc.grid_span = gc.colspan
+            first.width = width
+            for k in range(gc.col + 1, gc.col + gc.colspan):
+                other = cells[r * n_cols + k]._tc
+                other.getparent().remove(other)
+        if gc.rowspan > 1:
+            tc.vMerge = "restart" if r == gc.row else "continue"
+
+
+def _add_table(doc, grid: Grid, styles: _Styles) -> None:
     widths = COLUMN_MM[grid.name]
     assert len(widths) == grid.n_cols, grid.name
     table = doc.add_table(rows=grid.n_rows, cols=grid.n_cols, style=T.S_TABLE)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     _fixed_layout(table, widths)
-    style_id = doc.styles[T.S_TABLE_SMALL if grid.name in SMALL_TEXT else T.S_TABLE_TEXT].style_id
+    style_id = styles.id(T.S_TABLE_SMALL if grid.name in SMALL_TEXT else T.S_TABLE_TEXT)
     # One snapshot of the unmerged cells: python-docx's table.cell() rescans
     # the whole table on every call, which made large tables slow.
     cells = table._cells
@@ -109,39 +155,39 @@ def _add_table(doc, grid: Grid) -> None:
     # and only the origin cell has text to keep.
     for gc in grid.cells:
         if gc.rowspan > 1 or gc.colspan > 1:
-            end = (gc.row + gc.rowspan - 1) * grid.n_cols + gc.col + gc.colspan - 1
-            cells[gc.row * grid.n_cols + gc.col].merge(cells[end])
+            _merge(cells, grid.n_cols, gc, widths)
 
 
 def _write_view(doc, view: ReportView, charts: dict[str, Path] | None) -> None:
-    title = doc.add_paragraph(style=T.S_TITLE)
+    st = _Styles(doc)
+    title = st.para(T.S_TITLE)
     for i, line in enumerate(view.title_lines):
         run = title.add_run(line)
         if i < len(view.title_lines) - 1:
             run.add_break()
     if view.opening:
-        p = doc.add_paragraph(view.opening, T.S_BODY)
+        p = st.para(T.S_BODY, view.opening)
         # Left-aligned: a long e-mail address would otherwise stretch the
         # justified line before it into wide gaps.
         p.alignment = WD_ALIGN_PARAGRAPH.LEFT
     for sec in view.sections:
-        heading = doc.add_paragraph(sec.heading, T.S_H1)
+        heading = st.para(T.S_H1, sec.heading)
         if sec.table is not None and sec.table.name in PAGE_BEFORE:
             heading.paragraph_format.page_break_before = True
         for para in sec.paragraphs:
-            p = doc.add_paragraph(style=T.S_BODY)
+            p = st.para(T.S_BODY)
             if para.lead:
-                p.add_run(para.lead, T.S_LEAD)
+                st.run(p, para.lead, T.S_LEAD)
             if para.text:
                 p.add_run(para.text)
         if sec.table is not None:
-            _add_table(doc, sec.table)
+            _add_table(doc, sec.table, st)
     if charts:
-        brk = doc.add_paragraph(style=T.S_BODY)
+        brk = st.para(T.S_BODY)
         brk.add_run().add_break(WD_BREAK.PAGE)
-        doc.add_paragraph("附件：图表", T.S_H1)
+        st.para(T.S_H1, "附件：图表")
         for name in ordered_charts(charts):
-            p = doc.add_paragraph(style=T.S_FIGURE)   # the chart carries its own title
+            p = st.para(T.S_FIGURE)   # the chart carries its own title
             p.add_run().add_picture(str(charts[name]), width=Cm(15))
             p.paragraph_format.space_after = Mm(6)
 
