@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..figures import fmt_number
-from ..format import Format
+from ..format import OTHER_COMBINED, Format, Row
 from ..model import Report
 from ..values import NotApplicable, Value
 
@@ -88,11 +88,39 @@ def active_grid(report: Report, fmt: Format) -> Grid:
     return g
 
 
+def other_combined_shown(report: Report, fmt: Format) -> bool:
+    """Print （六）其他处理 as one row: the report was imported from a layout
+    that has only that row (``other_combined``) and its three sub-rows are
+    all blank, so printing them would lose the figures."""
+    if not report.other_combined:
+        return False
+    return all(report.get(f"requests.{row.key}.{col.key}") is None
+               for row in fmt.request_rows if row.group == "other"
+               for col in fmt.request_columns)
+
+
+def _request_rows(report: Report, fmt: Format) -> list[tuple[Row, str, dict | None]]:
+    """Table 三's body rows as (row, key prefix, values or None for the report's own)."""
+    if not other_combined_shown(report, fmt):
+        return [(row, f"requests.{row.key}", None) for row in fmt.request_rows]
+    out: list[tuple[Row, str, dict | None]] = []
+    for row in fmt.request_rows:
+        if row.group != "other":
+            out.append((row, f"requests.{row.key}", None))
+        elif not any(r.group == "other" for r, _, _ in out):
+            # "三、本年度办理结果" | "（六）其他处理" spanning the last label column.
+            combined = Row(OTHER_COMBINED, row.labels[:-1] + ("",), group="other")
+            out.append((combined, OTHER_COMBINED, report.other_combined))
+    return out
+
+
 def requests_grid(report: Report, fmt: Format) -> Grid:
-    """Table 三: the 勾稽 note top-left, nested applicant headers, 25 rows."""
+    """Table 三: the 勾稽 note top-left, nested applicant headers, 25 rows
+    (23 when （六）其他处理 is printed as one row, see ``other_combined_shown``)."""
+    body = _request_rows(report, fmt)
     n_label = max(len(r.labels) for r in fmt.request_rows)
     cols = fmt.request_columns
-    g = Grid("requests", 3 + len(fmt.request_rows), n_label + len(cols), label_cols=n_label,
+    g = Grid("requests", 3 + len(body), n_label + len(cols), label_cols=n_label,
              header_rows=3)
     g.cells.append(GridCell(fmt.request_note, 0, 0, rowspan=3, colspan=n_label, header=True))
     g.cells.append(GridCell(fmt.applicant_header, 0, n_label, colspan=len(cols), header=True))
@@ -109,8 +137,8 @@ def requests_grid(report: Report, fmt: Format) -> Grid:
             j += 1
         g.cells.append(GridCell(col.parent, 1, n_label + i, colspan=j - i, header=True))
         i = j
-    rows = fmt.request_rows
-    for ri, row in enumerate(rows):
+    rows = [row for row, _, _ in body]
+    for ri, (row, prefix_key, values) in enumerate(body):
         r = 3 + ri
         for li in range(n_label):
             label = row.labels[li] if li < len(row.labels) else ""
@@ -126,8 +154,9 @@ def requests_grid(report: Report, fmt: Format) -> Grid:
                 rowspan += 1
             g.cells.append(GridCell(label, r, li, rowspan=rowspan, colspan=colspan, header=True))
         for ci, col in enumerate(cols):
-            key = f"requests.{row.key}.{col.key}"
-            g.cells.append(GridCell(cell_text(report.get(key)), r, n_label + ci, key=key))
+            key = f"{prefix_key}.{col.key}"
+            value = values.get(col.key) if values is not None else report.get(key)
+            g.cells.append(GridCell(cell_text(value), r, n_label + ci, key=key))
     return g
 
 
