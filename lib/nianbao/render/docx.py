@@ -131,6 +131,10 @@ def _add_table(doc, grid: Grid, styles: _Styles) -> None:
     # One snapshot of the unmerged cells: python-docx's table.cell() rescans
     # the whole table on every call, which made large tables slow.
     cells = table._cells
+    # Rows that open a block of their own (table 二's "第二十条第（X）项" rows):
+    # a page may break before them, so a long table 二 continues on the next
+    # page instead of leaving half a page empty before it.
+    block_starts = {gc.row for gc in grid.cells if gc.col == 0 and gc.colspan == grid.n_cols}
     for r, row in enumerate(table.rows):
         trpr = row._tr.get_or_add_trPr()
         trpr.append(OxmlElement("w:cantSplit"))
@@ -146,8 +150,9 @@ def _add_table(doc, grid: Grid, styles: _Styles) -> None:
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
             p = cell.paragraphs[0]
             p._p.style = style_id
-            # Short tables stay on one page: each row keeps with the next.
-            if grid.name not in PAGE_BEFORE and r < grid.n_rows - 1:
+            # Short tables stay on one page (table 二: each block): each row
+            # keeps with the next.
+            if grid.name not in PAGE_BEFORE and r < grid.n_rows - 1 and r + 1 not in block_starts:
                 p.paragraph_format.keep_with_next = True
     for gc in grid.cells:
         cells[gc.row * grid.n_cols + gc.col].paragraphs[0].add_run(gc.text)
