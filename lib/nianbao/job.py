@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -129,13 +130,41 @@ def _step_of(nb_path: Path, index: int | None) -> str:
     return f"第 {index} 个单元格" if index is not None else "未知步骤"
 
 
-def export_html(nb_path: Path, html_path: Path) -> None:
-    """The executed notebook as HTML without code, for readers of the job."""
-    from nbconvert import HTMLExporter
+class _Exporter:
+    """The notebook-to-HTML export, prepared in a helper process while the
+    kernel runs (see ``nbexport``); falls back to exporting in-process."""
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_filename(str(nb_path))
-    atomic_write_text(html_path, body)
+    def __init__(self):
+        import subprocess
+
+        try:
+            self.proc = subprocess.Popen([sys.executable, "-m", "nianbao.nbexport"], stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                         encoding="utf-8")
+        except OSError:
+            self.proc = None
+
+    def export(self, nb_path: Path, html_path: Path) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(f"{nb_path}\t{html_path}\n")
+                self.proc.stdin.flush()
+                answer = self.proc.stdout.readline().strip()
+                if answer == "ok":
+                    return
+            except OSError:
+                pass
+        from .nbexport import export, exporter
+
+        export(exporter(), nb_path, html_path)
+
+    def close(self) -> None:
+        """Let the helper exit on its own (its shutdown need not delay the job)."""
+        if self.proc is not None:
+            try:
+                self.proc.stdin.close()
+            except OSError:
+                self.proc.kill()
 
 
 def _publish(staging: Path, outdir: Path) -> None:
@@ -192,15 +221,17 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
     staging = outdir / f".run-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     status, message = "ok", ""
+    exporter = _Exporter()
     try:
         status, message = _execute(Path(notebook or NOTEBOOK).resolve(), workbook, prior_path, staging,
                                    list(formats), strict, progress, timeout)
         try:
-            export_html(staging / EXECUTED, staging / EXECUTED_HTML)
+            exporter.export(staging / EXECUTED, staging / EXECUTED_HTML)
         except Exception as e:  # the report itself does not depend on this view
             message += f"\n（笔记本网页版导出失败：{type(e).__name__}）"
         _publish(staging, outdir)
     finally:
+        exporter.close()
         shutil.rmtree(staging, ignore_errors=True)
 
     summary = _summarise(base, status, outdir, report, prior_report, mail_to, t0)
@@ -224,7 +255,7 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
     try:
         pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name=_kernel_name(),
                             progress_bar=progress, cwd=str(staging), execution_timeout=timeout,
-                            log_output=False, report_mode=False,
+                            log_output=False, report_mode=False, request_save_on_cell_execute=False,
                             kernel_manager_class=_kernel_manager_class())
     except PapermillExecutionError as e:
         if e.ename == "FiguresHaveErrors":

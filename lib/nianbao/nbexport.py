@@ -1,0 +1,52 @@
+"""A helper process that exports executed notebooks to HTML without code.
+
+The runner starts it when a job starts: importing nbconvert and loading its
+templates takes about as long as rendering the report, and this way it
+happens on another core while the kernel works. Protocol: one line per
+request on stdin, "NOTEBOOK<TAB>HTML"; one line back, "ok" or the error.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def exporter():
+    from nbconvert import HTMLExporter
+
+    import nbformat
+
+    exp = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    # Warm up: the first export compiles templates and loads the markdown and
+    # sanitising machinery; do that now, while the kernel works.
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("1")
+    cell.outputs = [nbformat.v4.new_output("display_data", {"text/html": "<table><tr><td>1</td></tr></table>",
+                                                            "text/plain": "1"})]
+    nb.cells = [nbformat.v4.new_markdown_cell("# 预热\n\n*a*"), cell]
+    exp.from_notebook_node(nb)
+    return exp
+
+
+def export(exp, nb_path: Path, html_path: Path) -> None:
+    from .fsutil import atomic_write_text
+
+    body, _ = exp.from_filename(str(nb_path))
+    atomic_write_text(html_path, body)
+
+
+def main() -> None:
+    exp = exporter()
+    for line in sys.stdin:
+        if not line.strip():
+            break
+        nb_path, html_path = line.rstrip("\n").split("\t")
+        try:
+            export(exp, Path(nb_path), Path(html_path))
+            print("ok", flush=True)
+        except Exception as e:  # reported to the runner, which says so in Chinese
+            print(f"{type(e).__name__}: {e}".replace("\n", " "), flush=True)
+
+
+if __name__ == "__main__":
+    main()
