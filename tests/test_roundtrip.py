@@ -31,10 +31,6 @@ CASES.update({p.parent.name: (p, None)
               for p in sorted((SAMPLES / "published").glob("*/expected.json"))})
 
 #: Cases whose agency does not come back, and why (the importer, not the renderer).
-AGENCY_XFAIL = {
-    "shanghai_stcsm_2024": "importer NFKC-normalises the title, so the agency's full-width "
-                           "（市科委） comes back as (市科委); the rendered files print it as in the report",
-}
 
 KINDS = ("html", "docx")
 
@@ -91,9 +87,7 @@ def test_figures_come_back(rendered, imported, name, kind):
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=AGENCY_XFAIL[n],
-                                                                           strict=True))
-                                  if n in AGENCY_XFAIL else n for n in sorted(CASES)])
+@pytest.mark.parametrize("name", sorted(CASES))
 def test_agency_and_year_come_back(rendered, imported, name, kind):
     want, got = rendered[name][0], imported[(name, kind)]
     assert (got["agency"], got["year"]) == (want["agency"], want["year"])

@@ -63,6 +63,8 @@ def agency_and_year(title: str) -> tuple[str, int | None]:
         cut = re.search(r"(政府信息公开|政务公开|信息公开)", rest)
         agency = rest[:cut.start()] if cut else ""
     agency = re.sub(r"^(关于)", "", agency)
+    # key() folds to half-width for matching; Chinese names are written with full-width brackets
+    agency = agency.replace("(", "（").replace(")", "）")
     return agency, year
 
 
