@@ -29,7 +29,7 @@ from ..figures import FIGURES_BY_NAME
 from ..format import FORMAT
 from ..model import Report
 from .fonts import chart_rc
-from .io import atomic_path
+from ..fsutil import atomic_path
 
 DPI = 150
 WIDTH_IN = 7.5

@@ -23,7 +23,7 @@ from . import docx_template as T
 from .charts import ordered_charts
 from .context import ReportView, build_view
 from .grid import Grid, GridCell
-from .io import atomic_path
+from ..fsutil import atomic_path
 
 #: Text width on A4 with 28 + 26 mm side margins.
 TEXT_WIDTH_MM = 156

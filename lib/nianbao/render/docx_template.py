@@ -312,7 +312,7 @@ def template_bytes() -> bytes:
 
 def build_template(path: str | os.PathLike = TEMPLATE) -> Path:
     """Write the Word template to ``path`` (atomically); returns the path."""
-    from .io import atomic_write_bytes
+    from ..fsutil import atomic_write_bytes
     path = Path(path)
     atomic_write_bytes(path, template_bytes())
     return path

@@ -16,7 +16,7 @@ from ..model import Report
 from .charts import CHART_TITLES, ordered_charts
 from .context import build_view
 from .docx import RenderResult
-from .io import atomic_write_text
+from ..fsutil import atomic_write_text
 
 _ENV = Environment(loader=PackageLoader("nianbao.render", "templates"),
                    autoescape=select_autoescape(["html", "j2"], default=True),
