@@ -152,7 +152,7 @@ def _add_table(doc, grid: Grid, styles: _Styles) -> None:
             p._p.style = style_id
             # Short tables stay on one page (table 二: each block): each row
             # keeps with the next.
-            if grid.name not in PAGE_BEFORE and r < grid.n_rows - 1 and r + 1 not in block_starts:
+            if r < grid.n_rows - 1 and r + 1 not in block_starts:
                 p.paragraph_format.keep_with_next = True
     for gc in grid.cells:
         cells[gc.row * grid.n_cols + gc.col].paragraphs[0].add_run(gc.text)
@@ -178,7 +178,9 @@ def _write_view(doc, view: ReportView, charts: dict[str, Path] | None) -> None:
     for sec in view.sections:
         heading = st.para(T.S_H1, sec.heading)
         if sec.table is not None and sec.table.name in PAGE_BEFORE:
-            heading.paragraph_format.page_break_before = True
+            # Table 三 keeps together (every row keeps with the next) and with
+            # its heading: it starts a new page only when it does not fit.
+            heading.paragraph_format.keep_with_next = True
         for para in sec.paragraphs:
             p = st.para(T.S_BODY)
             if para.lead:
