@@ -28,8 +28,8 @@ from ..fsutil import atomic_path
 #: Text width on A4 with 28 + 26 mm side margins.
 TEXT_WIDTH_MM = 156
 
-#: Tables that start on a new page so they print on one page, not split.
-PAGE_BEFORE = {"requests"}
+#: Long tables kept on one page with their heading (moved to the next page only if they do not fit).
+KEEP_TOGETHER = {"requests"}
 
 #: Tables set in 小五 (9 pt) so that all 28 rows fit on one page.
 SMALL_TEXT = {"requests"}
@@ -142,7 +142,7 @@ def _add_table(doc, grid: Grid, styles: _Styles) -> None:
         height.set(qn("w:val"), str(ROW_MIN_TWIPS))
         height.set(qn("w:hRule"), "atLeast")
         trpr.append(height)
-        if r < grid.header_rows and grid.name in PAGE_BEFORE:
+        if r < grid.header_rows and grid.name in KEEP_TOGETHER:
             trpr.append(OxmlElement("w:tblHeader"))   # repeat the header on a new page
         for c in range(grid.n_cols):
             cell = cells[r * grid.n_cols + c]
@@ -177,7 +177,7 @@ def _write_view(doc, view: ReportView, charts: dict[str, Path] | None) -> None:
         p.alignment = WD_ALIGN_PARAGRAPH.LEFT
     for sec in view.sections:
         heading = st.para(T.S_H1, sec.heading)
-        if sec.table is not None and sec.table.name in PAGE_BEFORE:
+        if sec.table is not None and sec.table.name in KEEP_TOGETHER:
             # Table 三 keeps together (every row keeps with the next) and with
             # its heading: it starts a new page only when it does not fit.
             heading.paragraph_format.keep_with_next = True
