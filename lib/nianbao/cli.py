@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import InputError, NianbaoError, Problem
+from .outputs import os_error_problem, output_file
 
 _ARGPARSE_ZH = (
     ("the following arguments are required", "缺少必需的参数"),
@@ -64,7 +65,7 @@ def _out(text: str) -> None:
 def cmd_template(args) -> int:
     from .workbook.writer import write_template
 
-    path = write_template(args.output)
+    path = write_template(output_file(args.output, ".xlsx", force=True))
     _out(f"已生成标准工作簿：{path}")
     return 0
 
@@ -72,14 +73,15 @@ def cmd_template(args) -> int:
 @command("export", "把工作簿导出为报告 JSON")
 def cmd_export(args) -> int:
     from .reportjson import dumps
-    from .sources import load_report, refuse_overwrite
+    from .sources import load_report
 
+    if args.output:
+        output_file(args.output, ".json", force=args.force, inputs=(args.workbook,), replaceable=_is_report_json)
     report = load_report(args.workbook, documents=False)
     text = dumps(report)
     if args.output:
         from .fsutil import atomic_write_text
 
-        refuse_overwrite(args.output, args.workbook)
         atomic_write_text(args.output, text)
         print(f"已导出：{args.output}", file=sys.stderr)
     else:
@@ -89,12 +91,10 @@ def cmd_export(args) -> int:
 
 @command("import", "把报告 JSON 或已发布的报告（.txt .html .docx .pdf）导入标准工作簿")
 def cmd_import(args) -> int:
-    from .sources import refuse_overwrite
     from .workbook.writer import write_workbook
 
     source = Path(args.source)
-    refuse_overwrite(args.output, source)
-    _check_new_output(args.output, args.force)
+    output_file(args.output, ".xlsx", force=args.force, inputs=(source,))
     if source.suffix.lower() == ".json":
         from .reportjson import load
 
@@ -114,14 +114,13 @@ def cmd_import(args) -> int:
 @command("new", "开始新一年的工作簿（从上年工作簿结转）")
 def cmd_new(args) -> int:
     from .newyear import new_year
-    from .sources import load_report, refuse_overwrite
+    from .sources import load_report
     from .workbook.writer import write_workbook
 
     if not args.prior and not (args.agency and args.year):
         raise InputError(Problem("new-args", "需要 --prior 上年工作簿，或同时给出 --agency 和 --year",
                                  fix="例如：nianbao new --prior 2023.xlsx -o 2024.xlsx"))
-    refuse_overwrite(args.output, args.prior)
-    _check_new_output(args.output, args.force)
+    output_file(args.output, ".xlsx", force=args.force, inputs=(args.prior,))
     prior = load_report(args.prior, documents=True, accept_uncertain=False) if args.prior else None
     report = new_year(prior, args.agency, args.year, args.kind)
     write_workbook(report, args.output, prior=prior)
@@ -135,15 +134,19 @@ def cmd_new(args) -> int:
 @command("check", "校验工作簿（或报告 JSON、已发布报告）中的数字")
 def cmd_check(args) -> int:
     from .check import run_checks
-    from .sources import load_report, refuse_overwrite
+    from .sources import check_prior, load_report
 
+    if args.output:
+        output_file(args.output, ".xlsx", force=args.force, inputs=(args.source, args.prior),
+                    replaceable=_is_annotated_copy)
     report = load_report(args.source, accept_uncertain=args.accept_uncertain)
     prior = load_report(args.prior, accept_uncertain=args.accept_uncertain) if args.prior else None
+    for warning in check_prior(report, prior, args.prior):
+        print(warning, file=sys.stderr)
     result = run_checks(report, prior=prior)
     if args.output:
         from .check.annotate import write_annotated
 
-        refuse_overwrite(args.output, args.source, args.prior)
         if Path(args.source).suffix.lower() != ".xlsx":
             from .workbook.writer import write_workbook
             import tempfile
@@ -213,10 +216,25 @@ def cmd_verify(args) -> int:
     return result.exit_code
 
 
-def _check_new_output(path: str, force: bool) -> None:
-    if Path(path).exists() and not force:
-        raise InputError(Problem("output-exists", "输出文件已存在，为免覆盖已填写的数据，未写入", file=str(path),
-                                 fix="换一个文件名，或加 --force 覆盖"))
+def _is_report_json(path: Path) -> bool:
+    """An earlier export may be replaced; any other file may not."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            head = fh.read(4096)
+    except (OSError, UnicodeDecodeError):
+        return False
+    return head.lstrip().startswith("{") and '"format": "gov-2021"' in head
+
+
+def _is_annotated_copy(path: Path) -> bool:
+    """An earlier annotated copy (it has a 校验结果 sheet) may be replaced."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as z:
+            return "校验结果" in z.read("xl/workbook.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -240,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = add("export")
     s.add_argument("workbook", help="标准工作簿 .xlsx（或报告 JSON）")
     s.add_argument("-o", "--output", help="输出的 JSON 文件；不给则输出到屏幕")
+    s.add_argument("--force", action="store_true", help="输出文件已存在时覆盖（以前导出的 JSON 会直接替换）")
 
     s = add("import")
     s.add_argument("source", help="报告 JSON，或已发布报告 .txt .html .docx .pdf")
@@ -259,7 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("source", help="工作簿 .xlsx、报告 JSON，或已发布报告 .txt .html .docx .pdf")
     s.add_argument("--prior", help="上年的工作簿（启用跨年度规则 E1–E4、B2）")
     s.add_argument("--json", action="store_true", help="以 JSON 输出校验结果")
-    s.add_argument("-o", "--output", help="写出标注了问题单元格的工作簿副本")
+    s.add_argument("-o", "--output", help="写出标注了问题单元格的工作簿副本（.xlsx）")
+    s.add_argument("--force", action="store_true", help="输出文件已存在时覆盖（以前的标注副本会直接替换）")
     s.add_argument("--accept-uncertain", action="store_true", help="导入已发布报告时接受不确定的结果")
 
     s = add("rules")
@@ -304,8 +324,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
-    except BrokenPipeError:
+    except BrokenPipeError:          # output piped into head/less that closed early
         return 0
+    except OSError as e:             # a file we could not read or write: the user can act on it
+        if os.environ.get("NIANBAO_DEBUG"):
+            raise
+        print(os_error_problem(e).render(), file=sys.stderr)
+        return 2
     except Exception as e:  # an internal fault: say so plainly, details on request
         if os.environ.get("NIANBAO_DEBUG"):
             raise

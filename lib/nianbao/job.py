@@ -24,6 +24,9 @@ from pathlib import Path
 from . import __version__
 from .errors import InputError, NianbaoError, Problem
 from .fsutil import atomic_write_text
+from .outputs import os_error_problem
+from .outputs import output_dir as output_dir_checked
+from .sources import check_prior, load_report
 from .steps import NAMES
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "annual_report.ipynb"
@@ -167,21 +170,36 @@ class _Exporter:
                 self.proc.kill()
 
 
+def _previous_outputs(outdir: Path) -> set[Path]:
+    """What an earlier run in OUTDIR made: the fixed names plus the files its
+    results.json lists. Only these may be replaced or removed — never a file
+    the user put there."""
+    names = {Path(n) for n in OUTPUTS}
+    try:
+        files = json.loads((outdir / RESULTS).read_text(encoding="utf-8")).get("files", {})
+    except (OSError, ValueError, AttributeError):
+        files = {}
+    for value in files.values():
+        for rel in value if isinstance(value, list) else [value]:
+            p = Path(str(rel))
+            if not p.is_absolute() and ".." not in p.parts:
+                names.add(p)
+    return names
+
+
 def _publish(staging: Path, outdir: Path) -> None:
     """Move the staged outputs into OUTDIR, file by file (each an atomic
-    rename), and drop outputs an earlier run left that this run did not make."""
+    rename), and drop what an earlier run made that this run did not."""
     made = {p.relative_to(staging) for p in staging.rglob("*") if p.is_file()}
-    for name in OUTPUTS:
-        old = outdir / name
-        if old.is_file() and Path(name) not in made:
+    for rel in _previous_outputs(outdir) - made:
+        old = outdir / rel
+        if old.is_file():
             old.unlink()
-    old_charts = outdir / NAMES["charts"]
-    if old_charts.is_dir():
-        for p in old_charts.glob("*"):
-            if p.relative_to(outdir) not in made:
-                p.unlink()
     for rel in sorted(made):
         target = outdir / rel
+        if target.is_dir():
+            raise InputError(Problem("output-name-taken", f"输出文件夹中已有一个名为“{rel}”的文件夹，无法写入同名文件",
+                                     file=str(target), fix="移走或改名该文件夹后重新运行"))
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging / rel, target)
 
@@ -197,7 +215,6 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
     workbook = Path(workbook).resolve()
     prior_path = Path(prior).resolve() if prior else None
     bad = [f for f in formats if f not in FORMATS]
-    from .sources import load_report
 
     base = {"nianbao": __version__, "workbook": str(workbook),
             "prior_workbook": str(prior_path) if prior_path else None,
@@ -208,39 +225,50 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
                                      expected="docx、html、pdf 中的一个或几个，用逗号分隔"))
         report = load_report(workbook, documents=False)
         prior_report = load_report(prior_path) if prior_path else None
+        notes = check_prior(report, prior_report, prior_path)
+        outdir = output_dir_checked(output_dir or default_outdir(workbook, report.year))
     except NianbaoError as e:
-        outdir = Path(output_dir) if output_dir else default_outdir(workbook, None)
+        outdir = Path(output_dir or default_outdir(workbook, None)).resolve()
         summary = base | {"status": "bad-input", "problems": [p.to_dict() for p in e.problems],
                           "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-        outdir.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(outdir / RESULTS, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        try:
+            outdir.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(outdir / RESULTS, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+        except OSError:
+            pass                        # the output folder itself is the problem; the message says so
         return JobResult("bad-input", outdir, summary, e.render())
 
-    outdir = Path(output_dir) if output_dir else default_outdir(workbook, report.year)
-    outdir.mkdir(parents=True, exist_ok=True)
     staging = outdir / f".run-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
-    status, message = "ok", ""
+    status, message = "ok", "\n".join(notes)
     exporter = _Exporter()
     try:
-        status, message = _execute(Path(notebook or NOTEBOOK).resolve(), workbook, prior_path, staging,
-                                   list(formats), strict, progress, timeout)
+        status, text = _execute(Path(notebook or NOTEBOOK).resolve(), workbook, prior_path, staging,
+                                list(formats), strict, progress, timeout)
+        message = "\n".join(m for m in (message, text) if m)
         try:
             exporter.export(staging / EXECUTED, staging / EXECUTED_HTML)
         except Exception as e:  # the report itself does not depend on this view
             message += f"\n（笔记本网页版导出失败：{type(e).__name__}）"
         _publish(staging, outdir)
+    except (NianbaoError, OSError) as e:
+        status = "failed"
+        message = e.render() if isinstance(e, NianbaoError) else os_error_problem(e).render()
     finally:
         exporter.close()
         shutil.rmtree(staging, ignore_errors=True)
 
-    summary = _summarise(base, status, outdir, report, prior_report, mail_to, t0)
+    can_sign = status == "ok" and bool({"docx", "pdf"} & set(formats))
+    summary = _summarise(base, status, outdir, report, prior_report, mail_to, t0, can_sign)
     if status == "failed":
         summary["error"] = message
     atomic_write_text(outdir / RESULTS, json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n")
     result = JobResult(status, outdir, summary, message)
-    if status == "ok":
+    if can_sign:
         result.mail, result.mail_failed = _signoff(outdir, mail_to, send)
+    elif status == "ok":
+        result.mail = "只生成了网页版，未生成签发邮件（签发需要 Word 或 PDF：--formats 中加入 docx 或 pdf）。"
+        result.mail_failed = send
     return result
 
 
@@ -268,7 +296,8 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
     return "ok", ""
 
 
-def _summarise(base: dict, status: str, outdir: Path, report, prior, mail_to, t0: float) -> dict:
+def _summarise(base: dict, status: str, outdir: Path, report, prior, mail_to, t0: float,
+               can_sign: bool) -> dict:
     from .figures import key_figures
 
     steps = {}
@@ -284,7 +313,7 @@ def _summarise(base: dict, status: str, outdir: Path, report, prior, mail_to, t0
     if status != "ok":
         for key in ("report_docx", "report_html", "report_pdf"):
             files.pop(key, None)
-    else:
+    if can_sign:
         files["manifest"] = "manifest.json"
         files["signoff_eml"] = "signoff.eml"
     return base | {

@@ -31,10 +31,18 @@ def load_report(path: str | Path, *, documents: bool = True, accept_uncertain: b
                              fix="检查文件扩展名是否正确"))
 
 
-def refuse_overwrite(output: str | Path, *inputs: str | Path | None) -> None:
-    """Never write over a file the user gave us as input."""
-    out = Path(output).resolve()
-    for i in inputs:
-        if i is not None and Path(i).exists() and Path(i).resolve() == out:
-            raise InputError(Problem("output-is-input", "输出文件与输入文件相同，nianbao 不会覆盖用户提供的文件",
-                                     file=str(output), fix="用 -o 指定另一个输出文件名"))
+def check_prior(report: Report, prior: Report | None, prior_path: str | Path | None = None) -> list[str]:
+    """Last year's report must be last year's: a wrong year makes every
+    cross-year rule and comparison wrong, so it is bad input (exit 2). A
+    different agency name is allowed (机构改革 renames agencies) but said."""
+    if prior is None:
+        return []
+    if report.year and prior.year and prior.year != report.year - 1:
+        raise InputError(Problem(
+            "prior-year", f"上年工作簿的年度是 {prior.year} 年，本年度是 {report.year} 年，两者不衔接",
+            file=str(prior_path) if prior_path else None, expected=f"{report.year - 1} 年的工作簿",
+            fix=f"用 --prior 指定 {report.year - 1} 年的工作簿（或报告）"))
+    if report.agency and prior.agency and report.agency != prior.agency:
+        return [f"注意：上年工作簿的机关是“{prior.agency}”，本年是“{report.agency}”。"
+                "如机构改革后更名属实可忽略；否则请检查 --prior 是否选错了文件。"]
+    return []

@@ -83,8 +83,8 @@ class AnnualJob:
         if self.result.has_errors and strict:
             n = self.result.summary.get("error", 0) if isinstance(self.result.summary, dict) else "若干"
             raise FiguresHaveErrors(
-                f"数字有 {n} 处错误，已停止，未生成报告。请按标注副本 {self.out / NAMES['checks_xlsx']} "
-                f"中红色单元格的批注改正工作簿后重新运行。")
+                f"数字有 {n} 处错误，已停止，未生成报告。请按输出文件夹中的标注副本 {NAMES['checks_xlsx']} "
+                f"（红色单元格的批注和“校验结果”表）改正工作簿后重新运行。")
 
     # 三、与上年对比 ------------------------------------------------------
     def compare(self) -> pd.DataFrame:
