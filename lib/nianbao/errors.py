@@ -70,3 +70,23 @@ class JobError(NianbaoError):
 
 def input_error(code: str, message: str, **where: str | None) -> InputError:
     return InputError(Problem(code, message, **where))
+
+
+def describe_read_error(e: Exception) -> str:
+    """Why a file could not be read, in Chinese (never the library's English)."""
+    import json
+    import re
+    import tomllib
+
+    if isinstance(e, UnicodeDecodeError):
+        return "不是 UTF-8 编码的文本"
+    if isinstance(e, json.JSONDecodeError):
+        return f"不是有效的 JSON（第 {e.lineno} 行第 {e.colno} 列附近）"
+    if isinstance(e, tomllib.TOMLDecodeError):
+        m = re.search(r"line (\d+), column (\d+)", str(e))
+        return f"格式错误（第 {m.group(1)} 行第 {m.group(2)} 列附近）" if m else "格式错误"
+    if isinstance(e, OSError):
+        from .outputs import describe_os_error
+
+        return describe_os_error(e)
+    return "内容无法识别"

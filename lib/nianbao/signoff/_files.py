@@ -2,6 +2,7 @@
 reading the job's ``results.json``."""
 from __future__ import annotations
 
+from nianbao.errors import describe_read_error
 from nianbao.fsutil import atomic_write_bytes
 
 import hashlib
@@ -47,7 +48,7 @@ def read_results(outdir: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise input_error("results-corrupt", f"results.json 无法读取：{e}", file=str(path),
+        raise input_error("results-corrupt", f"results.json 无法读取：{describe_read_error(e)}", file=str(path),
                           fix="请重新运行 nianbao run。") from None
     if not isinstance(data, dict):
         raise input_error("results-corrupt", "results.json 的内容不是一个 JSON 对象。", file=str(path))

@@ -29,7 +29,7 @@ from email.utils import getaddresses, parseaddr
 from pathlib import Path
 from typing import Callable, Mapping
 
-from nianbao.errors import NianbaoError, Problem
+from nianbao.errors import describe_read_error, NianbaoError, Problem
 
 log = logging.getLogger("nianbao.signoff")
 
@@ -104,7 +104,8 @@ def _read_config(path: Path) -> dict:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise _config_error("mail-config-unreadable", f"邮件配置文件无法读取：{e}", str(path)) from None
+        raise _config_error("mail-config-unreadable", f"邮件配置文件无法读取：{describe_read_error(e)}",
+                            str(path)) from None
     if isinstance(data.get("smtp"), dict):
         data = {**{k: v for k, v in data.items() if k != "smtp"}, **data["smtp"]}
     if "from" in data:

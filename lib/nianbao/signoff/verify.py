@@ -7,6 +7,8 @@ is what was signed. Exit codes: 0 unchanged, 1 changed, 2 bad input.
 """
 from __future__ import annotations
 
+from nianbao.errors import describe_read_error
+
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,7 +82,7 @@ def load_manifest(path: Path) -> dict[str, dict]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ValueError(f"签发清单无法读取：{e}") from None
+        raise ValueError(f"签发清单无法读取：{describe_read_error(e)}") from None
     files = data.get("files") if isinstance(data, dict) else None
     if not isinstance(files, list):
         raise ValueError("签发清单缺少文件列表（files）。")
