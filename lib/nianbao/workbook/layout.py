@@ -148,8 +148,3 @@ def place(key: str) -> Place:
 def ref(key: str) -> str:
     """The staff-facing reference of a figure, e.g. "依申请公开!J4"."""
     return places()[key].ref
-
-
-def by_name() -> dict[str, str]:
-    """Defined name -> key."""
-    return {p.name: k for k, p in places().items()}

@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from ..format import FORMAT, OTHER_COMBINED
+from ..format import FORMAT, OTHER_COMBINED, RESULT_ROWS
 from ..format.fields import CUSTOM_INDICATOR_SLOTS, META_FIELDS, NARRATIVE_PARTS, STANDARD_INDICATORS
 from ..fsutil import atomic_write_bytes
 from ..model import Report
@@ -294,8 +294,8 @@ class _Builder:
         r1, r2 = last_row + 2, last_row + 3
         _label(ws, r1, 1, "勾稽检查：第一项＋第二项＝第三项（七）总计＋第四项", True, (r1, 3), styles.LEFT)
         _label(ws, r2, 1, "办理结果检查：（一）至（六）之和＝（七）总计", True, (r2, 3), styles.LEFT)
-        res_first = idx["disclosed"]
-        res_last = idx["other_other"]
+        res_first = idx[RESULT_ROWS[0]]
+        res_last = idx[RESULT_ROWS[-1]]
         for j in range(len(cols)):
             c = get_column_letter(first_col + j)
             n, co, tp, cf = (f"N({c}{idx[k]})" for k in ("new_received", "carried_over",
@@ -353,7 +353,8 @@ class _Builder:
         ws.row_dimensions[layout.APPEAL_ROW].height = 22
         self._figure_validations(ws, [f"appeals.{g.key}.{o.key}" for g in FORMAT.appeal_groups for o in outcomes], set())
         styles.helptext(ws.cell(layout.APPEAL_ROW + 2, 1,
-                                "说明：每组的“总计”应等于结果维持、结果纠正、其他结果、尚未审结四项之和（第 5 行即时显示检查结果）。"))
+                                f"说明：每组的“总计”应等于{'、'.join(o.label for o in outcomes[:-1])}四项之和"
+                                f"（第 {layout.APPEAL_ROW + 1} 行即时显示检查结果）。"))
         _merge(ws, layout.APPEAL_ROW + 2, 1, layout.APPEAL_ROW + 2, 3 * n)
         ws.conditional_formatting.add(f"A{layout.APPEAL_ROW + 1}:{get_column_letter(3 * n)}{layout.APPEAL_ROW + 1}",
                                       FormulaRule(formula=[f'LEFT(A{layout.APPEAL_ROW + 1},1)="✗"'], font=_RED))

@@ -35,11 +35,6 @@ class XlsxData:
     date_styles: frozenset[int]                # style indexes that format dates
 
 
-def _col_row(ref: str) -> str:
-    m = _REF.match(ref.replace("$", ""))
-    return f"{m.group(1)}{m.group(2)}" if m else ref
-
-
 def _parse_name_ref(text: str) -> tuple[str, str] | None:
     """"'基本信息'!$B$3" -> ("基本信息", "B3"); ranges and constants -> None."""
     if "!" not in text:
