@@ -151,3 +151,32 @@ def test_annotated_copy_of_a_clean_report(tmp_path):
     ws = openpyxl.load_workbook(out)[RESULT_SHEET]
     assert ws.cell(2, 8).value == "未发现问题。"
     assert os.path.getsize(out) > 0
+
+
+# --- the format is described once ---------------------------------------------------
+def _format_labels() -> set[str]:
+    from nianbao.format import FORMAT
+    labels = {s.heading for s in FORMAT.sections}
+    for b in FORMAT.active_blocks:
+        labels |= {b.item, *b.header, *(r.label for r in b.rows), *(c.label for c in b.columns)}
+    labels |= {c.label for c in FORMAT.request_columns} | {c.parent for c in FORMAT.request_columns if c.parent}
+    labels |= {part for r in FORMAT.request_rows for part in r.labels if part}
+    labels |= {g.label for g in (*FORMAT.request_groups, *FORMAT.appeal_groups)}
+    labels |= {g.parent for g in FORMAT.appeal_groups if g.parent} | {o.label for o in FORMAT.appeal_outcomes}
+    return labels - {"其他", "总计"}          # too short to tell a restated label from ordinary words
+
+
+def test_check_code_does_not_restate_format_labels():
+    """Labels of the national format come from nianbao.format, never from literals in check/."""
+    import ast
+    from pathlib import Path
+
+    import nianbao.check
+    labels = _format_labels()
+    found = []
+    for path in sorted(Path(nianbao.check.__file__).parent.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                if node.value in labels:
+                    found.append(f"{path.name}:{node.lineno}: {node.value}")
+    assert not found, found

@@ -273,3 +273,27 @@ def test_f3_percentage_mismatch():
     text(r, "requests", "全年共收到2件政府信息公开申请，予以公开率为50%。")
     (f,) = run_checks(r, rules=["F3"]).findings
     assert f.actual == 50
+
+
+def test_balance_messages_say_what_a_blank_like_cell_holds():
+    r = seed()
+    r.values["requests.disclosed.research"] = NotApplicable("/")
+    add(r, "requests.disclosed.total")                   # applicants 2 < total 3; the "/" could fix it
+    (f,) = run_checks(r, rules=["C3"]).findings
+    assert f.severity == "warning"
+    assert "依申请公开!F6 填了“/”（按 0 计算）" in f.message and "为空白" not in f.message
+    r.values["requests.disclosed.research"] = None
+    (f,) = run_checks(r, rules=["C3"]).findings
+    assert "依申请公开!F6 为空白（按 0 计算）" in f.message and "“/”" not in f.message
+
+
+def test_balance_message_names_a_single_cell_side_once():
+    r = seed()
+    add(r, "requests.disclosed.commercial")
+    (f,) = run_checks(r, rules=["C3"]).findings
+    assert "；总计 2；相差 1" in f.message and "总计 = 总计" not in f.message
+    r = seed()
+    add(r, "requests.withheld_state_secret.natural_person")
+    add(r, "requests.withheld_state_secret.total")
+    (f,) = [f for f in run_checks(r, rules=["C2"]).findings if "总计”列" in f.message]
+    assert "；三（七）总计 2；相差 1" in f.message and "总计 = 三（七）总计" not in f.message

@@ -22,12 +22,27 @@ def row_name(row: str) -> str:
     if row in _ROW_NAMES:
         return _ROW_NAMES[row]
     if row == OTHER_COMBINED:
-        return "（六）其他处理（合并行）"
+        return f"{group_name('other')}（合并行）"
     r = FORMAT.request_row(row)
     group = next(g.label for g in FORMAT.request_groups if g.key == r.group)
     number = group[: group.index("）") + 1]
     name = group if not r.labels[2] else number + r.labels[2]
     return name.split("（区分")[0]
+
+
+def group_name(group: str) -> str:
+    """A table-三 result group without its explanatory note: "（二）部分公开"."""
+    return next(g.label for g in FORMAT.request_groups if g.key == group).split("（区分")[0]
+
+
+def section_heading(number: str) -> str:
+    """The official heading of section 一…六, e.g. "六、其他需要报告的事项"."""
+    return next(s.heading for s in FORMAT.sections if s.number == number)
+
+
+def section_title(number: str) -> str:
+    """The heading without its number, e.g. "其他需要报告的事项"."""
+    return section_heading(number).split("、", 1)[1]
 
 
 def column_name(column: str) -> str:

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from ..workbook.layout import places
-from .rule import ERROR, SEVERITY_ZH
+from .rule import SEVERITY_ZH
 
 OPEN = "open"
 ACCEPTED = "accepted"
@@ -56,10 +56,6 @@ class Finding:
         if len(self.cells) > 6:
             return "、".join(self.cells[:3]) + f" … {self.cells[-1]}（共 {len(self.cells)} 格）"
         return "、".join(self.cells)
-
-    @property
-    def is_open_error(self) -> bool:
-        return self.severity == ERROR
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: odd cell contents (dates, objects) become their text."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..format import COUNT, FORMAT
 from .numerals import find_numbers
 
 # --- precompiled vocabulary ------------------------------------------------
@@ -49,10 +50,11 @@ _NORMATIVE = re.compile(r"(?<!政策)规范性文件")
 _REPEALED = re.compile(r"废止|宣布失效")
 _IN_FORCE = re.compile(r"现行有效|有效的?$|现行")
 _ISSUED = re.compile(r"制发|印发|出台|制定|新增|发布|公开|起草|颁布|制作")
-_DECISIONS = (("licensing_decisions", re.compile(r"行政许可")),
-              ("penalty_decisions", re.compile(r"行政处罚")),
-              ("coercion_decisions", re.compile(r"行政强制")))
-_ADMIN_FEES = re.compile(r"行政事业性收费")
+#: Table 二's one-value rows by their official label: 行政许可/行政处罚/行政强制 decisions and
+#: 行政事业性收费 (the only amount in 万元).
+_VALUE_ROWS = [(b, r) for b in FORMAT.active_blocks if [c.key for c in b.columns] == ["value"] for r in b.rows]
+_DECISIONS = tuple((r.key, re.compile(re.escape(r.label))) for b, r in _VALUE_ROWS if b.unit == COUNT)
+_ADMIN_FEES = re.compile("|".join(re.escape(r.label) for b, r in _VALUE_ROWS if b.unit != COUNT))
 _INFO_ITEMS = re.compile(r"信息|公示|事项清单|目录")
 
 #: Statements that nothing happened: 未收到…申请, 未发生…行政复议.

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .finding import ACCEPTED, STATUS_ZH, Finding
-from .rule import ERROR, INFO, SEVERITIES, SEVERITY_ZH, WARNING
+from .rule import ERROR, INFO, SEVERITIES, WARNING
 
 RUN = "run"
 NOT_RUN = "not_run"
@@ -119,7 +119,3 @@ class CheckResult:
         if not self.findings:
             lines.append("未发现问题。")
         return "\n".join(lines).rstrip() + "\n"
-
-
-def severity_label(severity: str) -> str:
-    return SEVERITY_ZH.get(severity, severity)

@@ -4,14 +4,17 @@ from __future__ import annotations
 from typing import Iterable
 
 from ...figures import fmt_number
+from ...format import FORMAT
 from ..context import Context, key_name
 from ..registry import rule
 from ..rule import NotRun, WARNING, Hit
 from .common import compare_all, refs
 
-DOC_ROWS = {"regulations": "规章", "normative_documents": "行政规范性文件"}
-#: Levels whose organs (or governments) may make 规章 (立法法); anything else should report 0 or "/".
-RULE_MAKING_LEVELS = {"国务院部门", "省级", "设区的市级", "national", "province", "provincial", "city"}
+#: Table 二 block 第二十条第（一）项: its rows (规章, 行政规范性文件) and columns, by key.
+_DOC_BLOCK = FORMAT.active_blocks[0]
+DOC_ROWS = {r.key: r.label for r in _DOC_BLOCK.rows}
+DOC_COLS = {c.key: c.label for c in _DOC_BLOCK.columns}
+#: Levels whose organs (and governments) may not make 规章 (立法法): they should report 0 or "/".
 NON_RULE_MAKING_LEVELS = {"县级", "乡镇级", "county", "township", "town"}
 
 
@@ -20,7 +23,8 @@ def doc_keys(row: str) -> tuple[str, str, str]:
 
 
 @rule("B1", WARNING, "废止件数不超过可废止数",
-      "本年废止件数 ≤ 上年现行有效件数 + 本年制发件数（无上年数据时：本年制发件数 ≤ 现行有效件数 + 本年废止件数）")
+      f"{DOC_COLS['repealed']} ≤ 上年{DOC_COLS['in_force']} + {DOC_COLS['issued']}"
+      f"（无上年数据时：{DOC_COLS['issued']} ≤ {DOC_COLS['in_force']} + {DOC_COLS['repealed']}）")
 def b1_repealed(ctx: Context) -> Iterable[Hit]:
     for row, name in DOC_ROWS.items():
         issued, repealed, in_force = doc_keys(row)
@@ -41,7 +45,7 @@ def b1_repealed(ctx: Context) -> Iterable[Hit]:
 
 
 @rule("B3", WARNING, "无规章制定权的机关不应有规章数",
-      "县级、乡镇级机关的规章 制发/废止/现行有效 应为 0 或“/”", source_tag="INFERRED")
+      f"县级、乡镇级机关的{DOC_ROWS['regulations']} 制发/废止/现行有效 应为 0 或“/”", source_tag="INFERRED")
 def b3_regulations_level(ctx: Context) -> Iterable[Hit]:
     level = ctx.report.meta.get("level")
     if not level:

@@ -28,8 +28,13 @@ def _count_keys(ctx: Context) -> list[str]:
     return keys
 
 
-@rule("A1", ERROR, "件数须为不小于 0 的整数", "表二 9 个件数单元格、表三 175 个、表四 15 个：整数且 ≥ 0",
-      source_tag="STRUCTURAL")
+def _n_counts(table: str) -> int:
+    return sum(c.is_count for c in FORMAT.cells_of(table))
+
+
+@rule("A1", ERROR, "件数须为不小于 0 的整数",
+      f"表二 {_n_counts('active')} 个件数单元格、表三 {_n_counts('requests')} 个、表四 {_n_counts('appeals')} 个："
+      "整数且 ≥ 0", source_tag="STRUCTURAL")
 def a1_counts(ctx: Context) -> Iterable[Hit]:
     for key in _count_keys(ctx):
         v = ctx.value(key)

@@ -7,7 +7,8 @@ from typing import Callable, Iterable, Sequence
 
 from ...figures import fmt_number
 from ...format import FORMAT, OTHER_COMBINED
-from ..context import Context, key_name, narrative_key
+from ...values import NotApplicable
+from ..context import Context, group_name, key_name, narrative_key
 from ..finding import cell_ref
 from ..narrative import Mention
 from ..rule import WARNING, Hit
@@ -34,9 +35,30 @@ def _shown(ctx: Context, key: str, report=None) -> str:
     v = ctx.value(key, report)
     if v is None:
         return "空白"
-    if isinstance(v, str):
+    if isinstance(v, (str, NotApplicable)):
         return f"“{v}”"
     return fmt_number(v)
+
+
+def blanks_in_words(ctx: Context, keys: Sequence[str]) -> str:
+    """"依申请公开!D7 填了“/”，依申请公开!E7 为空白": what each blank-like cell holds."""
+    empty = [k for k in keys if ctx.value(k) is None]
+    marks: dict[str, list[str]] = {}
+    for k in keys:
+        v = ctx.value(k)
+        if isinstance(v, NotApplicable):
+            marks.setdefault(str(v), []).append(k)
+    parts = [f"{refs(ks)} 填了“{mark}”" for mark, ks in marks.items()]
+    if empty:
+        parts.append(f"{refs(empty)} 为空白")
+    return "，".join(parts)
+
+
+def _side(ctx: Context, keys: Sequence[str], words: str, value, namer: Callable[[str], str]) -> str:
+    """One side of an equation in words: "总计 70" for a single cell, else the named terms and their sum."""
+    if len(keys) == 1:
+        return f"{words} {_shown(ctx, keys[0])}"
+    return f"{words} = {terms(ctx, keys, namer)} = {fmt_number(value)}"
 
 
 def balance(ctx: Context, left: Sequence[str], right: Sequence[str], *, what: str,
@@ -56,16 +78,16 @@ def balance(ctx: Context, left: Sequence[str], right: Sequence[str], *, what: st
     short = left if lv < rv else right
     blank_short = [k for k in short if ctx.is_blank(k)]
     blank_any = [k for k in (*left, *right) if ctx.is_blank(k)]
-    msg = (f"{what}不成立：{left_words} = {terms(ctx, left, namer)} = {fmt_number(lv)}；"
-           f"{right_words} = {terms(ctx, right, namer)} = {fmt_number(rv)}；相差 {fmt_number(abs(diff))}。")
+    msg = (f"{what}不成立：{_side(ctx, left, left_words, lv, namer)}；"
+           f"{_side(ctx, right, right_words, rv, namer)}；相差 {fmt_number(abs(diff))}。")
     severity = None
     if blank_short:
         severity = WARNING
-        msg += (f"其中 {refs(blank_short)} 为空白（按 0 计算）；如果空白处应填数，"
-                f"合计应为 {fmt_number(abs(diff))}。请填写空白单元格（确为 0 请填 0）后再核对。")
+        msg += (f"其中 {blanks_in_words(ctx, blank_short)}（按 0 计算）；如果这些单元格应填数，"
+                f"它们合计应为 {fmt_number(abs(diff))}。请在这些单元格填数（确为 0 请填 0）后再核对。")
     else:
         if blank_any:
-            msg += f"（{refs(blank_any)} 为空白，按 0 计算。）"
+            msg += f"（{blanks_in_words(ctx, blank_any)}，按 0 计算。）"
         msg += fix_hint or f"请核对 {refs((*left, *right))} 中填错的数。"
     return Hit(msg, (*left, *right), expected=lv, actual=rv, difference=diff,
                left=f"{left_words} = {fmt_number(lv)}", right=f"{right_words} = {fmt_number(rv)}",
@@ -74,14 +96,22 @@ def balance(ctx: Context, left: Sequence[str], right: Sequence[str], *, what: st
 
 # --- narrative figures vs tables ----------------------------------------------
 _GROUP_ROWS = {g.key: tuple(r.key for r in FORMAT.rows_in_group(g.key)) for g in FORMAT.request_groups}
-_APPEAL_GROUPS = {"review": ("review",), "litigation": ("litigation_direct", "litigation_after_review"),
-                  "litigation_direct": ("litigation_direct",),
-                  "litigation_after_review": ("litigation_after_review",),
-                  "both": ("review", "litigation_direct", "litigation_after_review")}
-_APPEAL_NAMES = {"review": "行政复议", "litigation": "行政诉讼", "litigation_direct": "未经复议直接起诉",
-                 "litigation_after_review": "复议后起诉"}
+
+def _appeal_topics() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
+    """Table-四 groups each narrative appeal topic (check/narrative.py) adds up, and its name,
+    from the format: a group (行政复议, 未经复议直接起诉, 复议后起诉) by its key;
+    "litigation" = the groups under the spanning heading (行政诉讼); "both" = all groups."""
+    groups = {g.key: (g.key,) for g in FORMAT.appeal_groups}
+    names = {g.key: g.label for g in FORMAT.appeal_groups}
+    suits = [g for g in FORMAT.appeal_groups if g.parent]
+    groups["litigation"] = tuple(g.key for g in suits)
+    names["litigation"] = suits[0].parent
+    groups["both"] = tuple(g.key for g in FORMAT.appeal_groups)
+    return groups, names
+
+
+_APPEAL_GROUPS, APPEAL_NAMES = _appeal_topics()
 _OUTCOME_NAMES = {o.key: o.label for o in FORMAT.appeal_outcomes}
-_GROUP_NAMES = {g.key: g.label.split("（区分")[0] for g in FORMAT.request_groups}
 
 
 def topic_keys(ctx: Context, topic: str) -> tuple[tuple[str, ...], str] | None:
@@ -100,14 +130,14 @@ def topic_keys(ctx: Context, topic: str) -> tuple[tuple[str, ...], str] | None:
         keys = tuple(f"requests.{r}.total" for r in rows)
         if p[2] == "other" and ctx.uses_other_combined:
             keys = (f"{OTHER_COMBINED}.total",)
-        return keys, f"{_GROUP_NAMES[p[2]]}（总计列合计）"
+        return keys, f"{group_name(p[2])}（总计列合计）"
     if p[0] == "appeal" and p[1] == "outcome":
         groups = _APPEAL_GROUPS[p[3]]
         return (tuple(f"appeals.{g}.{p[2]}" for g in groups),
-                f"{_APPEAL_NAMES.get(p[3], '复议诉讼')}·{_OUTCOME_NAMES[p[2]]}")
+                f"{APPEAL_NAMES.get(p[3], '复议诉讼')}·{_OUTCOME_NAMES[p[2]]}")
     if p[0] == "appeal":
         groups = _APPEAL_GROUPS[p[1]]
-        return tuple(f"appeals.{g}.total" for g in groups), f"{_APPEAL_NAMES[p[1]]}总计"
+        return tuple(f"appeals.{g}.total" for g in groups), f"{APPEAL_NAMES[p[1]]}{_OUTCOME_NAMES['total']}"
     if p[0] == "active":
         key = ".".join(p)
         return (key,), key_name(key)
@@ -136,8 +166,8 @@ def compare_mention(ctx: Context, m: Mention, *, severity: str | None = None,
     msg = (f"文字材料说“{m.snippet}”（{fmt_number(said)}），但表格中{name} = {fmt_number(table)}"
            f"（{refs(keys)}），相差 {fmt_number(abs(table - said))}。")
     if blank:
-        msg += f"其中 {refs(blank)} 为空白。"
-    msg += f"请改正文字材料或表格，使两者一致。"
+        msg += f"其中 {blanks_in_words(ctx, blank)}（按 0 计算）。"
+    msg += "请改正文字材料或表格，使两者一致。"
     return Hit(msg, (narrative_key(m.part), *keys), expected=table, actual=said,
                difference=said - table, left=f"文字材料 = {fmt_number(said)}",
                right=f"{name} = {fmt_number(table)}",

@@ -6,10 +6,11 @@ from typing import Iterable
 
 from ...figures import fmt_number
 from ...format import FORMAT
+from ...format.fields import NARRATIVE_PARTS
 from ..context import Context, column_name, narrative_key
 from ..registry import rule
 from ..rule import ERROR, WARNING, Hit, NotRun
-from .active import DOC_ROWS, doc_keys
+from .active import DOC_COLS, DOC_ROWS, doc_keys
 from .common import refs
 
 #: Share of this year's character 4-grams found in last year's text above which it looks copied (E3).
@@ -17,11 +18,8 @@ COPY_THRESHOLD = 0.8
 _MIN_COPY_CHARS = 60
 
 
-def _prior_year(ctx: Context) -> int | None:
-    return ctx.prior.year if ctx.prior else None
-
-
-@rule("B2", WARNING, "现行有效件数逐年衔接", "现行有效件数(本年) = 现行有效件数(上年) + 本年制发件数 − 本年废止件数",
+@rule("B2", WARNING, "现行有效件数逐年衔接",
+      f"{DOC_COLS['in_force']}(本年) = {DOC_COLS['in_force']}(上年) + {DOC_COLS['issued']} − {DOC_COLS['repealed']}",
       needs_prior=True)
 def b2_continuity(ctx: Context) -> Iterable[Hit]:
     if ctx.report.year and ctx.report.year < 2022:
@@ -77,8 +75,7 @@ def _grams(text: str, n: int = 4) -> set[str]:
       needs_prior=True, source_tag="PRACTICE")
 def e3_copied(ctx: Context) -> Iterable[Hit]:
     prior_ctx = Context(ctx.prior)
-    sections = {"一": ("overview", "active", "requests", "management", "platforms", "oversight"),
-                "五": ("problems",)}
+    sections = {n: tuple(p.key for p in NARRATIVE_PARTS if p.section == n) for n in ("一", "五")}
     for number, parts in sections.items():
         now, before = ctx.text(*parts), prior_ctx.text(*parts)
         if len(now.strip()) < _MIN_COPY_CHARS or len(before.strip()) < _MIN_COPY_CHARS:

@@ -35,7 +35,8 @@ def section_of(heading: str) -> str | None:
     return None
 
 
-@rule("G1", ERROR, "六个部分齐全且顺序正确", "一、总体情况 … 六、其他需要报告的事项 六个标题都在，且按一至六排列",
+@rule("G1", ERROR, "六个部分齐全且顺序正确",
+      f"{FORMAT.sections[0].heading} … {FORMAT.sections[-1].heading} 六个标题都在，且按一至六排列",
       source_tag="OFFICIAL")
 def g1_headings(ctx: Context) -> Iterable[Hit]:
     headings = ctx.report.meta.get("headings")

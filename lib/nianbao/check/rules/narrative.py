@@ -5,7 +5,9 @@ import re
 from typing import Iterable
 
 from ...figures import fmt_number
-from ..context import Context, narrative_key
+from ...format import FORMAT
+from ...format.fields import NARRATIVE_PARTS
+from ..context import Context, group_name, narrative_key, section_title
 from ..narrative import Mention
 from ..registry import rule
 from ..rule import ERROR, INFO, WARNING, Hit
@@ -15,7 +17,11 @@ from .requests import fee_charged_yuan
 
 _NEW, _CO, _TP = ("requests.new_received.total", "requests.carried_over.total",
                   "requests.total_processed.total")
-_SECTION_ONE = ("overview", "active", "requests", "management", "platforms", "oversight")
+_SECTION_ONE = tuple(p.key for p in NARRATIVE_PARTS if p.section == "一")
+_OVERSIGHT = next(p.label for p in NARRATIVE_PARTS if p.key == "oversight")
+#: 予以公开 … 其他处理: the result groups of table 三 without their numbers, for the F3 formula.
+_RESULT_GROUP_WORDS = tuple(group_name(g.key).split("）", 1)[1] for g in FORMAT.request_groups
+                            if g.key != "total_processed")
 
 
 def _f1_hit(ctx: Context, m: Mention) -> Hit | None:
@@ -99,7 +105,7 @@ def _pct_hit(ctx: Context, m: Mention) -> Hit | None:
 
 
 @rule("F3", WARNING, "文字中的办理结果分类数与表三一致",
-      "文字中予以公开、部分公开、不予公开、无法提供、不予处理、其他处理的件数 = 表三对应各行总计之和；百分比在四舍五入误差内")
+      f"文字中{'、'.join(_RESULT_GROUP_WORDS)}的件数 = 表三对应各行总计之和；百分比在四舍五入误差内")
 def f3_groups(ctx: Context) -> Iterable[Hit]:
     yield from compare_all(ctx, ("req.group.",))
     for m in ctx.figures.of("req.pct."):
@@ -172,7 +178,7 @@ def f7_government_results(ctx: Context) -> Iterable[Hit]:
     text = ctx.text(*_SECTION_ONE)
     missing = [name for name, rx in _ASSESSMENT if not rx.search(text)]
     if missing:
-        yield Hit(f"本报告是人民政府的年度报告，第一部分“总体情况”（一般在“（五）监督保障”中）须写明工作考核、"
+        yield Hit(f"本报告是人民政府的年度报告，第一部分“{section_title('一')}”（一般在“{_OVERSIGHT}”中）须写明工作考核、"
                   f"社会评议和责任追究结果情况，现缺少：{'、'.join(missing)}。", (narrative_key("oversight"),),
                   expected="工作考核、社会评议、责任追究", actual="缺少" + "、".join(missing))
 
@@ -188,7 +194,7 @@ def f8_problems(ctx: Context) -> Iterable[Hit]:
     text = ctx.text("problems").strip()
     key = narrative_key("problems")
     if len(text) < MIN_PROBLEMS_CHARS:
-        yield Hit(f"第五部分“存在的主要问题及改进情况”{'为空' if not text else f'只有 {len(text)} 个字'}，"
+        yield Hit(f"第五部分“{section_title('五')}”{'为空' if not text else f'只有 {len(text)} 个字'}，"
                   f"请具体写明存在的问题和改进措施。", (key,), expected=f"≥ {MIN_PROBLEMS_CHARS} 字", actual=len(text),
                   subject="problems:length")
     elif ctx.prior is not None and not (_PREVIOUS.search(text) and _RECTIFY.search(text)):
@@ -202,7 +208,7 @@ def f9_other_matters(ctx: Context) -> Iterable[Hit]:
     text = ctx.text("other_matters").strip()
     key = narrative_key("other_matters")
     if not text:
-        yield Hit("第六部分“其他需要报告的事项”为空；没有事项时也请明确写“本年度未收取信息处理费，无其他需要报告的事项”。",
+        yield Hit(f"第六部分“{section_title('六')}”为空；没有事项时也请明确写“本年度未收取信息处理费，无其他需要报告的事项”。",
                   (key,), expected="有内容", actual="空白", subject="other:empty")
     elif "信息处理费" not in text:
         yield Hit("第六部分没有写信息处理费的收取情况；请写明本年是否收取（如“本年度未收取信息处理费”）。",

@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ...figures import fmt_number
 from ...format import FORMAT, OTHER_COMBINED
-from ..context import Context, column_name, narrative_key, row_name
+from ..context import Context, column_name, narrative_key, row_name, section_heading
 from ..registry import rule
 from ..rule import ERROR, WARNING, Hit
 from .common import balance, refs
@@ -59,7 +59,8 @@ def _rows_with_combined(ctx: Context) -> list[str]:
     return rows
 
 
-@rule("C3", ERROR, "行合计", "每一行：总计 = 自然人 + 商业企业 + 科研机构 + 社会公益组织 + 法律服务机构 + 其他",
+@rule("C3", ERROR, "行合计",
+      f"每一行：{column_name('total')} = " + " + ".join(column_name(c) for c in _APPLICANTS),
       source_tag="STRUCTURAL")
 def c3_row_totals(ctx: Context) -> Iterable[Hit]:
     for row in _rows_with_combined(ctx):
@@ -108,7 +109,7 @@ def c6_fee_notices(ctx: Context) -> Iterable[Hit]:
                       (key, "indicators.fee_notices.value"), expected=f"≥ {fmt_number(unpaid)}",
                       actual=notices)
     elif not (_FEE_TEXT.search(text) and _FEE_NOTICE.search(text)):
-        yield Hit(f"（六）2 逾期未缴费的申请有 {fmt_number(unpaid)} 件（{refs([key])}），但“六、其他需要报告的事项”"
+        yield Hit(f"（六）2 逾期未缴费的申请有 {fmt_number(unpaid)} 件（{refs([key])}），但“{section_heading('六')}”"
                   f"没有写信息处理费收费通知的情况，请补写发出收费通知的件数和金额。",
                   (key, narrative_key("other_matters")), expected="第六部分写明收费通知", actual="未写")
 
