@@ -180,3 +180,14 @@ def test_check_code_does_not_restate_format_labels():
                 if node.value in labels:
                     found.append(f"{path.name}:{node.lineno}: {node.value}")
     assert not found, found
+
+
+def test_a_new_empty_workbook_is_not_finished(cli, tmp_path):
+    """`nianbao new` gives blank tables and texts: `check` must fail, not pass with warnings."""
+    path = tmp_path / "new.xlsx"
+    assert cli("new", "--agency", "测试局", "--year", "2024", "-o", path)[0] == 0
+    code, out, _ = cli("check", path, "--json")
+    assert code == 1
+    errors = [(f["rule"], f["cells"][0]) for f in json.loads(out)["findings"] if f["severity"] == "error"]
+    assert sorted(errors) == [("A1", "主动公开!B3"), ("A1", "依申请公开!D4"), ("A1", "复议诉讼!A4"),
+                              ("G1", "文字材料!C10"), ("G1", "文字材料!C3"), ("G1", "文字材料!C9")]

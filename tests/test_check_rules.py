@@ -12,6 +12,7 @@ import pytest
 
 from nianbao.check import run_checks
 from nianbao.check.result import DUPLICATE, NOT_RUN, RUN
+from nianbao.format import FORMAT
 from nianbao.model import NarrativeText, Report
 from nianbao.values import NotApplicable
 
@@ -187,8 +188,61 @@ def test_duplicates_are_reported_not_run_twice():
     assert len(result.of_rule("B2")) == 1 and not result.of_rule("E2")
 
 
-def test_g1_not_run_without_headings():
-    assert run_checks(seed(), rules=["G1"]).run_of("G1").status == NOT_RUN
+def test_g1_runs_on_workbook_reports_without_headings():
+    result = run_checks(seed(), rules=["G1"])
+    assert result.run_of("G1").status == RUN and not result.findings
+
+
+@pytest.mark.parametrize("parts,section", [
+    (("overview", "active", "requests", "management", "platforms", "oversight"), "一"),
+    (("problems",), "五"), (("other_matters",), "六")], ids=["section1", "section5", "section6"])
+def test_g1_an_empty_narrative_section_counts_as_missing(parts, section):
+    r = seed()
+    for part in parts:
+        text(r, part, "  \n ")                       # whitespace only is empty
+    (f,) = run_checks(r, rules=["G1"]).findings
+    assert f.severity == "error" and f"第{section}部分" in f.message and "缺一不可" in f.message
+    assert f.keys == [f"narrative.{p}.text" for p in parts] and f.cells[0].startswith("文字材料!")
+
+
+def test_g1_section_one_needs_only_some_text():
+    r = seed()
+    text(r, "overview", "")                           # the five parts carry section 一
+    assert not run_checks(r, rules=["G1"]).findings
+    r = seed()
+    for part in ("overview", "active", "requests", "management", "platforms"):
+        text(r, part, "")
+    assert not run_checks(r, rules=["G1"]).findings   # （五）监督保障 alone still fills it
+
+
+def test_g1_headings_of_an_imported_document_take_precedence():
+    r = seed()
+    text(r, "problems", "")
+    r.meta["headings"] = [s.heading for s in FORMAT.sections]
+    assert not run_checks(r, rules=["G1"]).findings   # the document has section 五 (F8 speaks of its text)
+
+
+@pytest.mark.parametrize("table,sheet,first,size", [("active", "主动公开", "主动公开!B3", 10),
+                                                     ("requests", "依申请公开", "依申请公开!D4", 175),
+                                                     ("appeals", "复议诉讼", "复议诉讼!A4", 15)],
+                         ids=["table2", "table3", "table4"])
+def test_a1_a_wholly_blank_table_is_an_error(table, sheet, first, size):
+    r = seed()
+    for c in FORMAT.cells_of(table):
+        r.values[c.key] = None
+    result = run_checks(r, rules=["A1", "A4"])
+    (f,) = result.findings                            # A1 says it once; A4 does not list the rows again
+    assert f.rule == "A1" and f.severity == "error" and f.cells[0] == first
+    assert f"工作表“{sheet}”" in f.message and f"从 {first} 起共 {size} 格" in f.message and "填 0" in f.message
+
+
+def test_a1_a_table_with_any_entry_is_not_wholly_blank():
+    r = seed()
+    for c in FORMAT.cells_of("active"):
+        r.values[c.key] = None
+    r.values["active.regulations.issued"] = NotApplicable("/")
+    result = run_checks(r, rules=["A1", "A4"])
+    assert not result.of_rule("A1") and result.of_rule("A4")
 
 
 def test_g1_order():

@@ -8,7 +8,7 @@ from ...figures import fmt_number
 from ...format import FORMAT, OTHER_COMBINED
 from ...values import NotApplicable
 from ...workbook.layout import places
-from ..context import Context, column_name, key_name, narrative_key
+from ..context import Context, column_name, key_name, narrative_key, section_title
 from ..registry import rule
 from ..rule import ERROR, INFO, WARNING, Hit
 from .common import refs
@@ -36,6 +36,7 @@ def _n_counts(table: str) -> int:
       f"表二 {_n_counts('active')} 个件数单元格、表三 {_n_counts('requests')} 个、表四 {_n_counts('appeals')} 个："
       "整数且 ≥ 0", source_tag="STRUCTURAL")
 def a1_counts(ctx: Context) -> Iterable[Hit]:
+    yield from _empty_table_hits(ctx)
     for key in _count_keys(ctx):
         v = ctx.value(key)
         if v is None or isinstance(v, NotApplicable):
@@ -50,6 +51,42 @@ def a1_counts(ctx: Context) -> Iterable[Hit]:
         if bad:
             yield Hit(f"{refs([key])}（{key_name(key)}）是{bad}；件数应为不小于 0 的整数，请改正。",
                       (key,), expected="不小于 0 的整数", actual=v)
+
+
+#: The section each table belongs to (表二 = 二、主动公开政府信息情况 …).
+_TABLE_SECTIONS = {"active": "二", "requests": "三", "appeals": "四"}
+
+
+def empty_tables(ctx: Context) -> list[str]:
+    """Tables ("active", "requests", "appeals") in which not one cell holds anything.
+
+    A "/" counts as filled (a deliberate mark); so does a combined （六） row.
+    """
+    out = []
+    for table in _TABLE_SECTIONS:
+        keys = [c.key for c in FORMAT.cells_of(table)]
+        if table == "requests" and ctx.report.other_combined:
+            keys += [f"{OTHER_COMBINED}.{c.key}" for c in FORMAT.request_columns]
+        if all(ctx.value(k) is None for k in keys):
+            out.append(table)
+    return out
+
+
+def _empty_table_hits(ctx: Context) -> Iterable[Hit]:
+    # A whole blank table is an A1 error, not an A4 warning. A4 is the practice of reading a
+    # stray blank as 0 and asking for a typed 0; a table with no figure at all cannot be read
+    # as zeros -- it has not been filled in, and the report would go out without it. So A1's
+    # requirement that every count cell holds an integer fails outright, with A1's own
+    # severity (no override), and A4 leaves that table to A1 instead of listing its rows.
+    for table in empty_tables(ctx):
+        cells = FORMAT.cells_of(table)
+        first = [c.key for c in cells if c.row == cells[0].row]
+        number = _TABLE_SECTIONS[table]
+        sheet = places()[first[0]].sheet
+        marks = "（本机关没有该项职权的可填“/”）" if table == "active" else ""
+        yield Hit(f"表{number}“{section_title(number)}”（工作表“{sheet}”，从 {refs(first[:1])} 起共 {len(cells)} 格）"
+                  f"一格也没有填写。空白不等于 0，缺少整张表的报告不能发布；请逐格填写，没有的填 0{marks}。",
+                  first, expected="每格填数（没有的填 0）", actual="整张表空白", subject=f"empty-table:{table}")
 
 
 @rule("A2", ERROR, "收费金额须为不小于 0 的数（万元）", "本年收费金额（万元）为数且 ≥ 0，可有小数",
@@ -93,8 +130,9 @@ def a3_fee_unit(ctx: Context) -> Iterable[Hit]:
 def a4_blanks(ctx: Context) -> Iterable[Hit]:
     """Blanks grouped so a clerk sees them together: table 三 by column, tables 二/四 by row."""
     groups: dict[tuple[str, str], list[str]] = {}
+    empty = set(empty_tables(ctx))       # reported by A1 as a whole
     for c in FORMAT.cells:
-        if not ctx.is_blank(c.key):
+        if not ctx.is_blank(c.key) or c.table in empty:
             continue
         if c.table == "requests" and c.row.startswith("other_") and ctx.uses_other_combined:
             continue                      # the combined （六） row stands in for these

@@ -7,6 +7,7 @@ import unicodedata
 from typing import Iterable
 
 from ...format import FORMAT
+from ...format.fields import NARRATIVE_PARTS
 from ..context import Context, narrative_key
 from ..registry import rule
 from ..rule import ERROR, WARNING, Hit, NotRun
@@ -36,12 +37,14 @@ def section_of(heading: str) -> str | None:
 
 
 @rule("G1", ERROR, "六个部分齐全且顺序正确",
-      f"{FORMAT.sections[0].heading} … {FORMAT.sections[-1].heading} 六个标题都在，且按一至六排列",
+      f"{FORMAT.sections[0].heading} … {FORMAT.sections[-1].heading} 六个标题都在，且按一至六排列"
+      "（工作簿：第一、五、六部分的文字不为空）",
       source_tag="OFFICIAL")
 def g1_headings(ctx: Context) -> Iterable[Hit]:
     headings = ctx.report.meta.get("headings")
-    if not headings:
-        raise NotRun("报告不是从文档导入的，没有标题清单")
+    if not headings:                  # a workbook (or report JSON): the narrative stands in for the headings
+        yield from _g1_narrative(ctx)
+        return
     found = [n for n in (section_of(h) for h in headings) if n]
     first = []
     for n in found:
@@ -56,6 +59,23 @@ def g1_headings(ctx: Context) -> Iterable[Hit]:
         yield Hit(f"文档各部分的顺序是 {'、'.join(order)}，应按 一 至 六 排列；请调整顺序。",
                   ("meta.headings",), expected="、".join(sorted(order, key=_NUMBERS.index)),
                   actual="、".join(order), subject="order")
+
+
+def _g1_narrative(ctx: Context) -> Iterable[Hit]:
+    """Workbook reports print every heading, so a section is missing when its text is empty.
+
+    The narrative sections are 一 (the opening paragraph and （一）–（五）: missing only
+    when all of them are empty), 五 and 六; the table sections 二–四 are A1's (a blank table).
+    """
+    for s in FORMAT.sections:
+        parts = [p for p in NARRATIVE_PARTS if p.section == s.number]
+        if not parts or any(ctx.report.text(p.key).strip() for p in parts):
+            continue
+        what = ("总体情况开篇段落和（一）至（五）都没有填写" if len(parts) > 1 else "没有填写")
+        yield Hit(f"第{s.number}部分“{s.heading}”是空的（文字材料中{what}）；年度报告六个部分缺一不可，"
+                  f"请在“文字材料”表中填写。",
+                  tuple(narrative_key(p.key) for p in parts), expected=f"{s.heading}有内容", actual="空白",
+                  subject=f"missing:{s.number}")
 
 
 _TITLE_SUFFIX = "政府信息公开工作年度报告"
