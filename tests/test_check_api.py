@@ -191,3 +191,31 @@ def test_a_new_empty_workbook_is_not_finished(cli, tmp_path):
     errors = [(f["rule"], f["cells"][0]) for f in json.loads(out)["findings"] if f["severity"] == "error"]
     assert sorted(errors) == [("A1", "主动公开!B3"), ("A1", "依申请公开!D4"), ("A1", "复议诉讼!A4"),
                               ("G1", "文字材料!C10"), ("G1", "文字材料!C3"), ("G1", "文字材料!C9")]
+
+
+def test_reader_notes_are_shown_as_open_info_on_the_cell(tmp_path):
+    """"12件" is read as 12 with a note; the note reaches the text, the JSON and the annotated copy."""
+    from nianbao.workbook.reader import read_workbook
+    from nianbao.workbook.writer import write_workbook
+    path = write_workbook(seed(), tmp_path / "typed.xlsx")
+    wb = openpyxl.load_workbook(path)
+    count, fee = place("requests.new_received.natural_person"), place("active.fees_wan_yuan")
+    wb[count.sheet][count.coord] = "2件"
+    wb[fee.sheet][fee.coord] = "0万元"
+    wb.save(path)
+    report = read_workbook(path)
+    assert len(report.notes) == 2
+    result = run_checks(report)
+    notes = {f.rule: f for f in result.findings}
+    assert set(notes) == {"A1", "A2"} and not result.has_errors
+    a1 = notes["A1"]
+    assert a1.severity == "info" and a1.status == OPEN and a1.cells == [count.ref]
+    assert "去掉了单位“件”（原文“2件”）" in a1.message and a1.message.startswith(count.ref)
+    text = result.render_text()
+    assert "提示 2 项" in text and f"位置：{count.ref}" in text and "原文“0万元”" in text
+    data = result.to_dict()
+    assert [f["cells"] for f in data["findings"]] == [[count.ref], [fee.ref]]
+    out = write_annotated(path, result, tmp_path / "checked.xlsx")
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(out)[RESULT_SHEET].iter_rows(min_row=2)]
+    assert [(r[0], r[1], r[2]) for r in rows] == [("A1", "提示", count.ref), ("A2", "提示", fee.ref)]
+    assert "原文“2件”" in rows[0][7] and rows[0][8] == "待处理"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 
 from ...figures import fmt_number
@@ -37,6 +38,7 @@ def _n_counts(table: str) -> int:
       "整数且 ≥ 0", source_tag="STRUCTURAL")
 def a1_counts(ctx: Context) -> Iterable[Hit]:
     yield from _empty_table_hits(ctx)
+    yield from reader_notes(ctx, money=False)
     for key in _count_keys(ctx):
         v = ctx.value(key)
         if v is None or isinstance(v, NotApplicable):
@@ -51,6 +53,27 @@ def a1_counts(ctx: Context) -> Iterable[Hit]:
         if bad:
             yield Hit(f"{refs([key])}（{key_name(key)}）是{bad}；件数应为不小于 0 的整数，请改正。",
                       (key,), expected="不小于 0 的整数", actual=v)
+
+
+@lru_cache(maxsize=1)
+def _key_at() -> dict[tuple[str, str], str]:
+    """Report key of each workbook cell, by (sheet, coordinate)."""
+    return {(p.sheet, p.coord): k for k, p in places().items()}
+
+
+def reader_notes(ctx: Context, money: bool) -> Iterable[Hit]:
+    """What the workbook reader normalised in a figure ("12件" read as 12): an open INFO of A1
+    (counts) or A2 (the fee in 万元), on the cell, so the clerk sees it and can confirm."""
+    for n in ctx.report.notes:
+        where = f"{n.sheet}!{n.cell}" if n.sheet and n.cell else ""
+        key = _key_at().get((n.sheet, n.cell)) if where else None
+        is_money = key is not None and key.startswith("active.") and not FORMAT.cell(key).is_count
+        if is_money != money:
+            continue
+        v = ctx.value(key) if key else None
+        read = f"，按 {fmt_number(v)} 读取" if isinstance(v, (int, float)) and not isinstance(v, bool) else ""
+        yield Hit(f"{n.render()}{read}。请确认无误；今后请只填数字。", (key or where,) if where else (),
+                  expected="只填数字", actual=v, subject=f"note:{key or where or n.message}", severity=INFO)
 
 
 #: The section each table belongs to (表二 = 二、主动公开政府信息情况 …).
@@ -92,6 +115,7 @@ def _empty_table_hits(ctx: Context) -> Iterable[Hit]:
 @rule("A2", ERROR, "收费金额须为不小于 0 的数（万元）", "本年收费金额（万元）为数且 ≥ 0，可有小数",
       source_tag="OFFICIAL-TABLE")
 def a2_fees(ctx: Context) -> Iterable[Hit]:
+    yield from reader_notes(ctx, money=True)
     v = ctx.value(_FEES)
     if v is None or isinstance(v, NotApplicable):
         return
