@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from .result import ImportResult, UncertainImport
+from .sniff import SIZE_LIMITS, check_content, check_size, quiet_libraries
 
 SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "txt", ".html": "html", ".htm": "html",
             ".docx": "docx", ".pdf": "pdf", ".json": "json"}
@@ -34,23 +35,26 @@ def import_report(path: str | Path, *, accept_uncertain: bool = False) -> Import
     if kind is None:
         raise InputError(Problem("import-type", f"不支持的文件类型“{path.suffix or '（无扩展名）'}”",
                                  file=source, expected="扩展名为 .txt .html .htm .docx .pdf .json 的文件"))
-    if kind == "json":
-        from .. import reportjson
-        result = ImportResult(reportjson.load(path), source, "json")
-    else:
-        if kind == "txt":
-            from .lines import read_text as reader
-        elif kind == "html":
-            from .html import read_html as reader
-        elif kind == "docx":
-            from .docx import read_docx as reader
+    check_size(path, kind)          # before any parsing: a huge file is refused at once
+    check_content(path, kind)       # a renamed workbook is not handed to pypdf
+    with quiet_libraries():
+        if kind == "json":
+            from .. import reportjson
+            result = ImportResult(reportjson.load(path), source, "json")
         else:
-            from .pdf import read_pdf as reader
-        from .assemble import assemble
-        result = assemble(reader(path), source)
+            if kind == "txt":
+                from .lines import read_text as reader
+            elif kind == "html":
+                from .html import read_html as reader
+            elif kind == "docx":
+                from .docx import read_docx as reader
+            else:
+                from .pdf import read_pdf as reader
+            from .assemble import assemble
+            result = assemble(reader(path), source)
     if result.uncertain and not accept_uncertain:
         raise UncertainImport(result)
     return result
 
 
-__all__ = ["import_report", "ImportResult", "UncertainImport", "SUFFIXES"]
+__all__ = ["import_report", "ImportResult", "UncertainImport", "SUFFIXES", "SIZE_LIMITS"]

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from .document import Document, Grid, GridCell, Line
+from .sniff import DOCX_PART_LIMIT, TEXT_LIMIT, human_size
 
 
 def read_docx(path: Path) -> Document:
@@ -25,10 +26,20 @@ def read_docx(path: Path) -> Document:
         raise InputError(Problem("import-docx", "文件不是有效的 Word（.docx）文件", file=source,
                                  fix="旧版 .doc 文件请先在 Word 或 WPS 中另存为 .docx"))
     try:
+        with zipfile.ZipFile(path) as z:
+            expanded = sum(i.file_size for i in z.infolist())
+    except Exception:
+        expanded = 0
+    if expanded > DOCX_PART_LIMIT:
+        raise InputError(Problem("import-too-large",
+                                 f"Word 文件解压后有 {human_size(expanded)}，超过上限 {human_size(DOCX_PART_LIMIT)}，"
+                                 "不像一份年度报告", file=source,
+                                 fix="确认选对了文件；只保留这一份年度报告再导入"))
+    try:
         d = docx.Document(str(path))
-    except Exception as e:   # python-docx raises many kinds for damaged packages
-        raise InputError(Problem("import-docx", f"无法打开 Word 文件（{type(e).__name__}）", file=source,
-                                 fix="在 Word 或 WPS 中打开后另存为 .docx 再导入"))
+    except Exception:   # python-docx raises many kinds (with English texts) for damaged packages
+        raise InputError(Problem("import-docx", "无法打开 Word 文件：文件已损坏，或不是 Word 保存的 .docx",
+                                 file=source, fix="在 Word 或 WPS 中打开后另存为 .docx 再导入"))
     doc = Document(kind="docx")
     counters = {"p": 0, "t": 0}
 
@@ -46,6 +57,12 @@ def read_docx(path: Path) -> Document:
                 visit(child)
 
     visit(d.element.body)
+    chars = sum(len(i.text) if isinstance(i, Line) else len(i.text()) for i in doc.items)
+    if chars > TEXT_LIMIT:
+        raise InputError(Problem("import-too-large",
+                                 f"Word 文件的文字太多（{chars // 10000} 万字，上限 {TEXT_LIMIT // 10000} 万字），"
+                                 "不像一份年度报告", file=source,
+                                 fix="确认选对了文件；只保留这一份年度报告再导入"))
     return doc
 
 

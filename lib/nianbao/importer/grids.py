@@ -132,21 +132,25 @@ def _appeals(grid: Grid) -> list[Seg]:
     segs: list[Seg] = []
     groups = {key(g.label): g.key for g in FORMAT.appeal_groups}
     outcomes = {key(o.label): o.key for o in FORMAT.appeal_outcomes}
+    # per grid column, the last group / outcome header seen in the rows above
+    col_group: dict[int, str] = {}
+    col_outcome: dict[int, str] = {}
     for r, row in enumerate(grid.rows):
         if not row or not all(_value_like(c) for c in row) or not any(c.text.strip() for c in row):
             texts = [c.text for c in row if c.origin and c.text.strip()]
             if texts:
                 segs.append(Seg(_where(grid, r), text=" ".join(texts)))
-            continue
-        cols: list[str | None] = []
-        for j in range(len(row)):
-            g = o = None
-            for above in grid.rows[:r]:
-                if j < len(above):
-                    k = key(above[j].text)
-                    g = groups.get(k, g)
-                    o = outcomes.get(k, o)
-            cols.append(f"{g}.{o}" if g and o else None)
-        segs.append(Seg(_where(grid, r), cells=[_cell_text(c) for c in row],
-                        columns=cols if all(cols) else None))
+        else:
+            cols: list[str | None] = []
+            for j in range(len(row)):
+                g, o = col_group.get(j), col_outcome.get(j)
+                cols.append(f"{g}.{o}" if g and o else None)
+            segs.append(Seg(_where(grid, r), cells=[_cell_text(c) for c in row],
+                            columns=cols if all(cols) else None))
+        for j, c in enumerate(row):
+            k = key(c.text)
+            if k in groups:
+                col_group[j] = groups[k]
+            if k in outcomes:
+                col_outcome[j] = outcomes[k]
     return segs

@@ -47,8 +47,9 @@ def read_html(path: Path) -> Document:
     try:
         parser = lh.HTMLParser(remove_comments=True, remove_pis=True, no_network=True)
         root = lh.document_fromstring(text, parser=parser)
-    except (etree.ParserError, ValueError) as e:
-        raise InputError(Problem("import-html", f"无法解析网页：{e}", file=source))
+    except (etree.ParserError, ValueError):   # lxml's own texts are English
+        raise InputError(Problem("import-html", "无法解析网页：内容不是有效的 HTML", file=source,
+                                 fix="在浏览器中打开该网页，另存为“网页，仅 HTML”或复制全文为 .txt 再导入"))
     for el in list(root.iter(*_DROP)):
         if el.getparent() is not None:
             el.drop_tree()

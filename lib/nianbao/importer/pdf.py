@@ -13,11 +13,11 @@ from pathlib import Path
 
 from ..errors import InputError, Problem
 from .document import Document, Line
+from .sniff import TEXT_LIMIT
 
 
 def read_pdf(path: Path) -> Document:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     source = str(path)
     try:
@@ -25,12 +25,23 @@ def read_pdf(path: Path) -> Document:
         if reader.is_encrypted and not reader.decrypt(""):
             raise InputError(Problem("import-pdf", "PDF 文件有打开密码，无法读取", file=source,
                                      fix="去掉密码后另存为 PDF 再导入"))
-        pages = [(n, p.extract_text() or "") for n, p in enumerate(reader.pages, 1)]
+        pages = []
+        total = 0
+        for n, p in enumerate(reader.pages, 1):
+            text = p.extract_text() or ""
+            total += len(text)
+            if total > TEXT_LIMIT:
+                raise InputError(Problem(
+                    "import-too-large", f"PDF 的文字太多（到第 {n} 页已超过 {TEXT_LIMIT // 10000} 万字），"
+                    "不像一份年度报告", file=source,
+                    expected="一份年度报告：全文通常只有几十 KB 文字",
+                    fix="确认选对了文件；只保留这一份年度报告再导入"))
+            pages.append((n, text))
     except InputError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
-        raise InputError(Problem("import-pdf", f"无法读取 PDF 文件（{type(e).__name__}）", file=source,
-                                 fix="确认文件完整；必要时用其他软件另存为 PDF"))
+    except Exception:   # pypdf raises many kinds (and English texts) for damaged files
+        raise InputError(Problem("import-pdf", "无法读取 PDF 文件：文件已损坏、不完整或结构不规范", file=source,
+                                 fix="确认文件完整（重新下载）；必要时用其他软件另存为 PDF"))
     doc = Document(kind="pdf")
     chars = 0
     for n, text in pages:

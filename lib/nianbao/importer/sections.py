@@ -23,21 +23,35 @@ class Heading:
     text: str           # as found (stripped)
 
 
-def match_heading(text: str, fmt: Format = FORMAT) -> tuple[Section, float] | None:
+_HEADING_KEYS: dict[int, tuple[Format, tuple[tuple[Section, str, str], ...]]] = {}
+
+
+def _heading_keys(fmt: Format) -> tuple[tuple[Section, str, str], ...]:
+    """(section, official text, key without its numeral) for every heading and variant."""
+    hit = _HEADING_KEYS.get(id(fmt))
+    if hit is None or hit[0] is not fmt:
+        hit = _HEADING_KEYS[id(fmt)] = (fmt, tuple((s, h, strip_cn_item(key(h))[1])
+                                                  for s in fmt.sections for h in (s.heading,) + s.variants))
+    return hit[1]
+
+
+def match_heading(text: str, fmt: Format = FORMAT) -> tuple[Section, float, str] | None:
+    """The section a line is the heading of, how well it matches, and the
+    official text (the format's heading or the listed variant) it matches best."""
     k = key(text)
     if not k or len(k) > 40:
         return None
     num, rest = strip_cn_item(k)
-    best: tuple[Section, float] | None = None
-    for s in fmt.sections:
-        for h in (s.heading,) + s.variants:
-            _, hrest = strip_cn_item(key(h))
-            r = 1.0 if rest == hrest else similarity(rest, hrest)
-            ok = r >= 0.75 or (num == s.number and r >= 0.45)
-            if not num and r < 1.0:
-                ok = False
-            if ok and (best is None or r > best[1]):
-                best = (s, r)
+    best: tuple[Section, float, str] | None = None
+    for s, h, hrest in _heading_keys(fmt):
+        if not num:                       # without its numeral only the exact wording counts
+            if rest == hrest:
+                return s, 1.0, h
+            continue
+        r = 1.0 if rest == hrest else similarity(rest, hrest)
+        ok = r >= 0.75 or (num == s.number and r >= 0.45)
+        if ok and (best is None or r > best[1]):
+            best = (s, r, h)
     return best
 
 

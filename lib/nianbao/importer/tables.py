@@ -50,11 +50,25 @@ def _score(keys: list[str], text: str) -> tuple[float, int]:
     return best
 
 
+#: How much label text before a row of figures is compared with the row
+#: labels (key characters). The longest official label is under 50; real
+#: tables have well under 100 between two rows (merged-cell fragments,
+#: headers). Longer text (narrative that leaked into a table region) is only
+#: read at its end, which keeps matching linear in the size of the source.
+_BEFORE_TAIL = 300
+
+
 @dataclass
 class ValueRow:
     seg: Seg
-    before: str          # label text since the previous value row (key form)
-    context: str         # all table text before this row (key form)
+    before: str          # label text since the previous value row (key form, its last _BEFORE_TAIL chars)
+    _texts: list[str] = field(repr=False, default_factory=list)   # all table text, shared between rows
+    _upto: int = 0
+
+    @property
+    def context(self) -> str:
+        """All table text before this row (key form); built only when a row needs its header."""
+        return key("".join(self._texts[:self._upto]))
 
 
 def value_rows(segs: list[Seg]) -> list[ValueRow]:
@@ -63,7 +77,7 @@ def value_rows(segs: list[Seg]) -> list[ValueRow]:
     ctx: list[str] = []
     for s in segs:
         if s.is_values:
-            rows.append(ValueRow(s, key("".join(since)), key("".join(ctx))))
+            rows.append(ValueRow(s, key("".join(since))[-_BEFORE_TAIL:], ctx, len(ctx)))
             since = []
         else:
             since.append(s.text)
@@ -92,12 +106,26 @@ def match_rows(vrows: list[ValueRow], candidates: dict[str, list[str]],
     # then "及“三安全一稳定”" on the next page): read the text up to the next
     # row too, but only for labels that fit between the neighbouring rows.
     order = list(candidates)
+    pos = {rk: n for n, rk in enumerate(order)}
+    n = len(vrows)
+    # highest row position assigned before i / lowest after i (as first assigned)
+    lo_at = [-1] * n
+    hi_at = [len(order)] * n
+    run = -1
+    for i in range(n):
+        lo_at[i] = run
+        if i in out:
+            run = max(run, pos[out[i]])
+    run = len(order)
+    for i in range(n - 1, -1, -1):
+        hi_at[i] = run
+        if i in out:
+            run = min(run, pos[out[i]])
     for i, vr in enumerate(vrows):
         if i in out:
             continue
-        lo = max((order.index(out[j]) for j in range(i) if j in out), default=-1)
-        hi = min((order.index(out[j]) for j in range(i + 1, len(vrows)) if j in out), default=len(order))
-        after = vrows[i + 1].before if i + 1 < len(vrows) else ""
+        lo, hi = lo_at[i], hi_at[i]
+        after = vrows[i + 1].before if i + 1 < n else ""
         best = None
         for rk in order[lo + 1:hi]:
             if rk in taken_rows:
@@ -108,6 +136,13 @@ def match_rows(vrows: list[ValueRow], candidates: dict[str, list[str]],
         if best:
             out[i] = best[1]
             taken_rows.add(best[1])
+            lo_at_next = pos[best[1]]
+            # a row placed here bounds the rows after it, as in the original
+            # left-to-right scan
+            for j in range(i + 1, n):
+                if lo_at[j] >= lo_at_next:
+                    break
+                lo_at[j] = lo_at_next
     return out
 
 
