@@ -10,7 +10,7 @@ from .lines import simplify
 from .grids import classify_grid, grid_lines, grid_segments
 from .normalize import key
 from .result import ImportResult
-from .sections import find_headings, join_lines, narrative_lines, regions, split_overview
+from .sections import find_headings, join_lines, missing_sections, narrative_lines, regions, split_overview
 from .segments import Seg, line_segments
 from .tables import Outcome, place_active, place_appeals, place_requests
 
@@ -104,7 +104,7 @@ def assemble(doc: Document, source: str) -> ImportResult:
     if year is None and per:
         year = int(per[:4])
     report.meta.update({"agency": agency, "year": year, "title": title, "period": per,
-                        "headings": [h.text for h in headings]})
+                        "headings": [h.official for h in headings]})
     for k in ("contact_office", "address", "postcode", "phone", "fax", "email", "website"):
         if info.get(k):
             report.meta[k] = info[k]
@@ -112,9 +112,10 @@ def assemble(doc: Document, source: str) -> ImportResult:
     if pub:
         report.meta["publish_date"] = pub
     report.narrative["other_matters"] = NarrativeText("", join_lines(_drop_signature(tail, agency)))
-    missing = [s.heading for s in FORMAT.sections if s.number not in regs]
+    # from the same list the checker's rule G1 reads, so import and check agree
+    missing = missing_sections(report.meta["headings"])
     if missing:
-        out.warn("没有找到这些章节标题：" + "、".join(missing))
+        out.warn("没有找到这些章节标题：" + "、".join(s.heading for s in missing))
     return ImportResult(report, source, doc.kind, out.warnings, out.uncertain)
 
 

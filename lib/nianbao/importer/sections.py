@@ -21,6 +21,7 @@ class Heading:
     section: Section
     index: int          # index into Document.items
     text: str           # as found (stripped)
+    official: str = ""  # the format's heading (or listed variant) it was recognised as
 
 
 _HEADING_KEYS: dict[int, tuple[Format, tuple[tuple[Section, str, str], ...]]] = {}
@@ -68,9 +69,21 @@ def find_headings(doc: Document, fmt: Format = FORMAT) -> list[Heading]:
             continue
         pos = order.index(m[0].number)
         if pos > last:
-            found.append(Heading(m[0], i, item.text.strip()))
+            found.append(Heading(m[0], i, item.text.strip(), m[2]))
             last = pos
     return found
+
+
+def sections_of(headings: list[str], fmt: Format = FORMAT) -> list[str]:
+    """Section numbers of a list of official heading texts (``report.meta["headings"]``)."""
+    by_text = {h: s.number for s in fmt.sections for h in (s.heading,) + s.variants}
+    return [by_text[h] for h in headings if h in by_text]
+
+
+def missing_sections(headings: list[str], fmt: Format = FORMAT) -> list[Section]:
+    """The sections none of ``headings`` names, in the format's order."""
+    have = set(sections_of(headings, fmt))
+    return [s for s in fmt.sections if s.number not in have]
 
 
 def regions(doc: Document, headings: list[Heading]) -> dict[str, list[Line | Grid]]:
