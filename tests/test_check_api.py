@@ -217,5 +217,17 @@ def test_reader_notes_are_shown_as_open_info_on_the_cell(tmp_path):
     assert [f["cells"] for f in data["findings"]] == [[count.ref], [fee.ref]]
     out = write_annotated(path, result, tmp_path / "checked.xlsx")
     rows = [[c.value for c in r] for r in openpyxl.load_workbook(out)[RESULT_SHEET].iter_rows(min_row=2)]
-    assert [(r[0], r[1], r[2]) for r in rows] == [("A1", "提示", count.ref), ("A2", "提示", fee.ref)]
+    assert [(r[0], r[1], r[2]) for r in rows if r[1] != "说明"] == [("A1", "提示", count.ref), ("A2", "提示", fee.ref)]
     assert "原文“2件”" in rows[0][7] and rows[0][8] == "待处理"
+
+
+def test_annotated_copy_lists_the_rules_notes(tmp_path):
+    from nianbao.workbook.writer import write_workbook
+    r = seed()
+    r.values["appeals.review.upheld"] = r.values["appeals.review.total"] = 1
+    path = write_workbook(r, tmp_path / "cases.xlsx")
+    result = run_checks(r, rules=["C1", "D3"])
+    assert not result.findings and result.summary["notes"]
+    ws = openpyxl.load_workbook(write_annotated(path, result, tmp_path / "checked.xlsx"))[RESULT_SHEET]
+    assert ws.cell(2, 8).value == "未发现问题。"
+    assert ws.cell(3, 1).value == "D3" and ws.cell(3, 2).value == "说明" and "复议机关" in ws.cell(3, 8).value

@@ -138,6 +138,13 @@ CASES: list[tuple[str, Mut, Mut, str, bool]] = [
      lambda r, p: r.meta.update(publish_date="2024-02-05"), "error", False),
     ("G5", lambda r, p: text(r, "active", "全年收到{新收申请总数}件申请。"),
      lambda r, p: text(r, "active", "全年发布信息XX条，{不存在的数}件。"), "warning", False),
+    ("C4", lambda r, p: r.meta.update(subtotals={"disclosed": {"total": 2}, "withheld": {"total": 0}}),
+     lambda r, p: r.meta.update(subtotals={"disclosed": {"total": 3}}), "error", False),
+    ("D4", lambda r, p: (setv(p, appeals__review__pending=1, appeals__review__total=1),
+                         setv(r, appeals__review__upheld=1, appeals__review__total=1)),
+     lambda r, p: setv(p, appeals__review__pending=1, appeals__review__total=1), "info", True),
+    ("E5", nothing, lambda r, p: r.meta.update(format_2019_labels=["本年新制作数量", "对外公开总数量"]),
+     "error", False),
 ]
 
 
@@ -166,13 +173,62 @@ def test_rule_fails(rule, ok, bad, severity, needs_prior):
 
 
 def test_every_required_rule_has_cases():
-    required = {"A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4", "C1", "C2", "C3", "C5", "C6", "C7", "C8",
-                "D1", "D2", "E1", "E2", "E3", "E4", *(f"F{i}" for i in range(1, 10)), "G1", "G2", "G3",
-                "G4", "G5"}
+    required = {"A1", "A2", "A3", "A4", "B1", "B2", "B3", "B4", *(f"C{i}" for i in range(1, 9)),
+                "D1", "D2", "D4", *(f"E{i}" for i in range(1, 6)), *(f"F{i}" for i in range(1, 10)), "G1", "G2",
+                "G3", "G4", "G5"}
     assert required <= {c[0] for c in CASES}
 
 
-@pytest.mark.parametrize("rule", ["B2", "E1", "E2", "E3", "E4"])
+def test_the_catalogue_has_all_41_rules():
+    """report-format.md §2: A5 + B4 + C8 + D4 + E5 + F9 + G6; the ones that cannot apply say why."""
+    from nianbao.check import list_rules
+    ids = [r["id"] for r in list_rules()]
+    sizes = {"A": 5, "B": 4, "C": 8, "D": 4, "E": 5, "F": 9, "G": 6}
+    assert ids == [f"{part}{i}" for part, n in sizes.items() for i in range(1, n + 1)]
+    runs = {r.rule: r for r in run_checks(seed(), seed_prior()).runs}
+    assert runs["A5"].status == NOT_RUN and "2019 年" in runs["A5"].reason
+    assert runs["C4"].status == NOT_RUN and "没有小计行" in runs["C4"].reason
+    assert runs["G6"].status == NOT_RUN and "不在本工具范围内" in runs["G6"].reason
+
+
+def test_c4_double_counted_subtotal():
+    r = seed()
+    r.meta["subtotals"] = {"disclosed": {"total": 2}}
+    add(r, "requests.total_processed.total", 2)       # （七）总计 = 2 + the subtotal 2
+    (f,) = run_checks(r, rules=["C4"]).findings
+    assert f.severity == "error" and "重复计算" in f.message and f.expected == 2 and f.actual == 4
+
+
+def test_d3_reminds_to_reconcile_with_review_bodies_and_courts_when_there_are_cases():
+    result = run_checks(seed(), rules=["D3"])
+    assert result.run_of("D3").status == RUN and not result.summary["notes"]
+    r = seed()
+    setv(r, appeals__review__upheld=1, appeals__review__total=1)
+    result = run_checks(r, rules=["D3"])
+    assert not result.findings                        # a reminder, not a problem in the figures
+    (note,) = result.summary["notes"]
+    assert note.startswith("D3：") and "复议机关" in note and "人民法院" in note
+    assert "其他说明" in result.render_text() and note in result.render_text()
+
+
+def test_e5_not_run_on_an_imported_document_without_the_record():
+    r = seed()
+    r.meta["headings"] = [s.heading for s in FORMAT.sections]
+    run = run_checks(r, rules=["E5"]).run_of("E5")
+    assert run.status == NOT_RUN and "没有记录" in run.reason
+    r.meta["format_2019_labels"] = []                 # the importer looked and found none
+    result = run_checks(r, rules=["E5"])
+    assert result.run_of("E5").status == RUN and not result.findings
+
+
+def test_e5_allows_the_2019_format_before_2021():
+    r = seed()
+    r.meta.update(year=2020, format_2019_labels=["政府集中采购"])
+    result = run_checks(r, rules=["E5"])
+    assert result.run_of("E5").status == RUN and not result.findings
+
+
+@pytest.mark.parametrize("rule", ["B2", "D4", "E1", "E2", "E3", "E4"])
 def test_cross_year_rules_say_not_run_without_prior(rule):
     result = run_checks(seed(), rules=[rule])
     run = result.run_of(rule)

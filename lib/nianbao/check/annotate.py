@@ -21,6 +21,7 @@ _RANK = {ERROR: 0, WARNING: 1, INFO: 2}
 HEADERS = ("规则", "级别", "位置", "公式", "左值", "右值", "差额", "说明", "状态")
 WIDTHS = (7, 7, 20, 30, 20, 20, 7, 60, 14)
 AUTHOR = "nianbao 校验"
+NOTE_LABEL = "说明"
 
 
 def _comment_text(findings: list[Finding]) -> str:
@@ -96,6 +97,11 @@ def _result_sheet(wb, result: CheckResult) -> None:
         ws.row_dimensions[row].height = 14 * min(lines, 12)
     if not result.findings:
         ws.append(("", "", "", "", "", "", "", "未发现问题。", ""))
+    for run in result.runs:              # reminders and "not checked" notes of rules that ran
+        for note in run.notes:
+            ws.append((run.rule, NOTE_LABEL, "", "", "", "", "", note, ""))
+            for cell in ws[ws.max_row]:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
     # Printed (or converted to PDF) one page wide, and shown first when the copy is opened.
     ws.page_setup.orientation = "landscape"

@@ -1,4 +1,4 @@
-"""A. Cell-level types and units (A1–A4)."""
+"""A. Cell-level types and units (A1–A5)."""
 from __future__ import annotations
 
 import re
@@ -11,7 +11,7 @@ from ...values import NotApplicable
 from ...workbook.layout import places
 from ..context import Context, column_name, key_name, narrative_key, section_title
 from ..registry import rule
-from ..rule import ERROR, INFO, WARNING, Hit
+from ..rule import ERROR, INFO, WARNING, Hit, NotRun
 from .common import refs
 
 _COUNT_KEYS = tuple(c.key for c in FORMAT.cells if c.is_count)
@@ -178,6 +178,12 @@ def a4_blanks(ctx: Context) -> Iterable[Hit]:
                   else "数为 0 的请填 0，不要留空或填“/”。"))
         yield Hit(msg, keys, expected=0, actual=None, subject=f"{table}.{part}",
                   severity=INFO if not_applicable_ok else None)
+
+
+@rule("A5", INFO, "本年增/减可为负数（仅 2019 年格式）", "2019 年试行格式表二的“本年增/减”可为负数，其余单元格同 A1",
+      source_tag="PRACTICE")
+def a5_legacy_change(ctx: Context) -> Iterable[Hit]:
+    raise NotRun(f"只适用于 2019 年试行格式；本报告使用{ctx.report.format.issued_by}印发的格式，没有“本年增/减”栏")
 
 
 def ranges(keys: list[str]) -> str:

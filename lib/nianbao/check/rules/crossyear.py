@@ -1,4 +1,5 @@
-"""Cross-year rules (B2, E1–E4): they need last year's report and say so when it is missing."""
+"""Cross-year rules (B2, E1–E5): E1–E4 need last year's report and say so when it is missing;
+E5 (the format in force for the year) needs only this year's."""
 from __future__ import annotations
 
 import re
@@ -118,3 +119,35 @@ def e4_stale_years(ctx: Context) -> Iterable[Hit]:
                 yield Hit(f"文字材料中的句子“{s[:60]}”与上年报告完全相同且只含往年年份，疑似照抄；请改为本年情况。",
                           (narrative_key(part),), expected="本年内容", actual=s[:60],
                           subject=f"{part}:copied:{s[:30]}")
+
+
+#: Where an importer records the 2019-format (试行) table-二 labels it saw in a published
+#: document (本年新制作数量, 对外公开总数量, 政府集中采购 …); an empty list means it looked and saw none.
+FORMAT_2019_LABELS = "format_2019_labels"
+#: The first year whose reports must use the 2021 format (issued 2021-09-26, used from the 2021 reports on).
+FORMAT_2021_FROM = 2021
+
+
+@rule("E5", ERROR, "2021 年及以后使用 2021 年格式",
+      f"{FORMAT_2021_FROM} 年及以后的报告须使用{FORMAT.issued_by}印发的表格，不能沿用 2019 年试行格式",
+      source_tag="INFERRED")
+def e5_current_format(ctx: Context) -> Iterable[Hit]:
+    year, meta = ctx.report.year, ctx.report.meta
+    if not year:
+        raise NotRun("报告年度未填写")
+    if year < FORMAT_2021_FROM:
+        return
+    first_row = tuple(c.key for c in FORMAT.cells_of("active")[:3])
+    if ctx.report.format.key != FORMAT.key:
+        yield Hit(f"本报告按“{ctx.report.format.title}”（{ctx.report.format.issued_by}）读取，{year} 年度报告须使用"
+                  f"{FORMAT.issued_by}印发的格式。", first_row, expected=FORMAT.issued_by,
+                  actual=ctx.report.format.issued_by, subject="format")
+        return
+    if "headings" in meta and FORMAT_2019_LABELS not in meta:
+        raise NotRun("导入程序没有记录原文表二的栏目名称，无法判断该文档是否沿用了 2019 年试行格式"
+                     "（本年新制作数量、对外公开总数量、政府集中采购等）")
+    legacy = meta.get(FORMAT_2019_LABELS) or []
+    if legacy:
+        yield Hit(f"原文表二使用了 2019 年试行格式的栏目：{'、'.join(legacy)}。{year} 年度报告须使用"
+                  f"{FORMAT.issued_by}印发的表格（{'、'.join(DOC_COLS.values())}……），请按新格式重新填报。",
+                  first_row, expected=FORMAT.issued_by, actual="、".join(legacy), subject="format")

@@ -1,4 +1,4 @@
-"""C. Table 三 within itself (C1–C3, C5–C8)."""
+"""C. Table 三 within itself (C1–C8)."""
 from __future__ import annotations
 
 import re
@@ -6,9 +6,9 @@ from typing import Iterable
 
 from ...figures import fmt_number
 from ...format import FORMAT, OTHER_COMBINED
-from ..context import Context, column_name, narrative_key, row_name, section_heading
+from ..context import Context, column_name, group_name, narrative_key, row_name, section_heading
 from ..registry import rule
-from ..rule import ERROR, WARNING, Hit
+from ..rule import ERROR, WARNING, Hit, NotRun
 from .common import balance, refs
 
 _COLUMNS = tuple(c.key for c in FORMAT.request_columns)
@@ -70,6 +70,35 @@ def c3_row_totals(ctx: Context) -> Iterable[Hit]:
                       namer=lambda k: column_name(k.split(".")[-1]))
         if hit:
             yield hit
+
+
+#: Where an importer records group-subtotal rows a source printed (not part of the official
+#: table): ``meta[SUBTOTALS] = {group key: {column key: value}}``, e.g. {"withheld": {"total": 3}}.
+SUBTOTALS = "subtotals"
+
+
+@rule("C4", ERROR, "小计行不重复计算", "原文有分组小计行（非官方格式）时：小计 = 该组各分项之和，且（七）总计不再计入小计",
+      source_tag="PRACTICE")
+def c4_subtotals(ctx: Context) -> Iterable[Hit]:
+    subtotals = ctx.report.meta.get(SUBTOTALS)
+    if not subtotals:
+        raise NotRun("标准工作簿没有小计行（官方表格不设小计），报告也没有记录原文的小计行")
+    rows = ctx.result_rows()
+    for group, by_column in subtotals.items():
+        members = [r.key for r in FORMAT.rows_in_group(group)]
+        for col, value in by_column.items():
+            keys = [_k(r, col) for r in members]
+            parts, total = ctx.total(keys), _k("total_processed", col)
+            where = f"依申请公开表“{column_name(col)}”列“{group_name(group)}”的小计"
+            if abs(parts - value) > 1e-6:
+                yield Hit(f"{where}为 {fmt_number(value)}，但该组各分项之和为 {fmt_number(parts)}（{refs(keys)}）；"
+                          f"小计与分项不符，请核对原文。", keys, expected=parts, actual=value,
+                          difference=value - parts, subject=f"{group}:{col}:sum")
+            elif value and abs(ctx.num(total) - (ctx.total(_k(r, col) for r in rows) + value)) < 1e-6:
+                yield Hit(f"三（七）总计 {fmt_number(ctx.num(total))}（{refs([total])}）等于各项之和再加上{where} "
+                          f"{fmt_number(value)}：小计被重复计算了。总计应为 {fmt_number(ctx.num(total) - value)}。",
+                          (*keys, total), expected=ctx.num(total) - value, actual=ctx.num(total),
+                          difference=value, subject=f"{group}:{col}:double")
 
 
 @rule("C5", ERROR, "结转下年度不超过可办理数", "四（结转下年度）≤ 一（本年新收）+ 二（上年结转）（每一列）",
