@@ -50,3 +50,77 @@ def test_misspelt_heading_stored_as_official_text(tmp_path):
     r = import_report(p)
     assert r.report.meta["headings"][1] == "二、主动公开政府信息情况"
     assert not run_checks(r.report, rules=["G1"]).findings
+
+
+# --- 1. more than one report in a source -----------------------------------------
+
+def _write(tmp_path: Path, text: str, name: str = "r.txt") -> Path:
+    p = tmp_path / name
+    p.write_text(text, "utf-8")
+    return p
+
+
+def test_two_reports_refused_and_first_read_alone(tmp_path):
+    import json
+    from nianbao.reportjson import to_dict
+    p = _write(tmp_path, H24.read_text("utf-8") + H23.read_text("utf-8"))
+    with pytest.raises(UncertainImport) as e:
+        import_report(p)
+    assert e.value.exit_code == 2
+    text = e.value.render()
+    n24 = len(H24.read_text("utf-8").splitlines())
+    assert f"来源中似乎有不止一份年度报告（第 {n24 + 2} 行又出现了" in text and "请一份一份导入" in text
+    r = import_report(p, accept_uncertain=True)
+    assert r.uncertain
+    assert "结论：导入不确定" in r.render_summary()
+    expected = json.loads((H24.parent / "expected.json").read_text("utf-8"))
+    assert to_dict(r.report, extras=False) == expected
+    assert "2023" not in r.report.narrative["other_matters"].text
+
+
+def test_same_report_twice_refused(tmp_path):
+    p = _write(tmp_path, H24.read_text("utf-8") * 2)
+    with pytest.raises(UncertainImport) as e:
+        import_report(p)
+    assert "一、总体情况" in e.value.render() and "不止一份年度报告" in e.value.render()
+
+
+def test_table_three_note_twice_refused(tmp_path):
+    lines = H24.read_text("utf-8").splitlines()
+    at = lines.index("四、政府信息公开行政复议、行政诉讼情况")
+    lines[at:at] = [FORMAT.request_note]
+    lines.insert(lines.index("三、收到和处理政府信息公开申请情况") + 1, FORMAT.request_note)
+    r = import_report(_write(tmp_path, "\n".join(lines)), accept_uncertain=True)
+    assert any("不止一份年度报告" in w and "勾稽说明" in w for w in r.reasons)
+
+
+def test_running_title_and_table_of_contents_are_not_a_second_report(tmp_path):
+    lines = H24.read_text("utf-8").splitlines()
+    for at in (100, 60, 30):            # a page header repeating the title
+        lines.insert(at, "2024年政府信息公开工作年度报告")
+    r = import_report(_write(tmp_path, "\n".join(lines)), accept_uncertain=True)
+    assert not any("不止一份" in w for w in r.warnings)
+    toc = ["目录"] + [s.heading for s in FORMAT.sections]
+    lines = H24.read_text("utf-8").splitlines()
+    lines[2:2] = toc
+    r = import_report(_write(tmp_path, "\n".join(lines), "toc.txt"), accept_uncertain=True)
+    assert not any("不止一份" in w for w in r.warnings)
+
+
+# --- 4. figures named by the table they sit in -------------------------------------
+
+def test_table_two_figures_in_table_three_part_named_as_table_two():
+    with pytest.raises(UncertainImport):
+        import_report(SHANGHAI)          # still refused
+    r = import_report(SHANGHAI, accept_uncertain=True)
+    assert not any("表三中的数字“97”" in w for w in r.warnings)
+    assert any(w.startswith("第 77 行：表二中的数字“97”（“行政许可”行）") for w in r.warnings)
+    assert any("表二中的数字“13 0 55”（“行政规范性文件”行）" in w for w in r.warnings)
+
+
+def test_same_row_twice_in_one_table(tmp_path):
+    text = H24.read_text("utf-8").replace("（七）总计 95 0 0 0 0 0 95",
+                                          "（七）总计 95 0 0 0 0 0 95\n（一）予以公开 50 0 0 0 0 0 50")
+    assert text != H24.read_text("utf-8")
+    r = import_report(_write(tmp_path, text), accept_uncertain=True)
+    assert any("“（一）予以公开”行的数字第二次出现" in w for w in r.reasons)

@@ -8,6 +8,7 @@ from . import meta as M
 from .document import Document, Grid, Line
 from .lines import simplify
 from .grids import classify_grid, grid_lines, grid_segments
+from .multiple import find_second_report
 from .normalize import key
 from .result import ImportResult
 from .sections import find_headings, join_lines, missing_sections, narrative_lines, regions, split_overview
@@ -52,6 +53,10 @@ def assemble(doc: Document, source: str) -> ImportResult:
     out = Outcome()
     for n in doc.notes:
         out.warn(n)
+    second = find_second_report(doc)
+    if second is not None:      # never import two reports as one: read the first, and say so
+        out.doubt(second.reason())
+        doc.items = doc.items[:second.index]
     report = empty_report()
     report.source = source
     headings = find_headings(doc)

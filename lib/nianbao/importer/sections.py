@@ -56,13 +56,32 @@ def match_heading(text: str, fmt: Format = FORMAT) -> tuple[Section, float, str]
     return best
 
 
+def table_of_contents(items: list, fmt: Format = FORMAT) -> set[int]:
+    """Indexes of heading lines that form a table of contents: three or more
+    headings one after another with no text between them."""
+    run: list[int] = []
+    toc: set[int] = set()
+    for i, it in enumerate(items + [None]):
+        if isinstance(it, Line) and (not it.text.strip() or is_footer(it.text)):
+            continue
+        if isinstance(it, Line) and key(it.text) != "目录" and match_heading(it.text, fmt) is not None:
+            run.append(i)
+            continue
+        if len(run) >= 3:
+            toc.update(run)
+        run = []
+    return toc
+
+
 def find_headings(doc: Document, fmt: Format = FORMAT) -> list[Heading]:
-    """Section headings in order; each section at most once, numbers increasing."""
+    """Section headings in order; each section at most once, numbers increasing;
+    a table of contents is skipped."""
     found: list[Heading] = []
     order = [s.number for s in fmt.sections]
     last = -1
+    toc = table_of_contents(doc.items, fmt)
     for i, item in enumerate(doc.items):
-        if not isinstance(item, Line):
+        if not isinstance(item, Line) or i in toc:
             continue
         m = match_heading(item.text, fmt)
         if m is None:

@@ -151,6 +151,47 @@ def _label_of(vr: ValueRow) -> str:
     return f"“{text}”"
 
 
+def _cells_text(vr: ValueRow) -> str:
+    return " ".join(c or "（空）" for c in vr.seg.cells)
+
+
+def _row_names(fmt: Format) -> dict[str, list[tuple[str, list[str]]]]:
+    """Per table, (row name for messages, label keys) of every labelled row."""
+    return {"表二": [(r.short_label, _label_keys(r)) for b in fmt.active_blocks for r in b.rows],
+            "表三": [(r.short_label, _label_keys(r)) for r in fmt.request_rows]}
+
+
+def _full_match(keys: list[str], text: str) -> bool:
+    ratio, found = _score(keys, text)
+    return ratio >= 0.99 and found >= 2
+
+
+def unplaced(out: Outcome, table: str, vr: ValueRow, vrows: list[ValueRow], assigned: dict[int, str],
+             own: dict[str, Row], fmt: Format = FORMAT) -> None:
+    """Report a row of figures that could not be placed, saying what it looks like:
+
+    the same row of this table a second time (two reports, or a table
+    printed twice), a row of another table that sits in this table's part of
+    the document (a heading not recognised), or just an unknown row.
+    """
+    where, cells = vr.seg.where, _cells_text(vr)
+    for i, rk in sorted(assigned.items()):
+        keys, name = _label_keys(own[rk]), next(p for p in reversed(own[rk].labels) if p)
+        if _full_match(keys, vr.before) and len(vr.before) <= len(keys[0]) + 12:
+            out.doubt(f"{where}：{table}“{name}”行的数字第二次出现（“{cells}”，第一次在{vrows[i].seg.where}）；"
+                      f"来源中似乎有不止一份年度报告，或同一张表印了两次，未导入；请一份一份导入")
+            return
+    for other, rows in _row_names(fmt).items():
+        if other == table:
+            continue
+        for name, keys in rows:
+            if _full_match(keys, vr.before[-(len(keys[0]) + 12):]):
+                out.doubt(f"{where}：{other}中的数字“{cells}”（“{name}”行）出现在{table}所在的部分，"
+                          f"可能是章节标题没有识别出来，未导入")
+                return
+    out.doubt(f"{where}：{table}中的数字“{cells}”找不到所属的行（前面的文字是{_label_of(vr)}），未导入")
+
+
 def _parse(cells: list[str | None], money: list[bool], where: str, what: str,
            out: Outcome) -> list[Value]:
     vals: list[Value] = []
@@ -237,8 +278,7 @@ def place_active(segs: list[Seg], values: dict[str, Value], out: Outcome,
     for i, vr in enumerate(vrows):
         rk = assigned.get(i)
         if rk is None:
-            out.doubt(f"{vr.seg.where}：表二中的数字“{' '.join(c or '（空）' for c in vr.seg.cells)}”"
-                      f"找不到所属的行（前面的文字是{_label_of(vr)}），未导入")
+            unplaced(out, "表二", vr, vrows, assigned, rows, fmt)
             continue
         blk, row = blocks[rk], rows[rk]
         cols = list(blk.columns)
@@ -298,8 +338,7 @@ def place_requests(segs: list[Seg], values: dict[str, Value], out: Outcome,
                     out.warn(f"{where}：原文把“{other_group.label}”印成一行、没有分项（2019 年格式），"
                              f"已单独保存这一行的数字，三个分项留空")
                 continue
-            out.doubt(f"{where}：表三中的数字“{' '.join(c or '（空）' for c in vr.seg.cells)}”"
-                      f"找不到所属的行（前面的文字是{_label_of(vr)}），未导入")
+            unplaced(out, "表三", vr, vrows, assigned, rows, fmt)
             continue
         row = rows[rk]
         what = f"表三“{row.short_label}”行"
