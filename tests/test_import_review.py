@@ -124,3 +124,25 @@ def test_same_row_twice_in_one_table(tmp_path):
     assert text != H24.read_text("utf-8")
     r = import_report(_write(tmp_path, text), accept_uncertain=True)
     assert any("“（一）予以公开”行的数字第二次出现" in w for w in r.reasons)
+
+
+# --- 6. summary labels come from the format ------------------------------------------
+
+def test_summary_labels_follow_the_format():
+    """Every label the summary shows is read from the report's format, none is spelt in the importer."""
+    from dataclasses import replace
+    r = import_report(H24)
+    fmt = r.report.format
+    renamed = replace(
+        fmt,
+        sections=tuple(replace(s, heading=s.heading + "甲") for s in fmt.sections),
+        active_blocks=tuple(replace(b, rows=tuple(replace(row, labels=(row.labels[0] + "乙",)) for row in b.rows))
+                            for b in fmt.active_blocks),
+        request_columns=fmt.request_columns[:-1] + (replace(fmt.request_columns[-1], label="合计丙"),),
+        appeal_groups=tuple(replace(g, label=g.label + "丁") for g in fmt.appeal_groups))
+    r.report.format = renamed
+    df = r.summary_frame()
+    items = set(df["项目"])
+    assert {"行政许可乙", "行政复议丁·总计", "（七）总计·合计丙", "四、结转下年度继续办理·合计丙"} <= items
+    assert {"二、主动公开政府信息情况甲", "四、政府信息公开行政复议、行政诉讼情况甲"} <= set(df["部分"])
+    assert "（六）其他处理（一行）·合计丙" in items

@@ -94,7 +94,7 @@ def test_uncertain_is_an_input_error():
 def test_summary_is_chinese_and_lists_warnings():
     r = import_report(SAMPLES / "published" / "hongze_district_gov_2024" / "source.txt")
     text = r.render_summary()
-    assert "淮安市洪泽区人民政府" in text and "本年新收申请" in text and "95" in text
+    assert "淮安市洪泽区人民政府" in text and "本年新收政府信息公开申请数量" in text and "95" in text
     assert "其他处理" in text
     df = r.summary_frame()
     assert list(df.columns) == ["部分", "项目", "数值"]

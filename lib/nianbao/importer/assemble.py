@@ -9,14 +9,14 @@ from .document import Document, Grid, Line
 from .lines import simplify
 from .grids import classify_grid, grid_lines, grid_segments
 from .multiple import find_second_report
-from .normalize import key
-from .result import ImportResult
+from .normalize import key, strip_cn_item
+from .result import TABLE_SECTIONS, ImportResult
 from .sections import find_headings, join_lines, missing_sections, narrative_lines, regions, split_overview
 from .segments import Seg, line_segments
 from .tables import Outcome, place_active, place_appeals, place_requests
 
-_TABLES = ("二", "三", "四")
-_NAMES = {"二": "表二（主动公开）", "三": "表三（依申请公开）", "四": "表四（复议诉讼）"}
+_TABLES = tuple(TABLE_SECTIONS.values())          # the sections holding tables: 二, 三, 四
+_NAMES = {s.number: f"表{s.number}（{strip_cn_item(s.heading)[1]}）" for s in FORMAT.sections if s.number in _TABLES}
 
 
 def _active_width(text: str) -> int:

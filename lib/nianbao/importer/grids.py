@@ -6,10 +6,18 @@ found by their header labels (自然人 … 总计, 结果维持 … under 行�
 """
 from __future__ import annotations
 
+import os
+
 from ..format import FORMAT
 from .document import Grid, GridCell, Line
-from .normalize import key
+from .normalize import key, strip_cn_item
 from .segments import Seg, is_cell
+
+
+#: The start of table 三's first row label without its numeral (本年新收…),
+#: and the words every block item of table 二 starts with (第二十条第（…）项).
+_FIRST_REQUEST_ROW = strip_cn_item(key(FORMAT.request_rows[0].labels[0]))[1][:4]
+_ACTIVE_ITEM = key(os.path.commonprefix([b.item for b in FORMAT.active_blocks])).rstrip("(")
 
 
 def classify_grid(grid: Grid) -> str | None:
@@ -17,9 +25,9 @@ def classify_grid(grid: Grid) -> str | None:
     k = key(grid.text())
     if not any(is_cell(c.text) for row in grid.rows for c in row if c.text.strip()):
         return None
-    if "本年新收" in k or key(FORMAT.applicant_header) in k:
+    if _FIRST_REQUEST_ROW in k or key(FORMAT.applicant_header) in k:
         return "三"
-    if "第二十条" in k or any(key(r.label) in k for b in FORMAT.active_blocks for r in b.rows):
+    if _ACTIVE_ITEM in k or any(key(r.label) in k for b in FORMAT.active_blocks for r in b.rows):
         return "二"
     if key(FORMAT.appeal_groups[0].label) in k and key(FORMAT.appeal_outcomes[0].label) in k:
         return "四"

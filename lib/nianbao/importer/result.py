@@ -7,28 +7,50 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..errors import InputError, Problem
+from ..format import COUNT, FORMAT, RESULT_ROWS, Format, Row
+from .tables import other_group
 from ..model import Report
 from ..values import NotApplicable
 
 _KIND = {"txt": "文本", "html": "网页", "docx": "Word", "pdf": "PDF", "json": "报告 JSON"}
 
 
-_PICKS = (
-    ("active", "二、主动公开", (
-        ("行政规范性文件·本年制发件数", "active.normative_documents.issued"),
-        ("行政许可", "active.licensing_decisions"),
-        ("行政处罚", "active.penalty_decisions"),
-        ("行政事业性收费（万元）", "active.fees_wan_yuan"))),
-    ("requests", "三、依申请公开", (
-        ("本年新收申请·总计", "requests.new_received.total"),
-        ("上年结转·总计", "requests.carried_over.total"),
-        ("办理结果（七）总计", "requests.total_processed.total"),
-        ("结转下年度·总计", "requests.carried_forward.total"))),
-    ("appeals", "四、复议诉讼", (
-        ("行政复议·总计", "appeals.review.total"),
-        ("未经复议直接起诉·总计", "appeals.litigation_direct.total"),
-        ("复议后起诉·总计", "appeals.litigation_after_review.total"))),
-)
+#: Which section of the format holds each table (tables 二, 三, 四).
+TABLE_SECTIONS = {"active": "二", "requests": "三", "appeals": "四"}
+
+
+def _last_label(row: Row) -> str:
+    return next(p for p in reversed(row.labels) if p)
+
+
+def _pick_label(name: str, column: str) -> str:
+    return name if name.endswith(column) else f"{name}·{column}"
+
+
+def summary_picks(fmt: Format = FORMAT) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """(table, section heading, [(label, cell key)]) of the figures the summary
+    shows, all taken from the format: every row of table 二 (its first
+    column), the rows of table 三 outside the result groups plus （七）总计
+    (its total column), and the total of each group of table 四."""
+    heading = {s.number: s.heading for s in fmt.sections}
+    active = []
+    for blk in fmt.active_blocks:
+        col = blk.columns[0]
+        for row in blk.rows:
+            if col.key == "value":
+                unit = "" if blk.unit == COUNT else f"（{blk.unit}）"
+                active.append((row.label + unit, f"active.{row.key}"))
+            else:
+                active.append((_pick_label(row.label, col.label), f"active.{row.key}.{col.key}"))
+    total = fmt.request_columns[-1]
+    result_rows = {r.key for r in fmt.request_rows if r.group} - set(RESULT_ROWS)
+    requests = [(_pick_label(_last_label(r), total.label), f"requests.{r.key}.{total.key}")
+                for r in fmt.request_rows if not r.group or r.key in result_rows]
+    last = fmt.appeal_outcomes[-1]
+    appeals = [(_pick_label(g.label, last.label), f"appeals.{g.key}.{last.key}") for g in fmt.appeal_groups]
+    return [("active", heading[TABLE_SECTIONS["active"]], active),
+            ("requests", heading[TABLE_SECTIONS["requests"]], requests),
+            ("appeals", heading[TABLE_SECTIONS["appeals"]], appeals)]
 
 
 def _width(s: str) -> int:
@@ -53,7 +75,7 @@ class ImportResult:
         """Figures per section: filled / blank / "not applicable" cells and key totals."""
         r = self.report
         rows = []
-        for table, name, picks in _PICKS:
+        for table, name, picks in summary_picks(r.format):
             cells = r.format.cells_of(table)
             vals = [r.values.get(c.key) for c in cells]
             na = sum(isinstance(v, NotApplicable) for v in vals)
@@ -64,8 +86,9 @@ class ImportResult:
                 v = r.values.get(k)
                 rows.append({"部分": name, "项目": label, "数值": "（空）" if v is None else str(v)})
             if table == "requests" and r.other_combined is not None:
-                rows.append({"部分": name, "项目": "（六）其他处理（一行）·总计",
-                             "数值": str(r.other_combined.get("total"))})
+                other, total = other_group(r.format), r.format.request_columns[-1]
+                rows.append({"部分": name, "项目": f"{other.label}（一行）·{total.label}",
+                             "数值": str(r.other_combined.get(total.key))})
         heads = r.meta.get("headings") or []
         rows.append({"部分": "正文", "项目": "找到的标题", "数值": f"{len(heads)} 个"})
         filled = [k for k, t in r.narrative.items() if t.text]

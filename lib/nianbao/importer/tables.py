@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Callable
 
-from ..format import FORMAT, Format, Row
+from ..format import COUNT, FORMAT, RESULT_ROWS, Format, Group, Row
 from ..values import Value, parse_cell
 from .normalize import coverage, key
 from .segments import Seg, is_digits
@@ -300,7 +300,7 @@ def place_active(segs: list[Seg], values: dict[str, Value], out: Outcome,
                 for pos, ci in enumerate(order):
                     reordered[ci] = cells[pos]
                 cells = reordered
-        vals = _parse(cells, [blk.unit != "件"] * len(cols), vr.seg.where, what, out)
+        vals = _parse(cells, [blk.unit != COUNT] * len(cols), vr.seg.where, what, out)
         for col, v in zip(cols, vals):
             values[f"active.{rk}" if col.key == "value" else f"active.{rk}.{col.key}"] = v
     _report_missing(out, "表二", [r for r in rows.values() if r.key not in assigned.values()])
@@ -308,6 +308,13 @@ def place_active(segs: list[Seg], values: dict[str, Value], out: Outcome,
 
 
 # --- table 三 -----------------------------------------------------------
+
+def other_group(fmt: Format = FORMAT) -> Group:
+    """The result group a 2019-style source prints as one row: that of the
+    last result row (（六）其他处理)."""
+    key_ = next(r.group for r in fmt.request_rows if r.key == RESULT_ROWS[-1])
+    return next(g for g in fmt.request_groups if g.key == key_)
+
 
 def _row_sum_ok(vals: list[int]) -> bool:
     return vals[-1] == sum(vals[:-1])
@@ -320,22 +327,22 @@ def place_requests(segs: list[Seg], values: dict[str, Value], out: Outcome,
     rows = {r.key: r for r in fmt.request_rows}
     vrows = value_rows(segs)
     assigned = match_rows(vrows, {k: _label_keys(r) for k, r in rows.items()})
-    other_rows = [r.key for r in fmt.rows_in_group("other")]
-    other_group = next(g for g in fmt.request_groups if g.key == "other")
+    other = other_group(fmt)
+    other_rows = [r.key for r in fmt.rows_in_group(other.key)]
     combined: dict[str, Value] | None = None
     for i, vr in enumerate(vrows):
         rk = assigned.get(i)
         where = vr.seg.where
         if rk is None:
             if combined is None and not any(k in assigned.values() for k in other_rows) \
-                    and coverage(key(other_group.label), vr.before)[0] >= 0.7:
-                what = f"表三“{other_group.label}”行"
+                    and coverage(key(other.label), vr.before)[0] >= 0.7:
+                what = f"表三“{other.label}”行"
                 cells = fit_width(vr.seg.cells, len(cols), _row_sum_ok, where, what, out)
                 if cells is not None:
                     cells = _by_columns(vr.seg, cells, cols)
                     vals = _parse(cells, [False] * len(cols), where, what, out)
                     combined = {c.key: v for c, v in zip(cols, vals)}
-                    out.warn(f"{where}：原文把“{other_group.label}”印成一行、没有分项（2019 年格式），"
+                    out.warn(f"{where}：原文把“{other.label}”印成一行、没有分项（2019 年格式），"
                              f"已单独保存这一行的数字，三个分项留空")
                 continue
             unplaced(out, "表三", vr, vrows, assigned, rows, fmt)
