@@ -107,7 +107,7 @@ def test_run_without_smtp_still_writes_the_eml(tmp_path, cli, monkeypatch):
         monkeypatch.delenv(k, raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "cfg"))
     out = tmp_path / "out"
-    code, stdout, _ = cli("run", DEMO_2024, "-o", out, "--formats", "docx", "-q")
+    code, stdout, _ = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", out, "--formats", "docx", "-q")
     assert code == 0
     assert (out / "signoff.eml").is_file() and (out / "manifest.json").is_file()
     assert "signoff.eml" in stdout
@@ -119,6 +119,6 @@ def test_run_mail_failure_exits_4_and_keeps_the_eml(tmp_path, cli, monkeypatch):
     monkeypatch.setenv("NIANBAO_SMTP_PORT", str(_free_port()))   # nothing listens there
     monkeypatch.setenv("NIANBAO_SMTP_SECURITY", "none")
     out = tmp_path / "out"
-    code, stdout, _ = cli("run", DEMO_2024, "-o", out, "--formats", "docx", "--mail-to", "leader@example.gov.cn", "-q")
+    code, stdout, _ = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", out, "--formats", "docx", "--mail-to", "leader@example.gov.cn", "-q")
     assert code == 4
     assert "未能发送" in stdout and (out / "signoff.eml").is_file()

@@ -75,8 +75,8 @@ def test_check_output_never_overwrites_other_files(tmp_path, cli):
     code, _, err = cli("check", DEMO_2024, "-o", tmp_path / "out.json")
     assert code == 2 and ".xlsx" in err
     annotated = tmp_path / "annotated.xlsx"
-    assert cli("check", DEMO_2024, "-o", annotated)[0] == 0
-    assert cli("check", DEMO_2024, "-o", annotated)[0] == 0, "an earlier annotated copy may be replaced"
+    assert cli("check", DEMO_2024, "--prior", DEMO_2023, "-o", annotated)[0] == 0
+    assert cli("check", DEMO_2024, "--prior", DEMO_2023, "-o", annotated)[0] == 0, "an earlier annotated copy may be replaced"
 
 
 @pytest.mark.parametrize("args", [("export", DEMO_2024, "-o", "{dir}"),

@@ -184,9 +184,12 @@ _LEFTOVER = re.compile(r"[XＸ]{2,}|[xｘ]{2,}(?![a-z])|[×＊*]{2,}|某某|〔\
       source_tag="PRACTICE")
 def g5_placeholders(ctx: Context) -> Iterable[Hit]:
     for part, problem in ctx.placeholder_problems:
+        # An unresolved nianbao placeholder would be printed as "{…}" in the
+        # published report for certain, so it blocks rendering (an error);
+        # template leftovers below (XX, ××) stay warnings as in §2.
         yield Hit(f"文字材料中{problem.message}，生成报告时会原样留下；请改正占位符或补齐数据。",
                   (narrative_key(part),), expected="已替换的数字", actual=problem.placeholder,
-                  subject=f"{part}:{problem.placeholder}")
+                  subject=f"{part}:{problem.placeholder}", severity=ERROR)
     reported = {p.placeholder for _, p in ctx.placeholder_problems}
     for part, text in ctx.texts.items():
         for m in _LEFTOVER.finditer(text):
