@@ -146,3 +146,21 @@ def test_summary_labels_follow_the_format():
     assert {"行政许可乙", "行政复议丁·总计", "（七）总计·合计丙", "四、结转下年度继续办理·合计丙"} <= items
     assert {"二、主动公开政府信息情况甲", "四、政府信息公开行政复议、行政诉讼情况甲"} <= set(df["部分"])
     assert "（六）其他处理（一行）·合计丙" in items
+
+
+# --- 7. 2019-format table 二 --------------------------------------------------------
+
+def test_2019_format_labels_recorded_and_warned(tmp_path):
+    text = H24.read_text("utf-8").replace("信息内容 本年制发件数 本年废止件数 现行有效件数",
+                                          "信息内容 本年新制作数量 本年新公开数量 对外公开总数量")
+    r = import_report(_write(tmp_path, text), accept_uncertain=True)
+    assert r.report.meta["format_seen"] == "gov-2019"
+    assert any("2019 年格式" in w and "本年新制作数量" in w for w in r.warnings)
+    assert any("2019 年格式" in line for line in r.render_summary().splitlines())
+
+
+def test_current_format_not_flagged():
+    for path in (H23, H24):
+        r = import_report(path)
+        assert "format_seen" not in r.report.meta
+        assert not any("2019 年格式的栏目" in w for w in r.warnings)

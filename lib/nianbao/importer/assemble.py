@@ -47,6 +47,24 @@ def _flatten_layout_grids(doc: Document) -> None:
     doc.items = items
 
 
+#: Table 二 labels of the 2019 format (国办公开办函〔2019〕60号) that the 2021
+#: format no longer has. Kept here only to recognise old reports; the
+#: national format itself is described in nianbao.format.
+FORMAT_2019 = "gov-2019"
+LABELS_2019 = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "其他对外管理服务事项", "政府集中采购")
+
+
+def format_2019_labels(active: list[Seg], doc: Document) -> list[str]:
+    """The 2019-format labels a source shows: in table 二, or two of them anywhere."""
+    table = key("".join(s.text for s in active if not s.is_values))
+    found = [lab for lab in LABELS_2019 if key(lab) in table]
+    if found:
+        return found
+    everywhere = key("".join(i.text if isinstance(i, Line) else i.text() for i in doc.items))
+    found = [lab for lab in LABELS_2019 if key(lab) in everywhere]
+    return found if len(found) >= 2 else []
+
+
 def assemble(doc: Document, source: str) -> ImportResult:
     simplify(doc)
     _flatten_layout_grids(doc)
@@ -79,6 +97,11 @@ def assemble(doc: Document, source: str) -> ImportResult:
     for t in _TABLES:
         if t not in regs and not any(isinstance(i, Grid) and classify_grid(i) == t for i in doc.items):
             out.doubt(f"没有找到第{t}部分的标题，{_NAMES[t]}无法定位")
+    seen = format_2019_labels(segs["二"], doc)
+    if seen:
+        report.meta["format_seen"] = FORMAT_2019
+        out.warn(f"表二使用了 2019 年格式的栏目（{'、'.join(seen)}），不是现行格式（{FORMAT.issued_by}）；"
+                 f"2021 年及以后的年度报告应使用现行表格，请按现行栏目核对数字")
     place_active(segs["二"], report.values, out)
     report.other_combined = place_requests(segs["三"], report.values, out)
     place_appeals(segs["四"], report.values, out)
