@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..format import FORMAT, Format, Section
 from ..format.fields import NARRATIVE_PARTS
@@ -38,13 +39,23 @@ def _heading_keys(fmt: Format) -> tuple[tuple[Section, str, str], ...]:
 
 def match_heading(text: str, fmt: Format = FORMAT) -> tuple[Section, float, str] | None:
     """The section a line is the heading of, how well it matches, and the
-    official text (the format's heading or the listed variant) it matches best."""
+    official text (the format's heading or the listed variant) it matches best.
+
+    Several passes ask about the same lines (contents, headings, a second
+    report): answers are remembered per format.
+    """
+    _heading_keys(fmt)               # registers the format under its id
+    return _match_heading(text, id(fmt))
+
+
+@lru_cache(maxsize=16384)
+def _match_heading(text: str, fmt_id: int) -> tuple[Section, float, str] | None:
     k = key(text)
     if not k or len(k) > 40:
         return None
     num, rest = strip_cn_item(k)
     best: tuple[Section, float, str] | None = None
-    for s, h, hrest in _heading_keys(fmt):
+    for s, h, hrest in _HEADING_KEYS[fmt_id][1]:
         if not num:                       # without its numeral only the exact wording counts
             if rest == hrest:
                 return s, 1.0, h
