@@ -84,3 +84,13 @@ def test_raising_any_cell_of_tables_three_and_four_fires_an_error_on_it():
         if not any(f.severity == "error" and ref in f.cells for f in result.findings):
             missed.append(ref)
     assert not missed, f"no error names these cells after +1: {missed}"
+
+
+def test_report_in_the_2019_format_is_an_e5_error(tmp_path, cli):
+    text = (PUBLISHED / "hongze_district_gov_2024" / "source.txt").read_text(encoding="utf-8")
+    old = tmp_path / "old-format.txt"
+    old.write_text(text.replace("本年制发件数", "本年新制作数量").replace("现行有效件数", "对外公开总数量"),
+                   encoding="utf-8")
+    code, result, _ = _findings(cli, old, "--accept-uncertain")
+    assert code == 1
+    assert any(f["rule"] == "E5" and f["severity"] == "error" for f in result["findings"])

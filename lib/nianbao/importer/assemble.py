@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import InputError, Problem
-from ..format import FORMAT
+from ..format import FORMAT, gov2019
 from ..model import NarrativeText, empty_report
 from . import meta as M
 from .document import Document, Grid, Line
@@ -50,8 +50,8 @@ def _flatten_layout_grids(doc: Document) -> None:
 #: Table 二 labels of the 2019 format (国办公开办函〔2019〕60号) that the 2021
 #: format no longer has. Kept here only to recognise old reports; the
 #: national format itself is described in nianbao.format.
-FORMAT_2019 = "gov-2019"
-LABELS_2019 = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "其他对外管理服务事项", "政府集中采购")
+FORMAT_2019 = gov2019.KEY
+LABELS_2019 = gov2019.ACTIVE_LABELS_2019
 
 
 def format_2019_labels(active: list[Seg], doc: Document) -> list[str]:
@@ -98,8 +98,9 @@ def assemble(doc: Document, source: str) -> ImportResult:
         if t not in regs and not any(isinstance(i, Grid) and classify_grid(i) == t for i in doc.items):
             out.doubt(f"没有找到第{t}部分的标题，{_NAMES[t]}无法定位")
     seen = format_2019_labels(segs["二"], doc)
+    report.meta[gov2019.META_LABELS_2019] = seen      # [] = looked, none found (rule E5)
     if seen:
-        report.meta["format_seen"] = FORMAT_2019
+        report.meta[gov2019.META_FORMAT_SEEN] = FORMAT_2019
         out.warn(f"表二使用了 2019 年格式的栏目（{'、'.join(seen)}），不是现行格式（{FORMAT.issued_by}）；"
                  f"2021 年及以后的年度报告应使用现行表格，请按现行栏目核对数字")
     place_active(segs["二"], report.values, out)

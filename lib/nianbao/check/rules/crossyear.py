@@ -6,7 +6,7 @@ import re
 from typing import Iterable
 
 from ...figures import fmt_number
-from ...format import FORMAT
+from ...format import FORMAT, gov2019
 from ...format.fields import NARRATIVE_PARTS
 from ..context import Context, column_name, narrative_key
 from ..registry import rule
@@ -123,7 +123,7 @@ def e4_stale_years(ctx: Context) -> Iterable[Hit]:
 
 #: Where an importer records the 2019-format (试行) table-二 labels it saw in a published
 #: document (本年新制作数量, 对外公开总数量, 政府集中采购 …); an empty list means it looked and saw none.
-FORMAT_2019_LABELS = "format_2019_labels"
+FORMAT_2019_LABELS = gov2019.META_LABELS_2019
 #: The first year whose reports must use the 2021 format (issued 2021-09-26, used from the 2021 reports on).
 FORMAT_2021_FROM = 2021
 
