@@ -280,11 +280,13 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
     params = {"workbook": str(workbook), "prior_workbook": str(prior) if prior else "",
               "output_dir": str(staging), "formats": formats, "strict": strict}
     executed = staging / EXECUTED
+    bar = _Progress(notebook) if progress else None
+    hooks = bar.hooks() if bar else {}
     try:
         pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name=_kernel_name(),
-                            progress_bar=progress, cwd=str(staging), execution_timeout=timeout,
+                            progress_bar=False, cwd=str(staging), execution_timeout=timeout,
                             log_output=False, report_mode=False, request_save_on_cell_execute=False,
-                            kernel_manager_class=_kernel_manager_class())
+                            kernel_manager_class=_kernel_manager_class(), **hooks)
     except PapermillExecutionError as e:
         if e.ename == "FiguresHaveErrors":
             return "errors", e.evalue
@@ -293,7 +295,39 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
                           f"已执行的笔记本保存在 {EXECUTED}（网页版 {EXECUTED_HTML}），可打开查看出错位置。")
     except Exception as e:  # kernel died, timeout, no kernel …
         return "failed", f"作业无法运行：{type(e).__name__}: {e}"
+    finally:
+        if bar:
+            bar.close()
     return "ok", ""
+
+
+class _Progress:
+    """A progress bar in Chinese, one tick per code cell, labelled with the
+    step (the cell's papermill_description) — papermill's own bar says
+    "Executing" in English."""
+
+    def __init__(self, notebook: Path):
+        import nbformat
+        from tqdm.auto import tqdm
+
+        nb = nbformat.read(notebook, as_version=4)
+        total = sum(1 for c in nb.cells if c.cell_type == "code") + 1   # + the injected parameters
+        self.bar = tqdm(total=total, desc="年报作业·启动", unit="步", leave=False, file=sys.stderr,
+                        bar_format="{desc}：{bar} {n_fmt}/{total_fmt} [{elapsed}]")
+
+    def hooks(self) -> dict:
+        def start(cell, cell_index):
+            step = cell.metadata.get("papermill_description")
+            if step:
+                self.bar.set_description_str(f"年报作业·{step}")
+
+        def done(cell, cell_index):
+            self.bar.update(1)
+
+        return {"on_cell_start": start, "on_cell_complete": done}
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def _summarise(base: dict, status: str, outdir: Path, report, prior, mail_to, t0: float,
