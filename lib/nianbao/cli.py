@@ -197,6 +197,29 @@ def cmd_run(args) -> int:
     return result.exit_code
 
 
+@command("batch", "批量运行多个机关的年报作业，并生成进度汇总表")
+def cmd_batch(args) -> int:
+    from .batch import plan, run_batch, status_board
+    from .fsutil import atomic_write_text
+    from .outputs import output_dir
+
+    outroot = output_dir(args.output)
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    jobs = plan(args.workbooks, outroot, args.prior_dir, formats)
+
+    def done(summary: dict) -> None:
+        name = summary.get("agency") or summary.get("workbook")
+        print(f"  {name}：{summary.get('status')}", file=sys.stderr)
+
+    results = run_batch(jobs, max_workers=args.workers, on_done=done)
+    board = status_board([r.get("outdir") or j.output_dir for r, j in zip(results, jobs)])
+    atomic_write_text(outroot / "status.csv", board.to_csv(index=False))
+    _out(board.drop(columns=["文件夹"]).to_string(index=False))
+    _out(f"汇总表：{outroot / 'status.csv'}")
+    worst = max((r.get("exit_code", 3) for r in results), default=0)
+    return worst
+
+
 @command("mail", "发送（或重新发送）已完成的签发包")
 def cmd_mail(args) -> int:
     from .signoff import load_settings, send_package
@@ -295,6 +318,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--send", action="store_true", help="按工作簿中的签发人邮箱发送签发邮件")
     s.add_argument("--notebook", help="用自己修改过的笔记本代替 notebooks/annual_report.ipynb")
     s.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
+
+    s = add("batch")
+    s.add_argument("workbooks", nargs="+", help="各机关本年度的工作簿 .xlsx")
+    s.add_argument("-o", "--output", required=True, help="输出总文件夹；每个机关一个子文件夹，另有汇总表 status.csv")
+    s.add_argument("--prior-dir", help="上年工作簿所在文件夹（按相同文件名对应）")
+    s.add_argument("--formats", default="docx,html,pdf", help="报告格式，逗号分隔（默认全部）")
+    s.add_argument("--workers", type=int, help="同时运行的作业数（默认为 CPU 核数）")
 
     s = add("mail")
     s.add_argument("outdir", help="nianbao run 的输出文件夹")

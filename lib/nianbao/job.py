@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import time
 import uuid
@@ -81,9 +82,14 @@ class JobResult:
         return "\n".join(lines)
 
 
+def safe_name(name: str, fallback: str = "report") -> str:
+    """An ASCII-safe folder name (Chinese names live inside the files)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or fallback
+
+
 def default_outdir(workbook: Path, year: int | None) -> Path:
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", workbook.stem).strip("-") or "report"
-    parent = re.sub(r"[^A-Za-z0-9_.-]+", "-", workbook.parent.name).strip("-")
+    stem = safe_name(workbook.stem)
+    parent = safe_name(workbook.parent.name, "")
     name = f"{parent}-{stem}" if parent and parent != stem else stem
     if year and str(year) not in name:
         name = f"{name}-{year}"
@@ -114,6 +120,12 @@ def _kernel_manager_class():
         def _default_transport(self):
             return "ipc" if os.name == "posix" else "tcp"
 
+        async def _async_pre_start_kernel(self, **kw):
+            # The kernel's own log lines (English, e.g. on shutdown) are not for
+            # staff; errors in cells reach us through the notebook instead.
+            kw.setdefault("stderr", subprocess.DEVNULL)
+            return await super()._async_pre_start_kernel(**kw)
+
     return IPCKernelManager
 
 
@@ -138,8 +150,6 @@ class _Exporter:
     kernel runs (see ``nbexport``); falls back to exporting in-process."""
 
     def __init__(self):
-        import subprocess
-
         try:
             self.proc = subprocess.Popen([sys.executable, "-m", "nianbao.nbexport"], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,

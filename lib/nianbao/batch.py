@@ -1,0 +1,103 @@
+"""Many agencies at once: one idempotent job per workbook, run on any
+``concurrent.futures.Executor`` — a process pool by default, or a Dask
+cluster's ``Client(...).get_executor()`` when one machine is not enough —
+and a status board built from each job's ``results.json``.
+
+Each job writes only under its own folder (``OUTROOT/<workbook stem>``), so a
+re-run of the batch skips nothing and breaks nothing: every job replaces its
+own outputs.
+"""
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable
+
+from .job import RESULTS, run_job, safe_name
+
+STATUS_ZH = {"ok": "完成", "errors": "数字有错误", "bad-input": "输入有误", "failed": "作业失败"}
+
+
+@dataclass(frozen=True)
+class BatchJob:
+    workbook: str
+    prior: str | None = None
+    output_dir: str | None = None
+    formats: tuple[str, ...] = ("docx", "html", "pdf")
+
+
+def _run_one(job: BatchJob) -> dict:
+    """Runs in a worker process; returns the job's results.json content."""
+    result = run_job(job.workbook, prior=job.prior, output_dir=job.output_dir, formats=list(job.formats),
+                     progress=False)
+    return dict(result.summary, outdir=str(result.outdir), exit_code=result.exit_code)
+
+
+def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_workers: int | None = None,
+              on_done: Callable[[dict], None] | None = None) -> list[dict]:
+    """Run every job; return their summaries in the order given.
+
+    Processes, not threads: papermill's working-directory handling is not
+    thread-safe, and each job starts its own kernel anyway."""
+    jobs = list(jobs)
+    own = executor is None
+    if own:
+        workers = max_workers or max(1, min(len(jobs), (os.cpu_count() or 2)))
+        executor = ProcessPoolExecutor(max_workers=workers)
+    try:
+        futures = {executor.submit(_run_one, job): i for i, job in enumerate(jobs)}
+        out: list[dict | None] = [None] * len(jobs)
+        for fut in as_completed(futures):
+            i = futures[fut]
+            try:
+                out[i] = fut.result()
+            except Exception as e:  # a worker died: say so for this agency, keep the others
+                out[i] = {"status": "failed", "workbook": jobs[i].workbook, "error": f"{type(e).__name__}: {e}",
+                          "exit_code": 3}
+            if on_done:
+                on_done(out[i])
+        return [o for o in out if o is not None]
+    finally:
+        if own:
+            executor.shutdown()
+
+
+def plan(workbooks: Iterable[str | Path], outroot: str | Path, prior_dir: str | Path | None = None,
+         formats: tuple[str, ...] = ("docx", "html", "pdf")) -> list[BatchJob]:
+    """One job per workbook; the prior is the workbook of the same name in
+    ``prior_dir`` when there is one."""
+    jobs, used = [], set()
+    for i, wb in enumerate(workbooks, 1):
+        wb = Path(wb)
+        prior = Path(prior_dir) / wb.name if prior_dir else None
+        name = safe_name(wb.stem, f"agency-{i}")
+        if name in used:                      # two workbooks named alike: keep both
+            name = f"{name}-{i}"
+        used.add(name)
+        jobs.append(BatchJob(str(wb), str(prior) if prior and prior.exists() else None,
+                             str(Path(outroot) / name), formats))
+    return jobs
+
+
+def status_board(outdirs: Iterable[str | Path]):
+    """A DataFrame, one row per job folder, from each results.json: who, status,
+    findings and key figures — the 政务公开办's view of the whole batch."""
+    import pandas as pd
+
+    rows = []
+    for d in outdirs:
+        try:
+            r = json.loads((Path(d) / RESULTS).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            rows.append({"文件夹": str(d), "状态": "未运行"})
+            continue
+        row = {"机关": r.get("agency"), "年度": r.get("year"), "状态": STATUS_ZH.get(r.get("status"), r.get("status")),
+               "错误": r.get("findings", {}).get("error"), "警告": r.get("findings", {}).get("warning"),
+               "文件夹": str(d)}
+        for k in r.get("key_figures", []):
+            row[k["name"]] = k["value"]
+        rows.append(row)
+    return pd.DataFrame(rows, dtype=object)   # keep counts as integers beside blank rows
