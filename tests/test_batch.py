@@ -20,11 +20,37 @@ def test_batch_runs_each_agency_in_its_own_folder(tmp_path, cli):
     code, stdout, err = cli("batch", now / "demo.xlsx", now / "zibo.xlsx", now / "broken.xlsx",
                             "--prior-dir", prior, "-o", out, "--formats", "html", "--workers", "2")
     assert code == 2, "the worst outcome (one bad workbook) decides the exit code"
-    assert (out / "demo" / "report.html").is_file() and (out / "zibo" / "report.html").is_file()
-    assert (out / "broken" / "results.json").is_file()
-    with open(out / "status.csv", encoding="utf-8") as fh:
-        rows = {r["文件夹"].rsplit("/", 1)[-1]: r for r in csv.DictReader(fh)}
+    folders = {p.name.split("-")[0]: p for p in out.iterdir() if p.is_dir()}
+    assert (folders["demo"] / "report.html").is_file() and (folders["zibo"] / "report.html").is_file()
+    assert (folders["broken"] / "results.json").is_file()
+    with open(out / "status.csv", encoding="utf-8-sig") as fh:
+        rows = {r["工作簿"].rsplit(".", 1)[0]: r for r in csv.DictReader(fh)}
     assert rows["demo"]["状态"] == "完成" and rows["demo"]["新收申请总数"] == "70"
     assert rows["zibo"]["机关"] == "淄博市人民政府外事办公室"
-    assert rows["broken"]["状态"] == "输入有误"
+    assert rows["broken"]["状态"] == "输入有误" and "不是 Excel 工作簿" in rows["broken"]["说明"]
     assert "示例市市场监督管理局" in stdout
+
+
+def test_batch_folders_do_not_depend_on_the_order(tmp_path):
+    from nianbao.batch import plan
+
+    a = tmp_path / "甲局.xlsx"
+    b = tmp_path / "乙局.xlsx"
+    shutil.copy(DEMO_2024, a)
+    shutil.copy(ZIBO_2023, b)
+    first = {j.workbook: j.output_dir for j in plan([a, b], tmp_path / "o")}
+    second = {j.workbook: j.output_dir for j in plan([b], tmp_path / "o")}
+    assert first[str(b)] == second[str(b)] and first[str(a)] != first[str(b)]
+    for d in first.values():
+        assert d.rsplit("/", 1)[-1].isascii()
+
+
+def test_batch_pairs_prior_by_agency(tmp_path):
+    from nianbao.batch import plan
+
+    prior = tmp_path / "prior"
+    prior.mkdir()
+    shutil.copy(DEMO_2023, prior / "whatever-name.xlsx")
+    jobs = plan([DEMO_2024, ZIBO_2023], tmp_path / "o", prior)
+    assert jobs[0].prior and jobs[0].prior.endswith("whatever-name.xlsx")
+    assert jobs[1].prior is None

@@ -94,3 +94,23 @@ def test_report_in_the_2019_format_is_an_e5_error(tmp_path, cli):
     code, result, _ = _findings(cli, old, "--accept-uncertain")
     assert code == 1
     assert any(f["rule"] == "E5" and f["severity"] == "error" for f in result["findings"])
+
+
+def test_reannotating_a_fixed_copy_clears_the_old_marks(tmp_path, cli):
+    import openpyxl
+
+    wb = openpyxl.load_workbook(DEMO_2024)
+    p = layout.place("requests.new_received.commercial")
+    wb[p.sheet][p.coord].value = 12
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    first = tmp_path / "checks.xlsx"
+    assert cli("check", bad, "-o", first)[0] == 1
+    fixed = openpyxl.load_workbook(first)
+    assert fixed[p.sheet][p.coord].comment is not None
+    fixed[p.sheet][p.coord].value = 11            # the clerk fixes it in the annotated copy
+    fixed.save(tmp_path / "fixed.xlsx")
+    second = tmp_path / "checks2.xlsx"
+    assert cli("check", tmp_path / "fixed.xlsx", "--prior", DEMO_2023, "-o", second)[0] == 0
+    cell = openpyxl.load_workbook(second)[p.sheet][p.coord]
+    assert cell.comment is None and cell.fill.fgColor.rgb != "00FFC7CE"

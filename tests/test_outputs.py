@@ -91,3 +91,11 @@ def test_bad_output_paths_get_a_clear_message(tmp_path, cli, args):
     code, out, err = cli(*argv)
     assert code == 2 and "Traceback" not in err and "内部错误" not in err
     assert "文件夹" in err or "是一个文件" in err
+
+
+def test_export_does_not_replace_another_years_json(tmp_path, cli):
+    other = tmp_path / "2023.json"
+    shutil.copy(DEMO_2023.with_suffix(".json"), other)
+    before = other.read_bytes()
+    code, _, err = cli("export", DEMO_2024, "-o", other)
+    assert code == 2 and "已存在" in err and other.read_bytes() == before

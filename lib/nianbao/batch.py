@@ -9,6 +9,7 @@ own outputs.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -16,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
+from .errors import InputError, NianbaoError, Problem
 from .job import RESULTS, run_job, safe_name
+from .workbook.reader import read_workbook
 
 STATUS_ZH = {"ok": "完成", "errors": "数字有错误", "bad-input": "输入有误", "failed": "作业失败"}
 
@@ -65,20 +68,45 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
             executor.shutdown()
 
 
+def folder_name(workbook: Path, agency: str | None, year: int | None) -> str:
+    """A stable, ASCII-safe folder per agency and year, whatever the order of
+    the batch: the file name's ASCII part (if any) plus a short hash of the
+    agency (Chinese names live inside the files)."""
+    stem = safe_name(workbook.stem, "agency")
+    if agency:
+        return f"{stem}-{hashlib.sha1(agency.encode()).hexdigest()[:6]}-{year or 'na'}"
+    return f"{stem}-{hashlib.sha1(str(workbook.resolve()).encode()).hexdigest()[:6]}"
+
+
+def _identity(path: Path) -> tuple[str | None, int | None]:
+    try:
+        r = read_workbook(path)
+        return r.agency or None, r.year
+    except NianbaoError:
+        return None, None            # the job itself will say what is wrong with it
+
+
 def plan(workbooks: Iterable[str | Path], outroot: str | Path, prior_dir: str | Path | None = None,
          formats: tuple[str, ...] = ("docx", "html", "pdf")) -> list[BatchJob]:
-    """One job per workbook; the prior is the workbook of the same name in
-    ``prior_dir`` when there is one."""
-    jobs, used = [], set()
-    for i, wb in enumerate(workbooks, 1):
-        wb = Path(wb)
-        prior = Path(prior_dir) / wb.name if prior_dir else None
-        name = safe_name(wb.stem, f"agency-{i}")
-        if name in used:                      # two workbooks named alike: keep both
-            name = f"{name}-{i}"
-        used.add(name)
-        jobs.append(BatchJob(str(wb), str(prior) if prior and prior.exists() else None,
-                             str(Path(outroot) / name), formats))
+    """One job per workbook. The prior is the workbook in ``prior_dir`` of the
+    same agency for the year before (or, failing that, of the same file name)."""
+    priors: dict[tuple[str, int], Path] = {}
+    if prior_dir is not None:
+        if not Path(prior_dir).is_dir():
+            raise InputError(Problem("prior-dir", "找不到上年工作簿所在的文件夹", file=str(prior_dir),
+                                     fix="检查 --prior-dir 给出的路径"))
+        for p in sorted(Path(prior_dir).glob("*.xlsx")):
+            agency, year = _identity(p)
+            if agency and year:
+                priors.setdefault((agency, year), p)
+    jobs = []
+    for wb in map(Path, workbooks):
+        agency, year = _identity(wb)
+        prior = priors.get((agency, year - 1)) if agency and year else None
+        if prior is None and prior_dir is not None and (Path(prior_dir) / wb.name).is_file():
+            prior = Path(prior_dir) / wb.name
+        jobs.append(BatchJob(str(wb), str(prior) if prior else None,
+                             str(Path(outroot) / folder_name(wb, agency, year)), formats))
     return jobs
 
 
@@ -94,9 +122,15 @@ def status_board(outdirs: Iterable[str | Path]):
         except (OSError, ValueError):
             rows.append({"文件夹": str(d), "状态": "未运行"})
             continue
-        row = {"机关": r.get("agency"), "年度": r.get("year"), "状态": STATUS_ZH.get(r.get("status"), r.get("status")),
-               "错误": r.get("findings", {}).get("error"), "警告": r.get("findings", {}).get("warning"),
-               "文件夹": str(d)}
+        problems = r.get("problems") or []
+        note = problems[0].get("message") if problems else (r.get("error") or "")
+        findings = r.get("findings", {})
+        status = STATUS_ZH.get(r.get("status"), r.get("status"))
+        if r.get("status") == "ok" and findings.get("error"):
+            status = "已生成（有错误）"
+        row = {"机关": r.get("agency"), "年度": r.get("year"), "状态": status,
+               "错误": findings.get("error"), "警告": findings.get("warning"),
+               "工作簿": Path(r.get("workbook") or "").name, "说明": note, "文件夹": str(d)}
         for k in r.get("key_figures", []):
             row[k["name"]] = k["value"]
         rows.append(row)

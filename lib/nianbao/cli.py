@@ -21,6 +21,7 @@ _ARGPARSE_ZH = (
     ("expected one argument", "需要一个值"),
     ("invalid int value", "不是整数"),
     ("not allowed with argument", "不能与该参数同时使用"),
+    ("argument ", "参数 "),
 )
 
 
@@ -75,9 +76,10 @@ def cmd_export(args) -> int:
     from .reportjson import dumps
     from .sources import load_report
 
-    if args.output:
-        output_file(args.output, ".json", force=args.force, inputs=(args.workbook,), replaceable=_is_report_json)
     report = load_report(args.workbook, documents=False)
+    if args.output:
+        output_file(args.output, ".json", force=args.force, inputs=(args.workbook,),
+                    replaceable=lambda p: _is_export_of(p, report))
     text = dumps(report)
     if args.output:
         from .fsutil import atomic_write_text
@@ -117,6 +119,9 @@ def cmd_new(args) -> int:
     from .sources import load_report
     from .workbook.writer import write_workbook
 
+    if args.year is not None and not 2019 <= args.year <= 2100:
+        raise InputError(Problem("new-year", f"报告年度 {args.year} 不合理", expected="四位年份，如 2025",
+                                 fix="用 --year 给出报告所属的年度"))
     if not args.prior and not (args.agency and args.year):
         raise InputError(Problem("new-args", "需要 --prior 上年工作簿，或同时给出 --agency 和 --year",
                                  fix="例如：nianbao new --prior 2023.xlsx -o 2024.xlsx"))
@@ -199,22 +204,26 @@ def cmd_run(args) -> int:
 
 @command("batch", "批量运行多个机关的年报作业，并生成进度汇总表")
 def cmd_batch(args) -> int:
-    from .batch import plan, run_batch, status_board
+    from .batch import STATUS_ZH, plan, run_batch, status_board
     from .fsutil import atomic_write_text
     from .outputs import output_dir
 
     outroot = output_dir(args.output)
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     jobs = plan(args.workbooks, outroot, args.prior_dir, formats)
+    for job in jobs:
+        if args.prior_dir and not job.prior:
+            print(f"  {Path(job.workbook).name}：没有找到上年工作簿，不做跨年度校验和对比", file=sys.stderr)
 
     def done(summary: dict) -> None:
-        name = summary.get("agency") or summary.get("workbook")
-        print(f"  {name}：{summary.get('status')}", file=sys.stderr)
+        name = summary.get("agency") or Path(summary.get("workbook") or "").name
+        print(f"  {name}：{STATUS_ZH.get(summary.get('status'), summary.get('status'))}", file=sys.stderr)
 
     results = run_batch(jobs, max_workers=args.workers, on_done=done)
     board = status_board([r.get("outdir") or j.output_dir for r, j in zip(results, jobs)])
-    atomic_write_text(outroot / "status.csv", board.to_csv(index=False))
-    _out(board.drop(columns=["文件夹"]).to_string(index=False))
+    # with a BOM, so Excel on Windows opens the Chinese columns correctly
+    atomic_write_text(outroot / "status.csv", "\ufeff" + board.to_csv(index=False))
+    _out(board.drop(columns=["文件夹"]).fillna("").to_string(index=False))
     _out(f"汇总表：{outroot / 'status.csv'}")
     worst = max((r.get("exit_code", 3) for r in results), default=0)
     return worst
@@ -239,14 +248,17 @@ def cmd_verify(args) -> int:
     return result.exit_code
 
 
-def _is_report_json(path: Path) -> bool:
-    """An earlier export may be replaced; any other file may not."""
+def _is_export_of(path: Path, report) -> bool:
+    """An earlier export of the same agency-year may be replaced; any other
+    file may not (report JSON is also an input: another year, a sample …)."""
+    import json
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            head = fh.read(4096)
-    except (OSError, UnicodeDecodeError):
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return False
-    return head.lstrip().startswith("{") and '"format": "gov-2021"' in head
+    return (isinstance(data, dict) and data.get("format") == report.format.key
+            and data.get("agency") == report.agency and data.get("year") == report.year)
 
 
 def _is_annotated_copy(path: Path) -> bool:
@@ -281,7 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = add("export")
     s.add_argument("workbook", help="标准工作簿 .xlsx（或报告 JSON）")
     s.add_argument("-o", "--output", help="输出的 JSON 文件；不给则输出到屏幕")
-    s.add_argument("--force", action="store_true", help="输出文件已存在时覆盖（以前导出的 JSON 会直接替换）")
+    s.add_argument("--force", action="store_true", help="输出文件已存在时覆盖（同一机关同一年度以前导出的 JSON 会直接替换）")
 
     s = add("import")
     s.add_argument("source", help="报告 JSON，或已发布报告 .txt .html .docx .pdf")

@@ -104,7 +104,9 @@ def key_figures(report: Report, prior: Report | None = None) -> list[dict]:
     return rows
 
 
-PLACEHOLDER = re.compile(r"\{([^{}\s]{1,30}?)(比上年)?\}")
+PLACEHOLDER = re.compile(r"\{\s*([^{}\s]{1,30}?)\s*(比上年)?\s*\}")
+#: Full-width braces, as a Chinese input method types them.
+_WIDE_BRACES = str.maketrans({"｛": "{", "｝": "}"})
 
 
 @dataclass(frozen=True)
@@ -142,4 +144,11 @@ def fill_placeholders(text: str, report: Report, prior: Report | None = None
             return m.group(0)
         return compare_phrase(now[name], previous, units.get(name, ""))
 
-    return PLACEHOLDER.sub(sub, text), problems
+    filled = PLACEHOLDER.sub(sub, text.translate(_WIDE_BRACES))
+    unresolved = {p.placeholder for p in problems}
+    for m in re.finditer(r"[{}]", filled):
+        around = filled[max(0, m.start() - 8): m.end() + 8]
+        if not any(u in around for u in unresolved):
+            problems.append(PlaceholderProblem(around, f"有多余或不成对的花括号（“…{around}…”）"))
+            break
+    return filled, problems

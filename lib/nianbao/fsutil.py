@@ -9,10 +9,19 @@ from pathlib import Path
 from typing import Iterator
 
 
-def _umask() -> int:
+def _read_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+#: Read once at import: os.umask can only be read by setting it, which is not
+#: safe while other threads create files.
+_UMASK = _read_umask()
+
+
+def _umask() -> int:
+    return _UMASK
 
 
 @contextmanager

@@ -40,6 +40,12 @@ OUTPUTS = (RESULTS, EXECUTED, EXECUTED_HTML, "manifest.json", "signoff.eml", "ma
            *(v for k, v in NAMES.items() if k != "charts"))
 
 EXIT = {"ok": 0, "errors": 1, "bad-input": 2, "failed": 3}
+#: Report files: a job that stops or fails leaves none of them behind.
+REPORT_FILES = ("report.docx", "report.html", "report.pdf")
+#: Exceptions whose message is already written for staff.
+OUR_ERRORS = frozenset({"NianbaoError", "InputError", "JobError", "SendError", "UncertainImport"})
+#: Environment variables a notebook kernel must not inherit.
+SECRET_ENV = frozenset({"NIANBAO_SMTP_PASSWORD"})
 
 
 @dataclass
@@ -53,7 +59,10 @@ class JobResult:
 
     @property
     def exit_code(self) -> int:
-        """0 ok, 1 figures have errors, 2 bad input, 3 a step failed, 4 mail not sent."""
+        """0 ok, 1 figures have errors (also when rendered anyway with --no-strict),
+        2 bad input, 3 a step failed, 4 mail not sent."""
+        if self.status == "ok" and self.summary.get("findings", {}).get("error"):
+            return 1
         if self.status == "ok" and self.mail_failed:
             return 4
         return EXIT[self.status]
@@ -63,6 +72,8 @@ class JobResult:
         f = s.get("findings", {})
         head = {"ok": "完成", "errors": "数字有错误，未生成报告", "failed": "作业失败",
                 "bad-input": "输入有误"}[self.status]
+        if self.status == "ok" and f.get("error"):
+            head = "已生成报告，但数字有错误"
         lines = [f"【{head}】{s.get('title') or ''}"]
         if f:
             lines.append(f"校验：错误 {f.get('error', 0)} 处，警告 {f.get('warning', 0)} 处"
@@ -124,6 +135,9 @@ def _kernel_manager_class():
             # The kernel's own log lines (English, e.g. on shutdown) are not for
             # staff; errors in cells reach us through the notebook instead.
             kw.setdefault("stderr", subprocess.DEVNULL)
+            # The notebook never needs the SMTP password (mail is sent by the
+            # runner), so the kernel — and any cell an analyst adds — never sees it.
+            kw["env"] = {k: v for k, v in kw.get("env", os.environ).items() if k not in SECRET_ENV}
             return await super()._async_pre_start_kernel(**kw)
 
     return IPCKernelManager
@@ -230,9 +244,10 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
             "prior_workbook": str(prior_path) if prior_path else None,
             "started": started.isoformat(timespec="seconds"), "formats": list(formats)}
     try:
-        if bad:
-            raise InputError(Problem("formats", f"不认识的报告格式：{'、'.join(bad)}",
+        if bad or not formats:
+            raise InputError(Problem("formats", f"不认识的报告格式：{'、'.join(bad)}" if bad else "没有指定报告格式",
                                      expected="docx、html、pdf 中的一个或几个，用逗号分隔"))
+        notebook = _checked_notebook(notebook)
         report = load_report(workbook, documents=False)
         prior_report = load_report(prior_path) if prior_path else None
         notes = check_prior(report, prior_report, prior_path)
@@ -253,13 +268,17 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
     status, message = "ok", "\n".join(notes)
     exporter = _Exporter()
     try:
-        status, text = _execute(Path(notebook or NOTEBOOK).resolve(), workbook, prior_path, staging,
-                                list(formats), strict, progress, timeout)
+        status, text = _execute(notebook, workbook, prior_path, staging, list(formats), strict, progress, timeout)
+        # messages from inside the notebook name the staging folder, which is about to go
+        text = text.replace(str(staging), str(outdir))
         message = "\n".join(m for m in (message, text) if m)
         try:
             exporter.export(staging / EXECUTED, staging / EXECUTED_HTML)
-        except Exception as e:  # the report itself does not depend on this view
-            message += f"\n（笔记本网页版导出失败：{type(e).__name__}）"
+        except Exception:  # the report itself does not depend on this view
+            message += "\n（执行过的笔记本未能导出为网页版）"
+        if status != "ok":            # a stopped or failed job publishes no report at all
+            for name in REPORT_FILES:
+                (staging / name).unlink(missing_ok=True)
         _publish(staging, outdir)
     except (NianbaoError, OSError) as e:
         status = "failed"
@@ -270,6 +289,9 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
 
     can_sign = status == "ok" and bool({"docx", "pdf"} & set(formats))
     summary = _summarise(base, status, outdir, report, prior_report, mail_to, t0, can_sign)
+    if status == "ok" and summary["findings"].get("error"):
+        message = "\n".join(m for m in (message, "注意：数字有错误，按 --no-strict 仍生成了报告；"
+                                         "请改正后重新运行再送签。") if m)
     if status == "failed":
         summary["error"] = message
     atomic_write_text(outdir / RESULTS, json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n")
@@ -280,6 +302,29 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
         result.mail = "只生成了网页版，未生成签发邮件（签发需要 Word 或 PDF：--formats 中加入 docx 或 pdf）。"
         result.mail_failed = send
     return result
+
+
+def _checked_notebook(notebook: str | Path | None) -> Path:
+    """An analyst's own notebook (``--notebook``) must be a readable .ipynb."""
+    if notebook is None:
+        return NOTEBOOK
+    path = Path(notebook).resolve()
+    problem = None
+    if not path.is_file():
+        problem = "找不到这个笔记本文件"
+    elif path.suffix.lower() != ".ipynb":
+        problem = "不是 Jupyter 笔记本（应以 .ipynb 结尾）"
+    else:
+        import nbformat
+
+        try:
+            nbformat.read(path, as_version=4)
+        except Exception:
+            problem = "文件内容不是有效的 Jupyter 笔记本"
+    if problem:
+        raise InputError(Problem("notebook", problem, file=str(path), expected="一个 .ipynb 笔记本",
+                                 fix="检查 --notebook 给出的路径；可以复制 notebooks/annual_report.ipynb 再修改"))
+    return path
 
 
 def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, formats: list[str], strict: bool,
@@ -301,7 +346,9 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
         if e.ename == "FiguresHaveErrors":
             return "errors", e.evalue
         step = _step_of(executed, e.cell_index)
-        return "failed", (f"步骤“{step}”出错：{e.ename}: {e.evalue}\n"
+        # our own errors carry a Chinese message; anything else keeps its name for the analyst
+        what = e.evalue if e.ename in OUR_ERRORS else f"{e.ename}: {e.evalue}"
+        return "failed", (f"步骤“{step}”出错：{what}\n"
                           f"已执行的笔记本保存在 {EXECUTED}（网页版 {EXECUTED_HTML}），可打开查看出错位置。")
     except Exception as e:  # kernel died, timeout, no kernel …
         return "failed", f"作业无法运行：{type(e).__name__}: {e}"

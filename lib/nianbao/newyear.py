@@ -11,7 +11,7 @@ from .format import FORMAT
 from .model import IndicatorValue, Report, empty_report
 
 CARRIED_META = ("agency", "short_name", "agency_kind", "level", "contact_office", "address", "postcode",
-                "phone", "fax", "email", "website", "signoff_to")
+                "phone", "fax", "email", "website", "signoff_to", "deadline_override")
 
 
 def new_year(prior: Report | None = None, agency: str | None = None, year: int | None = None,

@@ -98,9 +98,15 @@ def parse_cell(raw: object, money: bool = False) -> Parsed:
     return _check_number(value, "；".join(notes) or None, money, kind)
 
 
+#: No agency-year comes near this many 件 (or 万元); larger is a typing slip.
+MAX_VALUE = 100_000_000
+
+
 def _check_number(value: int | float, note: str | None, money: bool, kind: str) -> Parsed:
     if value < 0:
         return Parsed(None, error=f"负数 {value}", expected=kind)
+    if value >= MAX_VALUE:
+        return Parsed(None, error=f"数字过大（{value:g}），可能是输入错误", expected=kind)
     if money:
         return Parsed(float(value) if isinstance(value, float) else int(value), note)
     if isinstance(value, float):

@@ -32,6 +32,28 @@ def _comment_text(findings: list[Finding]) -> str:
     return "\n\n".join(parts)
 
 
+def _clear_old_marks(wb) -> None:
+    """Staff fix their figures in the annotated copy and run again: drop the
+    marks of the earlier check (our comments, our fills) so a clean run does
+    not hand back red cells. A comment of the staff's own is kept."""
+    from copy import copy
+
+    from openpyxl.comments import Comment
+
+    from ..workbook.styles import INPUT_FILL
+
+    for p in places().values():
+        if p.sheet not in wb.sheetnames:
+            continue
+        cell = wb[p.sheet][p.coord]
+        c = getattr(cell, "comment", None)
+        if c is None or c.author != AUTHOR:
+            continue
+        own = c.text.split("\n\n[", 1)[0] if not c.text.startswith("[") else ""
+        cell.comment = Comment(own, "") if own.strip() else None
+        cell.fill = copy(INPUT_FILL)
+
+
 def _mark_cells(wb, result: CheckResult) -> None:
     from openpyxl.cell.cell import MergedCell
     from openpyxl.comments import Comment
@@ -124,6 +146,7 @@ def write_annotated(workbook_path: str | os.PathLike, result: CheckResult, out_p
     if out.exists() and src.exists() and out.resolve() == src.resolve():
         raise ValueError("批注副本不能覆盖原工作簿，请另选输出文件名")
     wb = load_workbook(src)
+    _clear_old_marks(wb)
     _mark_cells(wb, result)
     _result_sheet(wb, result)
     with atomic_path(out) as tmp:

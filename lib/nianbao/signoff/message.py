@@ -154,7 +154,7 @@ def render_text(info: dict, atts: list[Attachment], manifest_sha: str) -> str:
     out += ["", "四、签发方式", f"  {REPLY}", "", "五、文件清单",
             f"  manifest.json 的 SHA-256：{manifest_sha}",
             "  输出目录中全部文件的校验值记录在 manifest.json 中；发布前可用",
-            "  “nianbao verify 文件名”核对发布的文件是否与签发版本一致。", "",
+            "  “nianbao verify 文件名 --manifest 签发包中的 manifest.json”核对发布的文件是否与签发版本一致。", "",
             f"（本邮件由 nianbao {__version__} 生成）", ""]
     return "\n".join(out)
 
@@ -192,7 +192,7 @@ def render_html(info: dict, atts: list[Attachment], manifest_sha: str) -> str:
              f"<h2 {h2}>五、文件清单</h2>"
              f"<p>manifest.json 的 SHA-256：<br><span {code}>{manifest_sha}</span></p>"
              '<p style="font-size:14px;color:#666">输出目录中全部文件的校验值记录在 manifest.json 中；'
-             "发布前可用“nianbao verify 文件名”核对发布的文件是否与签发版本一致。</p>"
+             "发布前可用“nianbao verify 文件名 --manifest 签发包中的 manifest.json”核对发布的文件是否与签发版本一致。</p>"
              f'<p style="font-size:13px;color:#999">本邮件由 nianbao {__version__} 生成</p>'
              "</div></body></html>")
     return "".join(p)

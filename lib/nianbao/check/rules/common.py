@@ -61,6 +61,10 @@ def _side(ctx: Context, keys: Sequence[str], words: str, value, namer: Callable[
     return f"{words} = {terms(ctx, keys, namer)} = {fmt_number(value)}"
 
 
+def _from_workbook(ctx: Context) -> bool:
+    return str(ctx.report.source or "").lower().endswith((".xlsx", ".xlsm"))
+
+
 def balance(ctx: Context, left: Sequence[str], right: Sequence[str], *, what: str,
             left_words: str, right_words: str, namer: Callable[[str], str] = key_name,
             fix_hint: str = "", subject: str | None = None) -> Hit | None:
@@ -82,7 +86,11 @@ def balance(ctx: Context, left: Sequence[str], right: Sequence[str], *, what: st
            f"{_side(ctx, right, right_words, rv, namer)}；相差 {fmt_number(abs(diff))}。")
     severity = None
     if blank_short:
-        severity = WARNING
+        # In someone else's published report (or its JSON) a blank is what was
+        # printed: only a warning. In the staff's own workbook the table is
+        # about to be printed as it is, so the rule's severity stands.
+        if not _from_workbook(ctx):
+            severity = WARNING
         msg += (f"其中 {blanks_in_words(ctx, blank_short)}（按 0 计算）；如果这些单元格应填数，"
                 f"它们合计应为 {fmt_number(abs(diff))}。请在这些单元格填数（确为 0 请填 0）后再核对。")
     else:

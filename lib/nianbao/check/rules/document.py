@@ -159,9 +159,12 @@ def g4_deadline(ctx: Context) -> Iterable[Hit]:
     year, kind = ctx.report.year, meta.get("agency_kind")
     if not year or kind not in DEADLINES:
         raise NotRun("报告年度或机关类型（部门/人民政府）未填写")
-    override = meta.get("deadline_override")
-    month, day = override or DEADLINES[kind]
-    deadline = dt.date(year + 1, month, day)
+    legal = dt.date(year + 1, *DEADLINES[kind])
+    local = meta.get("deadline_override")
+    local = dt.date(year + 1, *local) if local else None
+    # A local rule can only make the deadline earlier, never later than the 条例's.
+    override = bool(local and local < legal)
+    deadline = local if override else legal
     if date > deadline:
         basis = ("本地规定的公布时限（基本信息“本地公布时限”）" if override else
                  "法定期限（《政府信息公开条例》第四十九条：" +
