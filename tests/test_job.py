@@ -123,3 +123,52 @@ def test_failing_cell_names_the_step(tmp_path, cli):
     assert code == 3
     assert "与上年对比" in stdout and "notebook.ipynb" in stdout
     assert (out / "notebook.ipynb").is_file() and not list(out.glob("report.*"))
+
+
+def _notebook_with(tmp_path, step: str, source: str):
+    from nianbao.job import NOTEBOOK
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("papermill_description") == step)
+    cell.source = source
+    path = tmp_path / "custom.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_a_step_failing_after_rendering_publishes_no_report(tmp_path, cli):
+    nb = _notebook_with(tmp_path, "输出清单", "raise RuntimeError('清单这一步坏了')")
+    out = tmp_path / "out"
+    code, stdout, _ = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", out, "--formats", "docx,html", "-q",
+                          "--notebook", nb)
+    assert code == 3 and "输出清单" in stdout
+    assert not list(out.glob("report.*")), "a failed job leaves no half-made report behind"
+    assert ".run-" not in stdout
+
+
+def test_no_strict_renders_but_still_exits_1(tmp_path, cli):
+    wb = openpyxl.load_workbook(DEMO_2024)
+    p = layout.place("requests.new_received.commercial")
+    wb[p.sheet][p.coord].value = 12
+    bad = tmp_path / "bad.xlsx"
+    wb.save(bad)
+    out = tmp_path / "out"
+    code, stdout, _ = cli("run", bad, "--prior", DEMO_2023, "-o", out, "--formats", "html", "--no-strict", "-q")
+    assert code == 1 and (out / "report.html").is_file() and "数字有错误" in stdout
+
+
+def test_the_kernel_never_sees_the_smtp_password(tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("NIANBAO_SMTP_PASSWORD", "kernel-must-not-see-this")
+    nb = _notebook_with(tmp_path, "输出清单", "import os\nprint(sorted(k for k in os.environ if 'NIANBAO' in k))\n"
+                                            "print(os.environ.get('NIANBAO_SMTP_PASSWORD'))")
+    out = tmp_path / "out"
+    code, _, _ = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", out, "--formats", "html", "-q", "--notebook", nb)
+    assert code == 0
+    for p in out.rglob("*"):
+        if p.is_file():
+            assert b"kernel-must-not-see-this" not in p.read_bytes(), p
+
+
+def test_bad_notebook_is_bad_input(tmp_path, cli):
+    code, out, err = cli("run", DEMO_2024, "-o", tmp_path / "o", "-q", "--notebook", tmp_path / "nope.ipynb")
+    assert code == 2 and "笔记本" in out + err
