@@ -3,7 +3,6 @@ sheet and cell, what was expected and how to fix it; exit code 2; no
 traceback; nothing written next to the input."""
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import openpyxl
 import pytest
 from docx import Document
 
-from conftest import DEMO_2024, ROOT
+from conftest import DEMO_2024
 from nianbao.workbook import layout
 
 
@@ -108,7 +107,7 @@ def test_moved_table(tmp_path, cli):
 @pytest.mark.parametrize("value,needle", [("若干", "“若干”不是一个数"), (-3, "负数"), (2.5, "小数")])
 def test_bad_count_cell(tmp_path, cli, value, needle):
     p = _copy_edit(tmp_path, requests__new_received__natural_person=value)
-    err = _check_rejected(cli, p, needle, "依申请公开", "D4", "整数")
+    _check_rejected(cli, p, needle, "依申请公开", "D4", "整数")
 
 
 def test_money_in_yuan(tmp_path, cli):
@@ -137,7 +136,7 @@ def test_xlsm_with_macros(tmp_path, cli):
 
 
 def test_password_protected(tmp_path, cli):
-    msoffcrypto = pytest.importorskip("msoffcrypto")
+    pytest.importorskip("msoffcrypto")
     from msoffcrypto.format.ooxml import OOXMLFile
 
     p = tmp_path / "locked.xlsx"

@@ -5,6 +5,8 @@ the source texts (section 一 paragraphs, split at the （一）…（五） sub
 """
 from __future__ import annotations
 
+from conftest import SHARED
+
 import copy
 import re
 from functools import lru_cache
@@ -13,7 +15,7 @@ from pathlib import Path
 from nianbao import reportjson
 from nianbao.model import NarrativeText, Report
 
-SAMPLES = Path("/work/shared/samples")
+SAMPLES = (SHARED / "samples")
 SEED_JSON = SAMPLES / "seed" / "zibo-fao-2023.expected.json"
 SEED_TXT = SAMPLES / "seed" / "zibo-fao-2023.txt"
 PUBLISHED = SAMPLES / "published"

@@ -3,7 +3,8 @@ extension says, no English text or library log lines for staff, and import
 time that grows linearly with the source."""
 from __future__ import annotations
 
-import io
+from conftest import SHARED
+
 import re
 import shutil
 import time
@@ -17,7 +18,7 @@ from nianbao.importer import SIZE_LIMITS, import_report
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKBOOK = ROOT / "examples" / "zibo-fao" / "2023.xlsx"
-H24 = Path("/work/shared/samples/published/hongze_district_gov_2024/source.txt")
+H24 = (SHARED / "samples/published/hongze_district_gov_2024/source.txt")
 
 #: Latin words allowed in a message for staff (file kinds, units, our own command).
 _ALLOWED = {"PDF", "Word", "Excel", "docx", "xlsx", "doc", "xls", "pptx", "PowerPoint", "HTML", "JSON",

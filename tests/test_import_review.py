@@ -3,6 +3,8 @@ table names in messages, more than one report in a source, 2019-format
 labels, and summary labels taken from the format."""
 from __future__ import annotations
 
+from conftest import SHARED
+
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ from nianbao.check import run_checks
 from nianbao.format import FORMAT
 from nianbao.importer import UncertainImport, import_report
 
-PUB = Path("/work/shared/samples/published")
+PUB = (SHARED / "samples/published")
 SHANGHAI = PUB / "shanghai_stcsm_2024" / "source.txt"
 H23 = PUB / "hongze_district_gov_2023" / "source.txt"
 H24 = PUB / "hongze_district_gov_2024" / "source.txt"

@@ -2,6 +2,8 @@
 their expected.json; the ambiguous one is refused as uncertain."""
 from __future__ import annotations
 
+from conftest import SHARED
+
 import json
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from nianbao.errors import InputError
 from nianbao.importer import UncertainImport, import_report
 from nianbao.reportjson import to_dict
 
-SAMPLES = Path("/work/shared/samples")
+SAMPLES = (SHARED / "samples")
 PUBLISHED = sorted(p for p in (SAMPLES / "published").iterdir() if (p / "source.txt").exists())
 CLEAR = [p for p in PUBLISHED if not json.loads((p / "meta.json").read_text("utf-8")).get("ambiguous")]
 AMBIGUOUS = [p for p in PUBLISHED if p not in CLEAR]

@@ -1,6 +1,8 @@
 """The broken shapes published tables arrive in, and bad sources."""
 from __future__ import annotations
 
+from conftest import SHARED
+
 import json
 import os
 from pathlib import Path
@@ -12,8 +14,8 @@ from nianbao.importer import UncertainImport, import_report
 from nianbao.reportjson import to_dict
 from nianbao.values import NotApplicable
 
-PUB = Path("/work/shared/samples/published")
-SEED = Path("/work/shared/samples/seed/zibo-fao-2023.txt")
+PUB = (SHARED / "samples/published")
+SEED = (SHARED / "samples/seed/zibo-fao-2023.txt")
 H24 = (PUB / "hongze_district_gov_2024" / "source.txt").read_text("utf-8")
 H24_EXPECTED = json.loads((PUB / "hongze_district_gov_2024" / "expected.json").read_text("utf-8"))
 
@@ -129,3 +131,14 @@ def test_html_ignores_scripts_and_remote_content(tmp_path):
     with pytest.raises(InputError) as e:
         import_report(p)
     assert e.value.problems[0].code == "import-no-tables"
+
+
+def test_utf16_text_from_notepad(tmp_path):
+    import codecs
+
+    from nianbao.importer import import_report
+
+    seed = SEED.read_text(encoding="utf-8")
+    p = tmp_path / "utf16.txt"
+    p.write_bytes(codecs.BOM_UTF16_LE + seed.encode("utf-16-le"))
+    assert import_report(p).report.get("requests.new_received.total") == 2

@@ -2,6 +2,8 @@
 table layout (rowspan/colspan, merged Word cells), carrying the seed figures."""
 from __future__ import annotations
 
+from conftest import SHARED
+
 import json
 import os
 import shutil
@@ -16,8 +18,8 @@ from nianbao.format import FORMAT
 from nianbao.importer import import_report
 from nianbao.reportjson import from_dict, to_dict
 
-SEED = Path("/work/shared/samples/seed/zibo-fao-2023.txt")
-EXPECTED = json.loads(Path("/work/shared/samples/seed/zibo-fao-2023.expected.json").read_text("utf-8"))
+SEED = (SHARED / "samples/seed/zibo-fao-2023.txt")
+EXPECTED = json.loads((SHARED / "samples/seed/zibo-fao-2023.expected.json").read_text("utf-8"))
 
 Cell = tuple  # (text, rowspan, colspan)
 

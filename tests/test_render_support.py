@@ -4,6 +4,8 @@ Not a test module itself (no tests); other ``test_render*`` modules import it.
 """
 from __future__ import annotations
 
+from conftest import SHARED
+
 import difflib
 import os
 import re
@@ -17,7 +19,7 @@ HERE = Path(__file__).resolve().parent
 GOLDEN = HERE / "golden"
 SEED = HERE.parent.parent / "shared" / "samples" / "seed"
 if not SEED.is_dir():
-    SEED = Path("/work/shared/samples/seed")
+    SEED = (SHARED / "samples/seed")
 
 SEED_META = {
     "short_name": "市外办",

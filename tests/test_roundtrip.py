@@ -9,6 +9,8 @@ the agency and year. Hongze's samples print （六）其他处理 as one row
 """
 from __future__ import annotations
 
+from conftest import SHARED
+
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from nianbao.importer import import_report
 from nianbao.render import render_charts, render_docx, render_html
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = Path("/work/shared/samples")
+SAMPLES = (SHARED / "samples")
 if not SAMPLES.is_dir():
     SAMPLES = ROOT.parent / "shared" / "samples"
 

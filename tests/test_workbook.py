@@ -9,7 +9,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from conftest import DEMO_2023, DEMO_2024, EXAMPLES, ROOT, SAMPLE_JSONS, SEED_JSON, ZIBO_2023, has_soffice, load_json
+from conftest import DEMO_2024, EXAMPLES, ROOT, SAMPLE_JSONS, SEED_JSON, ZIBO_2023, has_soffice, load_json
 from nianbao import reportjson
 from nianbao.format import FORMAT
 from nianbao.values import NotApplicable

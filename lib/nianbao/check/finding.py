@@ -21,10 +21,16 @@ def fingerprint(rule_id: str, subject: str) -> str:
     return hashlib.sha256(f"{rule_id}|{subject}".encode("utf-8")).hexdigest()[:12]
 
 
+#: Things an imported document has that no workbook cell holds.
+_DOCUMENT_PARTS = {"meta.title": "报告标题", "meta.headings": "报告各部分的标题", "meta.period": "统计期限的说明",
+                   "format": "报告表格的格式"}
+
+
 def cell_ref(key: str) -> str:
-    """Staff-facing reference of a report key (``依申请公开!J4``); the key itself if unplaced."""
+    """Staff-facing reference of a report key (``依申请公开!J4``; for a part of
+    an imported document, its name)."""
     p = places().get(key)
-    return p.ref if p else key
+    return p.ref if p else _DOCUMENT_PARTS.get(key, key)
 
 
 @dataclass

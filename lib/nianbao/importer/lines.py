@@ -27,6 +27,12 @@ def decode(data: bytes, source: str) -> tuple[str, list[str]]:
     if not data.strip():
         raise InputError(Problem("import-empty", "文件是空的，没有可导入的内容", file=source,
                                  fix="检查是否选错了文件，或重新复制报告全文"))
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):   # Notepad's "Unicode" (UTF-16 with a BOM)
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+            notes.append("文件是 UTF-16 编码（记事本“Unicode”），已转换读取")
+        except UnicodeDecodeError:
+            pass
     if b"\x00" in data[:4096]:
         raise InputError(Problem("import-binary", "文件不是文本文件（含有二进制内容）", file=source,
                                  expected="报告的文本（.txt）、网页（.html）、Word（.docx）、PDF 或报告 JSON",
