@@ -37,3 +37,22 @@ def cli(capsys):
 
 def load_json(path: Path) -> dict:
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def edited_copy(src: Path, dst: Path, **cells) -> Path:
+    """Copy a workbook with some input cells changed, as a clerk would type
+    them (keys use "__" for ".": requests__new_received__commercial=12)."""
+    import openpyxl
+
+    from nianbao.workbook import layout
+
+    wb = openpyxl.load_workbook(src)
+    for key, value in cells.items():
+        p = layout.place(key.replace("__", "."))
+        wb[p.sheet][p.coord].value = value
+    wb.save(dst)
+    return dst
+
+
+#: The demo workbook with one figure wrong (C1 and C3 fail on 依申请公开!E4).
+WRONG_CELL = "requests.new_received.commercial"

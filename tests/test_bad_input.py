@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from docx import Document
 
-from conftest import DEMO_2024
+from conftest import DEMO_2024, edited_copy
 from nianbao.workbook import layout
 
 
@@ -29,13 +29,7 @@ def _check_rejected(cli, path, *needles):
 
 
 def _copy_edit(tmp_path, name="w.xlsx", **cells):
-    wb = openpyxl.load_workbook(DEMO_2024)
-    for key, value in cells.items():
-        p = layout.place(key.replace("__", "."))
-        wb[p.sheet][p.coord].value = value
-    path = tmp_path / name
-    wb.save(path)
-    return path
+    return edited_copy(DEMO_2024, tmp_path / name, **cells)
 
 
 def test_old_xls(tmp_path, cli):

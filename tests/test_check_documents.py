@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import DEMO_2023, DEMO_2024, SHARED
+from conftest import DEMO_2023, DEMO_2024, SHARED, WRONG_CELL, edited_copy
 from nianbao.check import run_checks
 from nianbao.format import FORMAT
 from nianbao.values import num
@@ -99,11 +99,8 @@ def test_report_in_the_2019_format_is_an_e5_error(tmp_path, cli):
 def test_reannotating_a_fixed_copy_clears_the_old_marks(tmp_path, cli):
     import openpyxl
 
-    wb = openpyxl.load_workbook(DEMO_2024)
-    p = layout.place("requests.new_received.commercial")
-    wb[p.sheet][p.coord].value = 12
-    bad = tmp_path / "bad.xlsx"
-    wb.save(bad)
+    p = layout.place(WRONG_CELL)
+    bad = edited_copy(DEMO_2024, tmp_path / "bad.xlsx", requests__new_received__commercial=12)
     first = tmp_path / "checks.xlsx"
     assert cli("check", bad, "-o", first)[0] == 1
     fixed = openpyxl.load_workbook(first)

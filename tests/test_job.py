@@ -10,7 +10,7 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from conftest import DEMO_2023, DEMO_2024, has_soffice
+from conftest import DEMO_2023, DEMO_2024, has_soffice, WRONG_CELL, edited_copy
 from nianbao.format import FORMAT
 from nianbao.workbook import layout
 
@@ -85,11 +85,8 @@ def test_second_run_replaces_outputs(demo_run, tmp_path):
 
 
 def test_workbook_with_errors_exits_1_without_report(tmp_path, cli):
-    wb = openpyxl.load_workbook(DEMO_2024)
-    p = layout.place("requests.new_received.commercial")
-    wb[p.sheet][p.coord].value = 12
-    bad = tmp_path / "bad.xlsx"
-    wb.save(bad)
+    p = layout.place(WRONG_CELL)
+    bad = edited_copy(DEMO_2024, tmp_path / "bad.xlsx", requests__new_received__commercial=12)
     out = tmp_path / "out"
     code, stdout, _ = cli("run", bad, "--prior", DEMO_2023, "-o", out, "-q")
     assert code == 1
@@ -147,11 +144,7 @@ def test_a_step_failing_after_rendering_publishes_no_report(tmp_path, cli):
 
 
 def test_no_strict_renders_but_still_exits_1(tmp_path, cli):
-    wb = openpyxl.load_workbook(DEMO_2024)
-    p = layout.place("requests.new_received.commercial")
-    wb[p.sheet][p.coord].value = 12
-    bad = tmp_path / "bad.xlsx"
-    wb.save(bad)
+    bad = edited_copy(DEMO_2024, tmp_path / "bad.xlsx", requests__new_received__commercial=12)
     out = tmp_path / "out"
     code, stdout, _ = cli("run", bad, "--prior", DEMO_2023, "-o", out, "--formats", "html", "--no-strict", "-q")
     assert code == 1 and (out / "report.html").is_file() and "数字有错误" in stdout

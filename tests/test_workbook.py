@@ -9,7 +9,7 @@ import zipfile
 import openpyxl
 import pytest
 
-from conftest import DEMO_2024, EXAMPLES, ROOT, SAMPLE_JSONS, SEED_JSON, ZIBO_2023, has_soffice, load_json
+from conftest import DEMO_2024, EXAMPLES, ROOT, SAMPLE_JSONS, SEED_JSON, ZIBO_2023, has_soffice, load_json, edited_copy
 from nianbao import reportjson
 from nianbao.format import FORMAT
 from nianbao.values import NotApplicable
@@ -95,12 +95,7 @@ def test_validation_whole_numbers_and_money():
 
 def _edit(src, dst, **cells):
     """Copy a workbook and set cells by key (what a clerk types)."""
-    wb = openpyxl.load_workbook(src)
-    for key, value in cells.items():
-        p = layout.place(key.replace("__", "."))
-        wb[p.sheet][p.coord].value = value
-    wb.save(dst)
-    return dst
+    return edited_copy(src, dst, **cells)
 
 
 def test_typed_forms_are_normalised_with_a_note(tmp_path):
