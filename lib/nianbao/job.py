@@ -11,6 +11,7 @@ working directory or shared state.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import shutil
@@ -214,7 +215,8 @@ def _previous_outputs(outdir: Path) -> set[Path]:
 def _publish(staging: Path, outdir: Path) -> None:
     """Move the staged outputs into OUTDIR, file by file (each an atomic
     rename), and drop what an earlier run made that this run did not."""
-    made = {p.relative_to(staging) for p in staging.rglob("*") if p.is_file()}
+    made = {p.relative_to(staging) for p in staging.rglob("*")
+            if p.is_file() and not p.relative_to(staging).parts[0].startswith(".")}
     for rel in _previous_outputs(outdir) - made:
         old = outdir / rel
         if old.is_file():
@@ -266,14 +268,15 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
     staging = outdir / f".run-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
     status, message = "ok", "\n".join(notes)
-    exporter = _Exporter()
+    helpers = _Helpers(workbook, prior_path, staging)
     try:
-        status, text = _execute(notebook, workbook, prior_path, staging, list(formats), strict, progress, timeout)
+        status, text = _execute(notebook, workbook, prior_path, staging, list(formats), strict, progress, timeout,
+                                helpers)
         # messages from inside the notebook name the staging folder, which is about to go
         text = text.replace(str(staging), str(outdir))
         message = "\n".join(m for m in (message, text) if m)
         try:
-            exporter.export(staging / EXECUTED, staging / EXECUTED_HTML)
+            helpers.export(staging / EXECUTED, staging / EXECUTED_HTML)
         except Exception:  # the report itself does not depend on this view
             message += "\n（执行过的笔记本未能导出为网页版）"
         if status != "ok":            # a stopped or failed job publishes no report at all
@@ -284,7 +287,7 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
         status = "failed"
         message = e.render() if isinstance(e, NianbaoError) else os_error_problem(e).render()
     finally:
-        exporter.close()
+        helpers.close()
         shutil.rmtree(staging, ignore_errors=True)
 
     can_sign = status == "ok" and bool({"docx", "pdf"} & set(formats))
@@ -327,16 +330,58 @@ def _checked_notebook(notebook: str | Path | None) -> Path:
     return path
 
 
+class _Helpers:
+    """Work the runner does on the second core while the kernel runs: first
+    draw the charts (``prerender``), then — once that is done, so the two do
+    not compete with the kernel for one core — prepare the notebook export."""
+
+    def __init__(self, workbook: Path, prior: Path | None, staging: Path):
+        self.charts = staging / ".charts-pre"
+        self.drawer = subprocess.Popen(
+            [sys.executable, "-m", "nianbao.prerender", str(workbook), str(prior or ""), str(self.charts)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.exporter: _Exporter | None = None
+
+    def tick(self, **_) -> None:
+        """After each cell: start the exporter once the charts are drawn."""
+        if self.exporter is None and self.drawer.poll() is not None:
+            self.exporter = _Exporter()
+
+    def export(self, nb_path: Path, html_path: Path) -> None:
+        if self.exporter is None:
+            self.exporter = _Exporter()
+        self.exporter.export(nb_path, html_path)
+
+    def close(self) -> None:
+        if self.drawer.poll() is None:
+            self.drawer.kill()
+        self.drawer.wait()
+        if self.exporter is not None:
+            self.exporter.close()
+
+
 def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, formats: list[str], strict: bool,
-             progress: bool, timeout: int) -> tuple[str, str]:
+             progress: bool, timeout: int, helpers: _Helpers) -> tuple[str, str]:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     params = {"workbook": str(workbook), "prior_workbook": str(prior) if prior else "",
-              "output_dir": str(staging), "formats": formats, "strict": strict}
+              "output_dir": str(staging), "formats": formats, "strict": strict,
+              "charts_from": str(helpers.charts)}
+    # papermill logs in English (e.g. "Passed unknown parameter" for an analyst's
+    # own notebook without charts_from); what matters reaches staff in Chinese.
+    logging.getLogger("papermill").setLevel(logging.ERROR)
     executed = staging / EXECUTED
     bar = _Progress(notebook) if progress else None
     hooks = bar.hooks() if bar else {}
+    done = hooks.get("on_cell_complete")
+
+    def on_complete(cell, cell_index):
+        helpers.tick()
+        if done:
+            done(cell=cell, cell_index=cell_index)
+
+    hooks["on_cell_complete"] = on_complete
     try:
         pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name=_kernel_name(),
                             progress_bar=False, cwd=str(staging), execution_timeout=timeout,

@@ -37,6 +37,7 @@ class AnnualJob:
     prior_workbook: str = ""
     output_dir: str = "out"
     formats: list[str] = field(default_factory=lambda: ["docx", "html", "pdf"])
+    charts_from: str = ""            # charts drawn ahead by the runner (see prerender)
     report: Report | None = None
     prior: Report | None = None
     result: object | None = None
@@ -97,12 +98,32 @@ class AnnualJob:
         return df
 
     def charts(self) -> dict[str, Path]:
-        from .render import render_charts
-
-        charts = render_charts(self.report, self.prior, self.out / NAMES["charts"])
+        charts = self._prerendered() or self._draw_charts()
         self.files["charts"] = [str(Path(p).relative_to(self.out)) for p in charts.values()]
         self._charts = charts
         return charts
+
+    def _draw_charts(self) -> dict[str, Path]:
+        from .render import render_charts
+
+        return render_charts(self.report, self.prior, self.out / NAMES["charts"])
+
+    def _prerendered(self) -> dict[str, Path] | None:
+        """Charts the runner drew ahead on another core, if drawn from these workbooks."""
+        import os
+
+        from .prerender import ready
+
+        found = ready(self.charts_from, self.workbook, self.prior_workbook) if self.charts_from else None
+        if not found:
+            return None
+        target = self.out / NAMES["charts"]
+        target.mkdir(parents=True, exist_ok=True)
+        moved = {}
+        for name, path in found.items():
+            os.replace(path, target / path.name)
+            moved[name] = target / path.name
+        return moved
 
     def show_charts(self):
         from IPython.display import Image, display

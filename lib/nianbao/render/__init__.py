@@ -2,11 +2,20 @@
 
 The job notebook calls these four names; keep them stable.
 """
-from .charts import render_charts
 from .context import build_view
 from .docx import RenderResult, render_docx
 from .html import render_html
 from .pdf import docx_to_pdf
+
+
+
+def render_charts(report, prior, outdir):
+    """Draw every chart (see ``charts.render_charts``); imported on use, so
+    rendering Word or HTML does not pay for matplotlib."""
+    from .charts import render_charts as draw
+
+    return draw(report, prior, outdir)
+
 
 __all__ = ["render_charts", "render_docx", "render_html", "docx_to_pdf", "build_view",
            "RenderResult"]

@@ -28,6 +28,7 @@ from matplotlib.transforms import offset_copy
 from ..figures import FIGURES_BY_NAME
 from ..format import FORMAT
 from ..model import Report
+from .chartlist import CHART_TITLES
 from .fonts import chart_rc
 from ..fsutil import atomic_path
 
@@ -41,13 +42,6 @@ OUTCOME_COLORS = ("#2e7d32", "#c62828", "#757575", "#f9a825")
 #: default 6 and the files stay small (flat colours compress well anyway).
 PNG_COMPRESS_LEVEL = 1
 
-CHART_TITLES = {
-    "outcomes": "政府信息公开申请办理结果",
-    "applicants": "本年新收申请的申请人类型",
-    "active": "主动公开政府信息情况（表二）",
-    "appeals": "行政复议、行政诉讼结果",
-    "indicators": "政务公开工作指标",
-}
 
 
 def _short(label: str) -> str:
@@ -337,11 +331,6 @@ CHARTS: dict[str, Callable[[Report, Report | None, str | os.PathLike], Path]] = 
     "appeals": chart_appeals,
     "indicators": chart_indicators,
 }
-
-
-def ordered_charts(charts: dict[str, Path]) -> list[str]:
-    """Chart names in report order (known ones first, then any extra)."""
-    return [n for n in CHARTS if n in charts] + [n for n in charts if n not in CHARTS]
 
 
 def render_charts(report: Report, prior: Report | None, outdir: str | os.PathLike) -> dict[str, Path]:

@@ -20,7 +20,7 @@ from docx.shared import Cm, Mm
 from ..figures import PlaceholderProblem
 from ..model import Report
 from . import docx_template as T
-from .charts import ordered_charts
+from .chartlist import ordered_charts
 from .context import ReportView, build_view
 from .grid import Grid, GridCell
 from ..fsutil import atomic_path

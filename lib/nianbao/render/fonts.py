@@ -10,8 +10,6 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from matplotlib import font_manager
-
 from ..errors import JobError, Problem
 
 #: Family names in order of preference: Debian, Windows, macOS.
@@ -39,6 +37,8 @@ CJK_FONT_FILES = (
 
 
 def _known_families() -> set[str]:
+    from matplotlib import font_manager   # on use: the PDF step needs only fontconfig_file
+
     return {f.name for f in font_manager.fontManager.ttflist}
 
 
@@ -51,6 +51,8 @@ def cjk_family() -> str:
             return name
     for path in CJK_FONT_FILES:
         if Path(path).is_file():
+            from matplotlib import font_manager
+
             font_manager.fontManager.addfont(path)
             known = _known_families()
             for name in CJK_FAMILIES:

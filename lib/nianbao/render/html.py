@@ -13,7 +13,7 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from ..model import Report
-from .charts import CHART_TITLES, ordered_charts
+from .chartlist import CHART_TITLES, ordered_charts
 from .context import build_view
 from .docx import RenderResult
 from ..fsutil import atomic_write_text
