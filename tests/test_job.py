@@ -165,3 +165,16 @@ def test_the_kernel_never_sees_the_smtp_password(tmp_path, cli, monkeypatch):
 def test_bad_notebook_is_bad_input(tmp_path, cli):
     code, out, err = cli("run", DEMO_2024, "-o", tmp_path / "o", "-q", "--notebook", tmp_path / "nope.ipynb")
     assert code == 2 and "笔记本" in out + err
+
+
+def test_bad_input_leaves_an_earlier_run_alone(demo_run, tmp_path, cli):
+    _, first = demo_run
+    out = tmp_path / "again"
+    shutil.copytree(first, out)
+    before = (out / "results.json").read_bytes()
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"junk")
+    code, _, _ = cli("run", junk, "-o", out, "-q")
+    assert code == 2
+    assert (out / "results.json").read_bytes() == before
+    assert cli("verify", out)[0] == 0, "the signed package still verifies"

@@ -10,7 +10,6 @@ own outputs.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import InputError, NianbaoError, Problem
-from .job import RESULTS, run_job, safe_name
+from .job import run_job, safe_name
 from .workbook.reader import read_workbook
 
 STATUS_ZH = {"ok": "完成", "errors": "数字有错误", "bad-input": "输入有误", "failed": "作业失败"}
@@ -110,18 +109,14 @@ def plan(workbooks: Iterable[str | Path], outroot: str | Path, prior_dir: str | 
     return jobs
 
 
-def status_board(outdirs: Iterable[str | Path]):
-    """A DataFrame, one row per job folder, from each results.json: who, status,
+def status_board(summaries: Iterable[dict]):
+    """A DataFrame, one row per job, from the jobs' summaries (what
+    ``run_batch`` returns, or each folder's results.json): who, status,
     findings and key figures — the 政务公开办's view of the whole batch."""
     import pandas as pd
 
     rows = []
-    for d in outdirs:
-        try:
-            r = json.loads((Path(d) / RESULTS).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            rows.append({"文件夹": str(d), "状态": "未运行"})
-            continue
+    for r in summaries:
         problems = r.get("problems") or []
         note = problems[0].get("message") if problems else (r.get("error") or "")
         findings = r.get("findings", {})
@@ -130,8 +125,9 @@ def status_board(outdirs: Iterable[str | Path]):
             status = "已生成（有错误）"
         row = {"机关": r.get("agency"), "年度": r.get("year"), "状态": status,
                "错误": findings.get("error"), "警告": findings.get("warning"),
-               "工作簿": Path(r.get("workbook") or "").name, "说明": note, "文件夹": str(d)}
+               "工作簿": Path(r.get("workbook") or "").name, "说明": note, "文件夹": r.get("outdir")}
         for k in r.get("key_figures", []):
             row[k["name"]] = k["value"]
         rows.append(row)
     return pd.DataFrame(rows, dtype=object)   # keep counts as integers beside blank rows
+

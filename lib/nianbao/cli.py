@@ -220,7 +220,7 @@ def cmd_batch(args) -> int:
         print(f"  {name}：{STATUS_ZH.get(summary.get('status'), summary.get('status'))}", file=sys.stderr)
 
     results = run_batch(jobs, max_workers=args.workers, on_done=done)
-    board = status_board([r.get("outdir") or j.output_dir for r, j in zip(results, jobs)])
+    board = status_board(r if r.get("outdir") else r | {"outdir": j.output_dir} for r, j in zip(results, jobs))
     # with a BOM, so Excel on Windows opens the Chinese columns correctly
     atomic_write_text(outroot / "status.csv", "\ufeff" + board.to_csv(index=False))
     _out(board.drop(columns=["文件夹"]).fillna("").to_string(index=False))

@@ -258,9 +258,13 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
         outdir = Path(output_dir or default_outdir(workbook, None)).resolve()
         summary = base | {"status": "bad-input", "problems": [p.to_dict() for p in e.problems],
                           "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        # A folder that holds an earlier run keeps its summary: a typo in today's
+        # command must not make a signed package look broken (the caller gets
+        # this summary returned). A new folder records why nothing was made.
         try:
-            outdir.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(outdir / RESULTS, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+            if not (outdir / RESULTS).exists():
+                outdir.mkdir(parents=True, exist_ok=True)
+                atomic_write_text(outdir / RESULTS, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
         except OSError:
             pass                        # the output folder itself is the problem; the message says so
         return JobResult("bad-input", outdir, summary, e.render())
