@@ -1,11 +1,11 @@
 """Many agencies at once: one idempotent job per workbook, run on any
 ``concurrent.futures.Executor`` — a process pool by default, or a Dask
 cluster's ``Client(...).get_executor()`` when one machine is not enough —
-and a status board built from each job's ``results.json``.
+and a status board built from the jobs' summaries (their ``results.json``).
 
-Each job writes only under its own folder (``OUTROOT/<workbook stem>``), so a
-re-run of the batch skips nothing and breaks nothing: every job replaces its
-own outputs.
+Each job writes only under its own folder (``OUTROOT/<name>-<agency hash>-<year>``,
+the same whatever the order of the batch), so a re-run breaks nothing: every
+job replaces only its own outputs.
 """
 from __future__ import annotations
 
