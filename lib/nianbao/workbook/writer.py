@@ -310,9 +310,10 @@ class _Builder:
             formula=[f'LEFT({get_column_letter(first_col)}{first_row},1)="✗"'], font=_RED))
         # The combined （六） row, used only for reports imported from the old layout.
         ro = layout.other_combined_row()
-        _label(ws, ro - 1, 1, "以下一行仅用于导入把“（六）其他处理”印成一行的旧版式报告；正常填报请留空。",
+        other = next(g.label for g in FORMAT.request_groups if g.key == "other")
+        _label(ws, ro - 1, 1, f"以下一行仅用于导入把“{other}”印成一行的旧版式报告；正常填报请留空。",
                False, (ro - 1, last_col), styles.LEFT)
-        _label(ws, ro, 1, "（六）其他处理（合并行）", False, (ro, 3))
+        _label(ws, ro, 1, f"{other}（合并行）", False, (ro, 3))
         combined = self.report.other_combined if self.report else None
         for col in cols:
             key = f"{OTHER_COMBINED}.{col.key}"

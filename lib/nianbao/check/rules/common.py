@@ -126,13 +126,13 @@ def topic_keys(ctx: Context, topic: str) -> tuple[tuple[str, ...], str] | None:
     """The table cells a narrative topic corresponds to, and their name in words."""
     p = topic.split(".")
     if topic == "req.new":
-        return ("requests.new_received.total",), "一、本年新收申请数（总计）"
+        return ("requests.new_received.total",), FORMAT.cell("requests.new_received.total").label
     if topic == "req.answered":
         return ("requests.total_processed.total",), "三（七）办理结果总计"
     if topic == "req.carried_over":
-        return ("requests.carried_over.total",), "二、上年结转申请数（总计）"
+        return ("requests.carried_over.total",), FORMAT.cell("requests.carried_over.total").label
     if topic == "req.carried_forward":
-        return ("requests.carried_forward.total",), "四、结转下年度继续办理（总计）"
+        return ("requests.carried_forward.total",), FORMAT.cell("requests.carried_forward.total").label
     if p[0] == "req" and p[1] in ("group", "pct"):
         rows = _GROUP_ROWS[p[2]]
         keys = tuple(f"requests.{r}.total" for r in rows)

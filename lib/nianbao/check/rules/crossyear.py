@@ -41,6 +41,10 @@ def b2_continuity(ctx: Context) -> Iterable[Hit]:
                       right=f"上年现行有效 + 制发 − 废止 = {fmt_number(expected)}", subject=row)
 
 
+_CO = FORMAT.request_row("carried_over").label
+_CF = FORMAT.request_row("carried_forward").label
+
+
 @rule("E1", WARNING, "上年结转等于上年报告的结转下年度",
       "二、上年结转(本年)[c] = 四、结转下年度继续办理(上年)[c]（总计列且机关未变时为错误）", needs_prior=True)
 def e1_carry_over(ctx: Context) -> Iterable[Hit]:
@@ -52,8 +56,8 @@ def e1_carry_over(ctx: Context) -> Iterable[Hit]:
         if now == before:
             continue
         severity = ERROR if col.key == "total" and same_agency else None
-        yield Hit(f"依申请公开表“{column_name(col.key)}”列：二、上年结转 = {fmt_number(now)}（{refs([now_key])}），"
-                  f"但上年报告的 四、结转下年度继续办理 = {fmt_number(before)}（上年工作簿 {refs([before_key])}），"
+        yield Hit(f"依申请公开表“{column_name(col.key)}”列：{_CO} = {fmt_number(now)}（{refs([now_key])}），"
+                  f"但上年报告的 {_CF} = {fmt_number(before)}（上年工作簿 {refs([before_key])}），"
                   f"相差 {fmt_number(abs(now - before))}。本年的上年结转应等于上年的结转下年度，请核对。",
                   (now_key,), expected=before, actual=now, difference=now - before,
                   left=f"本年上年结转 = {fmt_number(now)}", right=f"上年结转下年度 = {fmt_number(before)}",
