@@ -346,15 +346,18 @@ def test_auth_refused(outdir, server_tls, cafile):
     assert not rec.received
 
 
-def test_recipient_refused(outdir):
-    class Picky(Recorder):
-        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-            if address.startswith("nobody"):
-                return "550 5.1.1 User unknown"
-            envelope.rcpt_tos.append(address)
-            return "250 OK"
+class _Picky(Recorder):
+    """Refuses every recipient named nobody@…."""
 
-    with smtp_server(Picky()) as (rec, port):
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("nobody"):
+            return "550 5.1.1 User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_recipient_refused(outdir):
+    with smtp_server(_Picky()) as (rec, port):
         with pytest.raises(SendError) as e:
             send_package(outdir, ["nobody@example.gov.cn"], settings(port))
     assert e.value.code == "smtp-recipient-refused" and "nobody@example.gov.cn" in str(e.value)
@@ -362,14 +365,7 @@ def test_recipient_refused(outdir):
 
 
 def test_partly_refused_recipients_are_logged_not_resent(outdir):
-    class Picky(Recorder):
-        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-            if address.startswith("nobody"):
-                return "550 5.1.1 User unknown"
-            envelope.rcpt_tos.append(address)
-            return "250 OK"
-
-    with smtp_server(Picky()) as (rec, port):
+    with smtp_server(_Picky()) as (rec, port):
         with pytest.raises(SendError) as e:
             send_package(outdir, ["leader@example.gov.cn", "nobody@example.gov.cn"], settings(port))
     assert e.value.code == "smtp-recipient-refused" and "不会重复收到" in str(e.value)

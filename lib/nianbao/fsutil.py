@@ -52,3 +52,20 @@ def atomic_write_bytes(target: str | Path, data: bytes) -> Path:
 
 def atomic_write_text(target: str | Path, text: str) -> Path:
     return atomic_write_bytes(target, text.encode("utf-8"))
+
+
+def atomic_write_json(target: str | Path, obj: object) -> Path:
+    import json
+
+    return atomic_write_text(target, json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def sha256_file(path: str | Path) -> str:
+    """The SHA-256 of a file, read in blocks (reports with images can be large)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 16), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import InputError, NianbaoError, Problem
-from .fsutil import atomic_write_text
+from .fsutil import atomic_write_json
 from .outputs import os_error_problem
 from .outputs import output_dir as output_dir_checked
 from .sources import check_prior, load_report
@@ -264,7 +264,7 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
         try:
             if not (outdir / RESULTS).exists():
                 outdir.mkdir(parents=True, exist_ok=True)
-                atomic_write_text(outdir / RESULTS, json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+                atomic_write_json(outdir / RESULTS, summary)
         except OSError:
             pass                        # the output folder itself is the problem; the message says so
         return JobResult("bad-input", outdir, summary, e.render())
@@ -301,7 +301,7 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
                                          "请改正后重新运行再送签。") if m)
     if status == "failed":
         summary["error"] = message
-    atomic_write_text(outdir / RESULTS, json.dumps(summary, ensure_ascii=False, indent=2, default=str) + "\n")
+    atomic_write_json(outdir / RESULTS, summary)
     result = JobResult(status, outdir, summary, message)
     if can_sign:
         result.mail, result.mail_failed = _signoff(outdir, mail_to, send)

@@ -8,13 +8,14 @@ uses them only if those hashes match, and otherwise draws them itself.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import sys
 import tempfile
 from pathlib import Path
+
+from .fsutil import sha256_file
 
 STAMP = "inputs.json"
 #: Next to the target while drawing, "failed" in it if drawing failed.
@@ -23,7 +24,7 @@ MARK = ".drawing"
 
 def fingerprint(workbook: str | Path, prior: str | Path | None) -> dict:
     def sha(p):
-        return hashlib.sha256(Path(p).read_bytes()).hexdigest() if p else None
+        return sha256_file(p) if p else None
 
     from . import __version__
 

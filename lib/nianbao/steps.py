@@ -4,13 +4,12 @@ work happens here, in plain functions an analyst can call one by one.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .fsutil import atomic_write_text
+from .fsutil import atomic_write_json, atomic_write_text
 from .model import Report
 
 #: Output names inside the job folder (ASCII-safe; Chinese names live inside the files).
@@ -69,7 +68,7 @@ class AnnualJob:
 
         self.result = run_checks(self.report, prior=self.prior)
         checks = self.out / NAMES["checks_json"]
-        atomic_write_text(checks, json.dumps(self.result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        atomic_write_json(checks, self.result.to_dict())
         self.files["checks_json"] = checks.name
         write_annotated(self.workbook, self.result, self.out / NAMES["checks_xlsx"])
         self.files["checks_xlsx"] = NAMES["checks_xlsx"]
@@ -162,5 +161,4 @@ class AnnualJob:
     def _save_steps(self) -> None:
         """What the notebook produced, for the runner to summarise in results.json."""
         summary = self.result.summary if self.result is not None else {}
-        atomic_write_text(self.out / NAMES["steps"], json.dumps(
-            {"files": self.files, "summary": summary}, ensure_ascii=False, indent=2, default=str))
+        atomic_write_json(self.out / NAMES["steps"], {"files": self.files, "summary": summary})

@@ -1,15 +1,11 @@
-"""Small file helpers shared by the sign-off modules: hashing, atomic writes and
-reading the job's ``results.json``."""
+"""The sign-off package's file names, and reading the job's ``results.json``
+(hashing and atomic writes live in ``nianbao.fsutil``)."""
 from __future__ import annotations
 
-from nianbao.errors import describe_read_error
-from nianbao.fsutil import atomic_write_bytes
-
-import hashlib
 import json
 from pathlib import Path
 
-from nianbao.errors import input_error
+from nianbao.errors import describe_read_error, input_error
 
 RESULTS = "results.json"
 MANIFEST = "manifest.json"
@@ -18,25 +14,6 @@ MAIL_LOG = "mail-sent.json"
 #: The sign-off's own records. They are written after (or about) the manifest,
 #: so they cannot be part of it.
 OWN_FILES = frozenset({MANIFEST, EML, MAIL_LOG})
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 16), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def atomic_write(path: Path, data: bytes) -> Path:
-    """Write via a temp file in the same folder and rename it, so a reader
-    (or a crash) never sees half a manifest or half a mail."""
-    return atomic_write_bytes(path, data)
-
-
-def write_json(path: Path, obj: object) -> Path:
-    text = json.dumps(obj, ensure_ascii=False, indent=2) + "\n"
-    return atomic_write(path, text.encode("utf-8"))
 
 
 def read_results(outdir: Path) -> dict:

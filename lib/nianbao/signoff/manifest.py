@@ -15,7 +15,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from nianbao import __version__
-from nianbao.signoff._files import (MANIFEST, OWN_FILES, RESULTS, sha256_file, write_json)
+from nianbao.fsutil import atomic_write_json as write_json
+from nianbao.fsutil import sha256_file
+from nianbao.signoff._files import MANIFEST, OWN_FILES, RESULTS
 
 FORMAT = 1
 

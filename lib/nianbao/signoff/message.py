@@ -26,8 +26,8 @@ from typing import Iterable
 
 from nianbao import __version__
 from nianbao.errors import input_error
-from nianbao.signoff._files import (EML, MANIFEST, atomic_write, output_file, read_results,
-                                    sha256_file)
+from nianbao.fsutil import atomic_write_bytes, sha256_file
+from nianbao.signoff._files import EML, MANIFEST, output_file, read_results
 from nianbao.signoff.manifest import write_manifest
 
 #: Writes CRLF lines; keeps our pre-folded Content-Type exactly as built.
@@ -238,7 +238,7 @@ def message_bytes(msg: EmailMessage) -> bytes:
 
 def write_eml(outdir: Path, msg: EmailMessage) -> Path:
     """``OUTDIR/signoff.eml``: the package any mail client can send by hand."""
-    return atomic_write(Path(outdir) / EML, message_bytes(msg))
+    return atomic_write_bytes(Path(outdir) / EML, message_bytes(msg))
 
 
 def quoted_manifest_sha(msg: EmailMessage) -> str:

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Iterable
 
 from nianbao.errors import Problem
-from nianbao.signoff._files import EML, MAIL_LOG, read_results, sha256_file, write_json
+from nianbao.fsutil import atomic_write_json as write_json
+from nianbao.fsutil import sha256_file
+from nianbao.signoff._files import EML, MAIL_LOG, read_results
 from nianbao.signoff.manifest import write_manifest
 from nianbao.signoff.message import build_message, quoted_manifest_sha, read_eml, write_eml
 from nianbao.signoff.smtp import SendError, SmtpSettings, load_settings, send

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nianbao.errors import Problem
-from nianbao.signoff._files import EML, MAIL_LOG, MANIFEST, sha256_file
+from nianbao.fsutil import sha256_file
+from nianbao.signoff._files import EML, MAIL_LOG, MANIFEST
 from nianbao.signoff.manifest import list_outputs
 
 OK, CHANGED, BAD_INPUT = 0, 1, 2
