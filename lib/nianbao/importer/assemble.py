@@ -5,6 +5,8 @@ from ..errors import InputError, Problem
 from ..format import FORMAT, gov2019
 from ..model import NarrativeText, empty_report
 from . import meta as M
+from .capture import unglue, unglue_table
+from .decode import narrative_numbers
 from .document import Document, Grid, Line
 from .lines import simplify
 from .grids import classify_grid, grid_lines, grid_segments
@@ -67,6 +69,7 @@ def format_2019_labels(active: list[Seg], doc: Document) -> list[str]:
 
 def assemble(doc: Document, source: str) -> ImportResult:
     simplify(doc)
+    captured = unglue(doc)
     _flatten_layout_grids(doc)
     out = Outcome()
     for n in doc.notes:
@@ -80,10 +83,12 @@ def assemble(doc: Document, source: str) -> ImportResult:
     headings = find_headings(doc)
     regs = regions(doc, headings)
 
+    table_lines = {t: unglue_table([i for i in regs.get(t, []) if isinstance(i, Line)], captured)
+                   for t in _TABLES}
+    out.numbers = narrative_numbers(_narrative_text(regs, table_lines))
     segs: dict[str, list[Seg]] = {t: [] for t in _TABLES}
     for t in _TABLES:
-        lines = [i for i in regs.get(t, []) if isinstance(i, Line)]
-        segs[t].extend(line_segments(lines, _WIDTH[t]))
+        segs[t].extend(line_segments(table_lines[t], _WIDTH[t]))
     for n, it in enumerate(doc.items):
         if isinstance(it, Grid):
             t = classify_grid(it)
@@ -145,7 +150,15 @@ def assemble(doc: Document, source: str) -> ImportResult:
     missing = missing_sections(report.meta["headings"])
     if missing:
         out.warn("没有找到这些章节标题：" + "、".join(s.heading for s in missing))
-    return ImportResult(report, source, doc.kind, out.warnings, out.uncertain)
+    return ImportResult(report, source, doc.kind, out.warnings, out.uncertain, out.decoded)
+
+
+def _narrative_text(regs: dict[str, list[Line | Grid]], table_lines: dict[str, list[Line]]) -> str:
+    """The report's own words outside its tables (the tie-breaker's figures):
+    the sections without tables and the sentences inside the table sections."""
+    text = [i.text for t, items in regs.items() if t not in _TABLES for i in items if isinstance(i, Line)]
+    text += [i.text for t in _TABLES for i in table_lines[t] if "。" in i.text]
+    return "\n".join(text)
 
 
 def _drop_signature(lines: list[str], agency: str) -> list[str]:

@@ -1,0 +1,79 @@
+"""Web-page text captures: cells run together, decoded only by the table's identities.
+
+Fixtures are synthetic (tests/fixtures/import/, written by make_captures.py
+from the demo report's figures): a header block, inline headings, stray
+spaces inside runs, item numbers glued to figures, an empty 规章 row, the
+先行有效件数 typo and narrative inside section 二.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nianbao.importer import UncertainImport, import_report
+from nianbao.importer import decode as D
+from nianbao.reportjson import to_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+FIX = ROOT / "tests/fixtures/import"
+DEMO = json.loads((ROOT / "examples/demo-agency/2024.json").read_text("utf-8"))
+
+
+def test_unique_reading_imports_exactly_and_names_the_decoded_cells():
+    r = import_report(FIX / "capture-decodable.txt")
+    assert not r.uncertain, r.reasons
+    got = to_dict(r.report, extras=False)
+    assert got["agency"] == "示例市市场监督管理局" and got["year"] == 2024
+    assert got["requests"] == DEMO["requests"]
+    assert got["appeals"] == DEMO["appeals"]
+    others = {k: v for k, v in DEMO["active"].items() if k != "regulations"}
+    assert {k: v for k, v in got["active"].items() if k != "regulations"} == others
+    # printed with no figures: blank, not 0
+    assert all(r.report.values[f"active.regulations.{c}"] is None for c in ("issued", "repealed", "in_force"))
+    assert any("规章" in w and "不是 0" in w for w in r.warnings)
+    summary = r.render_summary()
+    # the rows only the column identities decide, and the one only the narrative decides
+    new = next(d for d in r.decoded if "一、本年新收" in d)
+    assert "52、11、0、1、4、2、70" in new and "各列勾稽关系" in new
+    assert any("（七）总计" in d and "51、12、0、1、3、2、69" in d and "各列勾稽关系" in d for d in r.decoded)
+    assert any("行政规范性文件" in d and "3、1、28" in d and "正文" in d for d in r.decoded)
+    assert any("表四" in d and "每栏合计" in d for d in r.decoded)
+    assert "连在一起的数字已按表格的勾稽关系拆分" in summary and "5211014270" in summary
+    assert r.report.meta.get("headings") and len(r.report.meta["headings"]) == 6
+
+
+def test_two_readings_are_refused_side_by_side(tmp_path):
+    src = FIX / "capture-two-readings.txt"
+    with pytest.raises(UncertainImport) as e:
+        import_report(src)
+    msg = e.value.render()
+    assert e.value.exit_code == 2
+    assert "2 种读法" in msg
+    assert "读法1 1、12、0、0、0、0、13" in msg and "读法2 11、2、0、0、0、0、13" in msg
+    # --accept-uncertain never picks one: those rows stay blank
+    r = import_report(src, accept_uncertain=True)
+    assert r.uncertain
+    for row in ("new_received", "disclosed", "total_processed"):
+        assert r.report.values.get(f"requests.{row}.total") is None
+    # the command refuses too, and writes nothing
+    out = tmp_path / "x.xlsx"
+    p = subprocess.run([sys.executable, "-m", "nianbao", "import", str(src), "-o", str(out)],
+                       capture_output=True, text=True)
+    assert p.returncode == 2 and "读法2" in p.stdout + p.stderr and not out.exists()
+
+
+def test_readings_prune_by_totals_and_refuse_when_unbounded():
+    assert D.readings("120000012", 7, D.row_totals(7)) == [[12, 0, 0, 0, 0, 0, 12]]
+    assert sorted(D.readings("5218", 3)) == [[5, 2, 18], [5, 21, 8], [52, 1, 8]]
+    assert D.readings("0023", 2) == []                        # "00", "023": no leading zeros
+    # fifteen cells in one run: each group's 总计 is forced, so the search stays small
+    assert D.readings("200020000000000", 15, D.group_totals(3, 5)) == [[2, 0, 0, 0, 2] + [0] * 10]
+    with pytest.raises(D.TooAmbiguous):
+        D.readings("1" * 60, 15, None, limit=1000)
+    col = D.Column("a", "b", "t", "f", ("r",))
+    assert D.solve_rows({"a": [[1, 2], [12, 0]]}, {"b": [0, 0], "t": [1, 2], "f": [0, 0], "r": [1, 2]}, col) \
+        == [{"a": [1, 2]}]
