@@ -77,3 +77,30 @@ def test_readings_prune_by_totals_and_refuse_when_unbounded():
     col = D.Column("a", "b", "t", "f", ("r",))
     assert D.solve_rows({"a": [[1, 2], [12, 0]]}, {"b": [0, 0], "t": [1, 2], "f": [0, 0], "r": [1, 2]}, col) \
         == [{"a": [1, 2]}]
+
+
+def test_import_never_exits_0_with_a_workbook_export_refuses(tmp_path):
+    """No title, so no agency: the read-back fails, exit 2, nothing written,
+    and an earlier file of that name is left as it was."""
+    text = (FIX / "capture-decodable.txt").read_text("utf-8").replace(
+        "示例市市场监督管理局2024年政府信息公开工作年度报告", "")
+    src = tmp_path / "no-title.txt"
+    src.write_text(text, "utf-8")
+    out = tmp_path / "out.xlsx"
+    p = subprocess.run([sys.executable, "-m", "nianbao", "import", str(src), "-o", str(out)],
+                       capture_output=True, text=True)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert "无法读回" in p.stdout + p.stderr and "机关全称" in p.stdout + p.stderr
+    assert "Traceback" not in p.stderr and not out.exists()
+    assert not list(tmp_path.glob(".out.*"))
+    out.write_bytes(b"earlier")
+    p = subprocess.run([sys.executable, "-m", "nianbao", "import", str(src), "-o", str(out), "--force"],
+                       capture_output=True, text=True)
+    assert p.returncode == 2 and out.read_bytes() == b"earlier"
+    # the same capture with its title imports, and the workbook exports
+    good = tmp_path / "good.xlsx"
+    p = subprocess.run([sys.executable, "-m", "nianbao", "import", str(FIX / "capture-decodable.txt"), "-o", str(good)],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    p = subprocess.run([sys.executable, "-m", "nianbao", "export", str(good)], capture_output=True, text=True)
+    assert p.returncode == 0 and json.loads(p.stdout)["agency"] == "示例市市场监督管理局"

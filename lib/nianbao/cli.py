@@ -93,7 +93,7 @@ def cmd_export(args) -> int:
 
 @command("import", "把报告 JSON 或已发布的报告（.txt .html .docx .pdf）导入标准工作簿")
 def cmd_import(args) -> int:
-    from .workbook.writer import write_workbook
+    from .importer.output import write_imported
 
     source = Path(args.source)
     output_file(args.output, ".xlsx", force=args.force, inputs=(source,))
@@ -106,7 +106,7 @@ def cmd_import(args) -> int:
 
         result = import_report(source, accept_uncertain=args.accept_uncertain)
         report, summary = result.report, result.render_summary()
-    write_workbook(report, args.output)
+    write_imported(report, args.output)      # reads it back: never exit 0 with an unusable workbook
     if summary:
         _out(summary)
     _out(f"已写入工作簿：{args.output}")
