@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from ..errors import InputError, Problem
-from ..format import FORMAT, gov2019
+from ..format import FORMAT, Format, gov2019
 from ..model import NarrativeText, empty_report
 from . import meta as M
 from .capture import unglue, unglue_table
-from .decode import narrative_numbers
 from .document import Document, Grid, Line
 from .lines import simplify
 from .grids import classify_grid, grid_lines, grid_segments
@@ -21,11 +20,11 @@ _TABLES = tuple(TABLE_SECTIONS.values())          # the sections holding tables:
 _NAMES = {s.number: f"表{s.number}（{strip_cn_item(s.heading)[1]}）" for s in FORMAT.sections if s.number in _TABLES}
 
 
-def _active_width(text: str) -> int:
+def _active_width(text: str, fmt: Format = FORMAT) -> int:
     """Cells in the next row of table 二: those of the block of the last row label seen."""
     k = key(text)
     best, width = -1, 1
-    for blk in FORMAT.active_blocks:
+    for blk in fmt.active_blocks:
         for row in blk.rows:
             for lab in (row.label,) + row.aliases:
                 p = k.rfind(key(lab))
@@ -56,6 +55,17 @@ FORMAT_2019 = gov2019.KEY
 LABELS_2019 = gov2019.ACTIVE_LABELS_2019
 
 
+def table_two_format(lines: list[Line], doc: Document) -> Format:
+    """The 2019 format when table 二 itself shows a 2019 column label
+    (本年新制作数量 …), else the current one. Figures are then placed by the
+    2019 labels, never by position into 2021 columns."""
+    text = key("".join(i.text for i in lines)
+               + "".join(g.text() for g in doc.items if isinstance(g, Grid) and classify_grid(g) == "二"))
+    if any(key(lab) in text for lab in LABELS_2019[:3]):
+        return gov2019.GOV_2019
+    return FORMAT
+
+
 def format_2019_labels(active: list[Seg], doc: Document) -> list[str]:
     """The 2019-format labels a source shows: in table 二, or two of them anywhere."""
     table = key("".join(s.text for s in active if not s.is_values))
@@ -78,17 +88,18 @@ def assemble(doc: Document, source: str) -> ImportResult:
     if second is not None:      # never import two reports as one: read the first, and say so
         out.doubt(second.reason())
         doc.items = doc.items[:second.index]
-    report = empty_report()
-    report.source = source
     headings = find_headings(doc)
     regs = regions(doc, headings)
 
     table_lines = {t: unglue_table([i for i in regs.get(t, []) if isinstance(i, Line)], captured)
                    for t in _TABLES}
-    out.numbers = narrative_numbers(_narrative_text(regs, table_lines))
+    out.narrative = lambda: _narrative_text(regs, table_lines)
+    # the 2021 format, or the 2019 one when table 二 shows its columns
+    report = empty_report(table_two_format(table_lines["二"], doc))
+    widths = dict(_WIDTH, 二=lambda text: _active_width(text, report.format))
     segs: dict[str, list[Seg]] = {t: [] for t in _TABLES}
     for t in _TABLES:
-        segs[t].extend(line_segments(table_lines[t], _WIDTH[t]))
+        segs[t].extend(line_segments(table_lines[t], widths[t]))
     for n, it in enumerate(doc.items):
         if isinstance(it, Grid):
             t = classify_grid(it)
@@ -102,13 +113,19 @@ def assemble(doc: Document, source: str) -> ImportResult:
     for t in _TABLES:
         if t not in regs and not any(isinstance(i, Grid) and classify_grid(i) == t for i in doc.items):
             out.doubt(f"没有找到第{t}部分的标题，{_NAMES[t]}无法定位")
+    report.source = source
     seen = format_2019_labels(segs["二"], doc)
     report.meta[gov2019.META_LABELS_2019] = seen      # [] = looked, none found (rule E5)
     if seen:
         report.meta[gov2019.META_FORMAT_SEEN] = FORMAT_2019
+    if report.format.key == FORMAT_2019:
+        out.warn(f"表二是 2019 年试行格式（{gov2019.ISSUED_BY}）的栏目（{'、'.join(seen)}），"
+                 f"已按 2019 年格式的栏目读入（format: {FORMAT_2019}），没有对应到现行格式（{FORMAT.issued_by}）的栏目；"
+                 f"2021 年及以后的年度报告应使用现行表格")
+    elif seen:
         out.warn(f"表二使用了 2019 年格式的栏目（{'、'.join(seen)}），不是现行格式（{FORMAT.issued_by}）；"
                  f"2021 年及以后的年度报告应使用现行表格，请按现行栏目核对数字")
-    place_active(segs["二"], report.values, out)
+    place_active(segs["二"], report.values, out, report.format)
     report.other_combined = place_requests(segs["三"], report.values, out)
     place_appeals(segs["四"], report.values, out)
 

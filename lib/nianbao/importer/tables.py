@@ -10,11 +10,14 @@ the row's own sum leaves exactly one reading, and then flagged.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
 
 from ..format import COUNT, FORMAT, RESULT_ROWS, Format, Group, Row
-from ..values import Value, parse_cell
+from ..format.gov2019 import SIGNED
+from ..values import Parsed, Value, parse_cell
 from .normalize import coverage, key
 from . import decode as D
 from .segments import Seg
@@ -27,7 +30,15 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)
     uncertain: list[str] = field(default_factory=list)
     decoded: list[str] = field(default_factory=list)      # run-together cells split, and how
-    numbers: set[int] = field(default_factory=set)        # the narrative's figures (tie-breaker)
+    narrative: Callable[[], str] = field(default=lambda: "", repr=False)   # the text outside the tables
+    _numbers: set[int] | None = field(default=None, repr=False)
+
+    @property
+    def numbers(self) -> set[int]:
+        """The narrative's figures (the tie-breaker), read only when a tie needs them."""
+        if self._numbers is None:
+            self._numbers = D.narrative_numbers(self.narrative())
+        return self._numbers
 
     def warn(self, msg: str) -> None:
         self.warnings.append(msg)
@@ -198,15 +209,30 @@ def unplaced(out: Outcome, table: str, vr: ValueRow, vrows: list[ValueRow], assi
     out.doubt(f"{where}：{table}中的数字“{cells}”找不到所属的行（前面的文字是{_label_of(vr)}），未导入")
 
 
-def _parse(cells: list[str | None], money: list[bool], where: str, what: str,
+def _parse(cells: list[str | None], units: list[bool | str], where: str, what: str,
            out: Outcome) -> list[Value]:
+    """Read cells; ``units`` per cell: False/COUNT (件), True/MONEY (万元) or
+    gov2019.SIGNED (本年增/减, whole numbers that may be negative)."""
     vals: list[Value] = []
-    for raw, m in zip(cells, money):
-        p = parse_cell(raw, money=m)
+    for raw, u in zip(cells, units):
+        if u == SIGNED:
+            p = parse_signed(raw)
+        else:
+            p = parse_cell(raw, money=u is True or (isinstance(u, str) and u != COUNT))
         if p.error:
             out.doubt(f"{where}：{what}的单元格“{raw}”无法读取（{p.error}），已留空")
         vals.append(p.value)
     return vals
+
+
+def parse_signed(raw: str | None) -> Parsed:
+    """A 本年增/减 cell of the 2019 format: "-8", "−8", "+3", "3" (rule A5)."""
+    if raw is None:
+        return Parsed(None)
+    t = unicodedata.normalize("NFKC", raw).strip().replace("−", "-").replace("－", "-")
+    if re.fullmatch(r"[+-]?\d+", t):
+        return Parsed(int(t))
+    return parse_cell(raw)
 
 
 #: The identities a run-together row can be decoded by (for the summary).
@@ -312,7 +338,7 @@ def place_active(segs: list[Seg], values: dict[str, Value], out: Outcome,
                 for pos, ci in enumerate(order):
                     reordered[ci] = cells[pos]
                 cells = reordered
-        vals = _parse(cells, [blk.unit != COUNT] * len(cols), vr.seg.where, what, out)
+        vals = _parse(cells, [c.unit or blk.unit for c in cols], vr.seg.where, what, out)
         for col, v in zip(cols, vals):
             values[f"active.{rk}" if col.key == "value" else f"active.{rk}.{col.key}"] = v
     missing = [r for r in rows.values() if r.key not in assigned.values()]
