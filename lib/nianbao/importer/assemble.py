@@ -140,6 +140,10 @@ def assemble(doc: Document, source: str) -> ImportResult:
 
     # --- meta ------------------------------------------------------------
     title = M.find_title(meta_head if headings else [i.text for i in doc.lines][:10])
+    if not title and doc.headline:      # a portal page: the title only in its headline or <title>
+        title = M.title_from_page(doc.headline)
+        if title:
+            out.warn(f"正文中没有标题行，按网页标题“{doc.headline}”读取报告标题“{title}”，请核对机关名称和年度")
     agency, year = M.agency_and_year(title)
     intro = "".join(meta_head)
     info = M.contacts(intro) or M.contacts("".join(i.text for i in doc.lines))

@@ -24,13 +24,23 @@ def iso_date(text: str) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+#: A line with sentence punctuation is a sentence about the report, not its title.
+_SENTENCE = re.compile(r"[,。;:《]")
+
+
+def title_from_page(text: str) -> str:
+    """The report title in a page's headline or <title> ("…年度报告_政府信息公开年报_示例市人民政府")."""
+    m = re.search(r"[^_|｜\-—–\s]*?\d{4}\s*年度?[^_|｜]{0,40}?报告", nfkc(text))
+    return m.group(0).strip() if m else ""
+
+
 def find_title(lines: list[str]) -> str:
     """The document title: the first line saying 报告, with the lines just
     before it that continue it (agency name on its own line). Page footers
     ("- 1 -") are not part of it."""
     cand = [t.strip() for t in lines if t.strip() and not is_footer(t)][:8]
     for i, t in enumerate(cand):
-        if "报告" in key(t) and len(key(t)) <= 60:
+        if "报告" in key(t) and len(key(t)) <= 60 and not _SENTENCE.search(key(t)):
             j = i
             while j > 0 and i - j < 2:
                 prev = cand[j - 1]
