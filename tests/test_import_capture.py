@@ -44,6 +44,14 @@ def test_unique_reading_imports_exactly_and_names_the_decoded_cells():
     assert any("表四" in d and "每栏合计" in d for d in r.decoded)
     assert "连在一起的数字已按表格的勾稽关系拆分" in summary and "5211014270" in summary
     assert r.report.meta.get("headings") and len(r.report.meta["headings"]) == 6
+    # inline headings, sub-parts and the signature are put back on their own lines
+    n = r.report.narrative
+    assert [n[k].title for k in ("active", "requests", "management", "platforms", "oversight")] == \
+        ["主动公开", "依申请公开", "政府信息管理", "平台建设", "监督保障"]
+    assert n["other_matters"].text == "本年度未收取信息处理费。"
+    m = r.report.meta
+    assert (m["address"], m["postcode"], m["phone"]) == ("示例市人民路1号", "100001", "010-12345678")
+    assert m["publish_date"] == "2025-01-20" and m["period"] == "2024年1月1日至2024年12月31日"
 
 
 def test_two_readings_are_refused_side_by_side(tmp_path):

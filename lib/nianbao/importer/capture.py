@@ -73,6 +73,7 @@ def _split_long(text: str, fmt: Format) -> list[str]:
             pieces.append(m.group(0))
             last = m.end()
         pieces.append(part[last:])
+        after_first = False
         for p in pieces:
             p = p.strip()
             if not p:
@@ -80,9 +81,39 @@ def _split_long(text: str, fmt: Format) -> list[str]:
             m = _TITLE_END.match(p)
             if m:                         # a title opening a long line: the text follows it
                 out.extend([m.group(1), p[m.end():].strip()])
+            elif after_first:             # section 一's sub-parts （一）…（五） inline
+                out.extend(x.strip() for x in _sub_parts(p) if x.strip())
+            elif (sig := _SIGNATURE.match(p)):   # "…。 示例局 2025年1月20日": the signature on its own lines
+                out.extend(x.strip() for x in sig.groups())
             else:
                 out.append(p)
+            h = _heading_pattern(fmt).fullmatch(p)
+            after_first = bool(h) and _section_of(p, fmt) == fmt.sections[0].number
     return out
+
+
+_SUB = "一二三四五"
+_SIGNATURE = re.compile(r"^(.*[。！；;])\s*([^\s。，,]{2,30})\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)$")
+
+
+def _sub_parts(text: str) -> list[str]:
+    """Section 一's text cut before its sub-headings （一） … （五）, each once and in order."""
+    parts, start, pos = [], 0, 0
+    for n in _SUB:
+        m = re.compile(rf"[（(]{n}[）)]").search(text, pos)
+        if m is None:
+            break
+        parts.append(text[start:m.start()])
+        start = pos = m.start()
+        pos = m.end()
+    parts.append(text[start:])
+    return parts
+
+
+def _section_of(heading: str, fmt: Format) -> str:
+    from .sections import match_heading
+    m = match_heading(heading, fmt)
+    return m[0].number if m else ""
 
 
 def is_capture(doc: Document) -> bool:
