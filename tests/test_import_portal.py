@@ -68,3 +68,17 @@ def test_no_title_anywhere_is_refused_not_written(tmp_path):
     p = subprocess.run([sys.executable, "-m", "nianbao", "import", str(src), "-o", str(out)],
                        capture_output=True, text=True)
     assert p.returncode == 2 and not out.exists() and "机关全称" in p.stdout + p.stderr
+
+
+def test_header_shifted_against_the_figures_is_not_silently_placed(tmp_path):
+    """其他 moved out of 法人或其他组织 in the header: the header map is one
+    column off from the figures, 总计 lands on nothing. Refused, not placed quietly."""
+    html = (FIX / "portal-page.html").read_text("utf-8")
+    sub = "<td><p>其他</p></td></tr>"
+    assert sub in html
+    html = html.replace(sub, "</tr>").replace('<td rowspan="2"><p>总</p><p>计</p></td>',
+                                              '<td rowspan="2"><p>其他</p></td><td rowspan="2"><p>总</p><p>计</p></td>')
+    src = tmp_path / "shifted.html"
+    src.write_text(html, "utf-8")
+    r = import_report(src, accept_uncertain=True)
+    assert r.uncertain and any("错位" in x for x in r.reasons)

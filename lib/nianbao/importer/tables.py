@@ -411,6 +411,23 @@ def _decode_table_three(pending: dict[str, tuple[ValueRow, str, list[list[int]]]
     return {}
 
 
+def _check_columns_aligned(rows: list[list[Value]], cols, out: Outcome) -> None:
+    """A header read wrongly shifts every row by a column: the 总计 column is then
+    empty in every row, or most rows no longer add up. Either is reported (the
+    figures are kept as placed, for the clerk to compare with the source)."""
+    if len(rows) < 3:
+        return
+    total = cols[-1].label
+    if all(r[-1] is None for r in rows) and any(v is not None for r in rows for v in r[:-1]):
+        out.doubt(f"表三每一行的“{total}”都是空的，而其他栏有数字：表头可能与数字错位，请对照原文核对各列")
+        return
+    nums = [r for r in rows if all(isinstance(v, int) and not isinstance(v, bool) for v in r)]
+    bad = [r for r in nums if r[-1] != sum(r[:-1])]
+    if len(nums) >= 3 and len(bad) * 2 > len(nums):
+        out.doubt(f"表三 {len(nums)} 行中有 {len(bad)} 行的“{total}”不等于各栏之和：表头可能与数字错位，"
+                  f"请对照原文核对各列")
+
+
 def place_requests(segs: list[Seg], values: dict[str, Value], out: Outcome,
                    fmt: Format = FORMAT) -> dict[str, Value] | None:
     """Fill ``requests.*``; returns the （六）其他处理 one-row figures, if printed so.
@@ -463,10 +480,13 @@ def place_requests(segs: list[Seg], values: dict[str, Value], out: Outcome,
             fixed[rk] = [int(c) for c in cells]
     for rk, cells in _decode_table_three(pending, fixed, fmt, out).items():
         ready[rk] = (pending[rk][0], pending[rk][1], cells)
+    placed: list[list[Value]] = []
     for rk, (vr, what, cells) in ready.items():
         vals = _parse(cells, [False] * len(cols), vr.seg.where, what, out)
+        placed.append(vals)
         for col, v in zip(cols, vals):
             values[f"requests.{rk}.{col.key}"] = v
+    _check_columns_aligned(placed, cols, out)
     missing = [r for r in rows.values() if r.key not in assigned.values()]
     if combined is not None:
         missing = [r for r in missing if r.key not in other_rows]
