@@ -112,3 +112,23 @@ def test_import_never_exits_0_with_a_workbook_export_refuses(tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     p = subprocess.run([sys.executable, "-m", "nianbao", "export", str(good)], capture_output=True, text=True)
     assert p.returncode == 0 and json.loads(p.stdout)["agency"] == "示例市市场监督管理局"
+
+
+def test_table_two_run_decided_by_the_prior_year_or_refused(tmp_path):
+    """"3128" (制发 / 废止 / 现行有效) without the narrative sentence: 3,1,28 or
+    3,12,8 or 31,2,8. Last year's 现行有效 26 leaves one; without it, refused."""
+    text = (FIX / "capture-decodable.txt").read_text("utf-8").replace(
+        "本年度制发行政规范性文件3件，废止1件，现行有效28件。", "")
+    src = tmp_path / "c.txt"
+    src.write_text(text, "utf-8")
+    with pytest.raises(UncertainImport) as e:
+        import_report(src)
+    msg = e.value.render()
+    assert "3 种读法" in msg and "读法1 3、1、28" in msg and "31、2、8" in msg
+    from nianbao.reportjson import from_dict
+    prior = from_dict(dict(DEMO, year=2023, active=dict(DEMO["active"], normative_documents={
+        "issued": 2, "repealed": 0, "in_force": 26})))
+    r = import_report(src, prior=prior)
+    assert not r.uncertain, r.reasons
+    assert [r.report.values[f"active.normative_documents.{c}"] for c in ("issued", "repealed", "in_force")] == [3, 1, 28]
+    assert any("3128" in d and "上年现行有效件数" in d for d in r.decoded)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from ..errors import InputError, Problem
 from ..format import FORMAT, Format, gov2019
-from ..model import NarrativeText, empty_report
+from ..model import NarrativeText, Report, empty_report
 from . import meta as M
 from .capture import unglue, unglue_table
 from .document import Document, Grid, Line
@@ -77,11 +77,14 @@ def format_2019_labels(active: list[Seg], doc: Document) -> list[str]:
     return found if len(found) >= 2 else []
 
 
-def assemble(doc: Document, source: str) -> ImportResult:
+def assemble(doc: Document, source: str, prior: Report | None = None) -> ImportResult:
+    """Place the figures and read the text of ``doc``; ``prior`` (last year's
+    report) adds the 现行有效件数 continuity to the identities that decode
+    run-together cells."""
     simplify(doc)
     captured = unglue(doc)
     _flatten_layout_grids(doc)
-    out = Outcome()
+    out = Outcome(prior=prior.values if prior is not None else None)
     for n in doc.notes:
         out.warn(n)
     second = find_second_report(doc)

@@ -31,6 +31,7 @@ class Outcome:
     uncertain: list[str] = field(default_factory=list)
     decoded: list[str] = field(default_factory=list)      # run-together cells split, and how
     narrative: Callable[[], str] = field(default=lambda: "", repr=False)   # the text outside the tables
+    prior: dict[str, Value] | None = None                 # last year's figures, when given
     _numbers: set[int] | None = field(default=None, repr=False)
 
     @property
@@ -257,12 +258,14 @@ def decode_options(cells: list[str | None], width: int,
 
 
 def fit_width(cells: list[str | None], width: int, totals: dict[int, list[int]] | None,
-              where: str, what: str, out: Outcome) -> list[str | None] | None:
+              where: str, what: str, out: Outcome,
+              keep: tuple[str, Callable[[list[int]], bool]] | None = None) -> list[str | None] | None:
     """Cells of exactly ``width``, or None (reported) when the row cannot be read.
 
     Digits that ran together are split by ``totals`` (cell → the cells it
-    adds up), then by the narrative's figures as a tie-breaker; a unique
-    reading is used and recorded in ``out.decoded``, several are listed.
+    adds up), then by ``keep`` (an identity's name and test, e.g. the prior
+    year's 现行有效件数), then by the narrative's figures as a tie-breaker; a
+    unique reading is used and recorded in ``out.decoded``, several are listed.
     """
     try:
         opts = decode_options(cells, width, totals)
@@ -276,6 +279,8 @@ def fit_width(cells: list[str | None], width: int, totals: dict[int, list[int]] 
         out.doubt(f"{where}：{what}应有 {width} 个数，原文有 {len(cells)} 个（“{_joined(cells)}”），未导入")
         return None
     by = (BY_GROUPS if totals and len(totals) > 1 else BY_ROW) if totals else BY_DIGITS
+    if keep is not None and len(opts) > 1:
+        opts, by = [o for o in opts if keep[1](o)], keep[0]
     if len(opts) > 1:
         narrowed = D.by_narrative(opts, out.numbers)
         if len(narrowed) == 1:
@@ -307,6 +312,24 @@ def order_by_header(labels: list[str], context: str) -> list[int] | None:
 
 # --- table 二 -----------------------------------------------------------
 
+#: Table 二 columns of rule B2 (continuity of 现行有效件数, 2021 format only).
+CONTINUITY = ("issued", "repealed", "in_force")
+BY_PRIOR = "上年现行有效件数 + 本年制发件数 − 本年废止件数 = 本年现行有效件数（上年报告）"
+
+
+def _continuity(rk: str, in_source: list[str], prior: dict[str, Value] | None,
+                fmt: Format) -> tuple[str, Callable[[list[int]], bool]] | None:
+    """The prior-year identity for a run-together 规章 / 行政规范性文件 row, when
+    the prior report gives last year's 现行有效件数 (rule B2)."""
+    if not prior or fmt.key != FORMAT.key or sorted(in_source) != sorted(CONTINUITY):
+        return None
+    before = prior.get(f"active.{rk}.in_force")
+    if not isinstance(before, int) or isinstance(before, bool):
+        return None
+    at = {k: i for i, k in enumerate(in_source)}
+    return BY_PRIOR, lambda r: before + r[at["issued"]] - r[at["repealed"]] == r[at["in_force"]]
+
+
 def place_active(segs: list[Seg], values: dict[str, Value], out: Outcome,
                  fmt: Format = FORMAT) -> None:
     blocks = {row.key: blk for blk in fmt.active_blocks for row in blk.rows}
@@ -321,14 +344,17 @@ def place_active(segs: list[Seg], values: dict[str, Value], out: Outcome,
         blk, row = blocks[rk], rows[rk]
         cols = list(blk.columns)
         what = f"表二“{row.label}”行"
-        cells = fit_width(vr.seg.cells, len(cols), None, vr.seg.where, what, out)
+        named = bool(vr.seg.columns and all(vr.seg.columns))
+        order = order_by_header([c.label for c in cols], vr.context) if not named and len(cols) > 1 else None
+        in_source = list(vr.seg.columns) if named else [cols[i].key for i in (order or range(len(cols)))]
+        cells = fit_width(vr.seg.cells, len(cols), None, vr.seg.where, what, out,
+                          _continuity(rk, in_source, out.prior, fmt))
         if cells is None:
             continue
-        if vr.seg.columns and all(vr.seg.columns):
+        if named:
             by = dict(zip(vr.seg.columns, cells))
             cells = [by.get(c.key) for c in cols]
         elif len(cols) > 1:
-            order = order_by_header([c.label for c in cols], vr.context)
             if order is None:
                 out.doubt(f"{vr.seg.where}：{what}之前找不到列标题"
                           f"（{'、'.join(c.label for c in cols)}），无法按标题核对列的顺序")
