@@ -147,6 +147,14 @@ def _table_start(text: str, fmt: Format) -> int:
     return min(found) if found else 0
 
 
+def _is_sentence(text: str, fmt: Format) -> bool:
+    """Narrative ("本年共收到申请12件，……。"), not table cells: sentence
+    punctuation outside the labels that carry commas themselves."""
+    for g in fmt.request_groups:
+        text = text.replace(g.label, "")
+    return any(p in text for p in "。，；")
+
+
 def unglue_table(lines: list[Line], captured: bool = False, fmt: Format = FORMAT) -> list[Line]:
     """Split run-together lines of a table region into label and figure lines.
 
@@ -155,7 +163,8 @@ def unglue_table(lines: list[Line], captured: bool = False, fmt: Format = FORMAT
     out: list[Line] = []
     for ln in lines:
         text = ln.text.translate(_FW_DIGITS)
-        if not (_RUN_TOGETHER.search(text) or captured and _GLUED.search(text)):
+        if not (captured and _GLUED.search(text) or _RUN_TOGETHER.search(text) and
+                (captured or not _is_sentence(text, fmt))):
             out.append(ln)
             continue
         start = _table_start(text, fmt)
