@@ -145,8 +145,8 @@ def test_utf16_text_from_notepad(tmp_path):
 
 def test_narrative_with_figures_inside_a_table_section_is_not_cut_into_cells(tmp_path):
     text = H24.replace("三、收到和处理政府信息公开申请情况\n",
-                       "三、收到和处理政府信息公开申请情况\n本年度共收到申请12件（含网上申请3件），办结11件。\n", 1)
-    assert "办结11件" in text
+                       "三、收到和处理政府信息公开申请情况\n2024年本机关共收到申请12件（含网上申请3件），办结11件。\n", 1)
+    assert "2024年本机关" in text
     r = import_report(_write(tmp_path, text))
     assert not r.uncertain, r.reasons
     assert to_dict(r.report, extras=False) == H24_EXPECTED and not r.decoded
