@@ -36,6 +36,7 @@ _TITLE_END = re.compile(r"^([^，。、:：,]{0,40}\d{4}\s*年[^，。、:：,]{
 _CJK = "\u4e00-\u9fff"
 _ITEM = rf"\d[.、．]\s*[{_CJK}“\"]"          # an item number opening a label: "2.其他…"
 _FW_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_FW = re.compile("[０-９]")
 _SPLITS = (
     re.compile(rf"(?<=\d)\s*(?={_ITEM})"),                                  # figures | 2.label
     re.compile(rf"(?<=[{_CJK}）)”\"’」])\s*(?=\d)(?!{_ITEM})"),             # label | figures
@@ -162,7 +163,7 @@ def unglue_table(lines: list[Line], captured: bool = False, fmt: Format = FORMAT
     (``captured``) also when a label has its figures glued on."""
     out: list[Line] = []
     for ln in lines:
-        text = ln.text.translate(_FW_DIGITS)
+        text = ln.text.translate(_FW_DIGITS) if _FW.search(ln.text) else ln.text
         if not (captured and _GLUED.search(text) or _RUN_TOGETHER.search(text) and
                 (captured or not _is_sentence(text, fmt))):
             out.append(ln)
