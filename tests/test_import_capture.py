@@ -62,9 +62,14 @@ def test_two_readings_are_refused_side_by_side(tmp_path):
     assert e.value.exit_code == 2
     assert "2 种读法" in msg
     assert "读法1 1、12、0、0、0、0、13" in msg and "读法2 11、2、0、0、0、0、13" in msg
+    assert len(e.value.result.reasons) == 1, e.value.result.reasons     # the two readings, nothing else
     # --accept-uncertain never picks one: those rows stay blank
     r = import_report(src, accept_uncertain=True)
     assert r.uncertain
+    # table 二 is read by its labels, not by the narrative sentence above it
+    v = r.report.values
+    assert [v[f"active.regulations.{c}"] for c in ("issued", "repealed", "in_force")] == [0, 0, 0]
+    assert [v[f"active.normative_documents.{c}"] for c in ("issued", "repealed", "in_force")] == [3, 1, 28]
     for row in ("new_received", "disclosed", "total_processed"):
         assert r.report.values.get(f"requests.{row}.total") is None
     # the command refuses too, and writes nothing

@@ -97,7 +97,7 @@ def value_rows(segs: list[Seg]) -> list[ValueRow]:
         if s.is_values:
             rows.append(ValueRow(s, key("".join(since))[-_BEFORE_TAIL:], ctx, len(ctx)))
             since = []
-        else:
+        elif "。" not in s.text:        # a sentence is narrative, never a row label or header
             since.append(s.text)
             ctx.append(s.text)
     return rows
