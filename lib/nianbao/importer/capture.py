@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
 from ..format import FORMAT, Format
 from .document import Document, Line
@@ -46,10 +45,18 @@ _RUN_TOGETHER = re.compile(rf"[{_CJK}）)”\"]\s*(?!{_ITEM})\d[\d ]*\s*[{_CJK}�
 _GLUED = re.compile(rf"[{_CJK}）)”\"](?!{_ITEM})\d")             # a label with its figures glued on
 
 
-@lru_cache(maxsize=4)
+_PATTERNS: dict[str, re.Pattern] = {}
+
+
 def _heading_pattern(fmt: Format) -> re.Pattern:
     """Any section heading or listed variant, spaces allowed between characters,
-    full- or half-width punctuation."""
+    full- or half-width punctuation (built once per format)."""
+    if fmt.key not in _PATTERNS:
+        _PATTERNS[fmt.key] = _build_heading_pattern(fmt)
+    return _PATTERNS[fmt.key]
+
+
+def _build_heading_pattern(fmt: Format) -> re.Pattern:
     alts = []
     for s in fmt.sections:
         for h in sorted((s.heading,) + s.variants, key=len, reverse=True):
