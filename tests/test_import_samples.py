@@ -107,3 +107,17 @@ def test_report_json_imports(tmp_path):
     r = import_report(src)
     assert to_dict(r.report, extras=False) == _expected(src)
     assert r.kind == "json"
+
+
+def test_huaian_pdf_itself_exact_with_agency():
+    """The published PDF (made with WPS): every figure exact, and the page
+    footer "- 1 -" above the title is not glued to the agency."""
+    sample = SAMPLES / "published" / "huaian_city_gov_2024"
+    r = import_report(sample / "source.pdf")
+    expected = _expected(sample / "expected.json")
+    got = to_dict(r.report, extras=False)
+    for table in ("active", "requests", "appeals"):
+        assert got[table] == expected[table]
+    assert r.report.meta["agency"] == "淮安市人民政府"
+    assert r.report.meta["title"] == "淮安市人民政府2024 年政府信息公开工作年度报告"
+    assert r.report.meta["year"] == 2024

@@ -74,16 +74,15 @@ def test_heading_variant(tmp_path):
     assert r.report.narrative["problems"].text
 
 
-def test_run_together_cells_decoded_only_by_the_row_sum(tmp_path):
+def test_run_together_cells_decoded_by_the_row_sum(tmp_path):
+    """A unique reading is imported (certain) and the summary names the decoded row."""
     text = H24.replace("（一）予以公开 50 0 0 0 0 0 50", "（一）予以公开 500000050")
-    p = _write(tmp_path, text)
-    with pytest.raises(UncertainImport) as e:
-        import_report(p)
-    assert e.value.exit_code == 2
-    assert "连在一起" in e.value.render()
-    r = import_report(p, accept_uncertain=True)
-    assert r.uncertain
+    r = import_report(_write(tmp_path, text))
+    assert not r.uncertain
     assert to_dict(r.report, extras=False) == H24_EXPECTED
+    assert len(r.decoded) == 1 and "（一）予以公开" in r.decoded[0] and "50、0、0、0、0、0、50" in r.decoded[0]
+    assert "本行合计" in r.decoded[0]
+    assert "连在一起的数字已按表格的勾稽关系拆分" in r.render_summary()
 
 
 def test_run_together_cells_refused_when_no_reading_fits(tmp_path):
@@ -142,3 +141,12 @@ def test_utf16_text_from_notepad(tmp_path):
     p = tmp_path / "utf16.txt"
     p.write_bytes(codecs.BOM_UTF16_LE + seed.encode("utf-16-le"))
     assert import_report(p).report.get("requests.new_received.total") == 2
+
+
+def test_narrative_with_figures_inside_a_table_section_is_not_cut_into_cells(tmp_path):
+    text = H24.replace("三、收到和处理政府信息公开申请情况\n",
+                       "三、收到和处理政府信息公开申请情况\n2024年本机关共收到申请12件（含网上申请3件），办结11件。\n", 1)
+    assert "2024年本机关" in text
+    r = import_report(_write(tmp_path, text))
+    assert not r.uncertain, r.reasons
+    assert to_dict(r.report, extras=False) == H24_EXPECTED and not r.decoded

@@ -93,10 +93,10 @@ def cmd_export(args) -> int:
 
 @command("import", "把报告 JSON 或已发布的报告（.txt .html .docx .pdf）导入标准工作簿")
 def cmd_import(args) -> int:
-    from .workbook.writer import write_workbook
+    from .importer.output import output_suffix, write_imported
 
     source = Path(args.source)
-    output_file(args.output, ".xlsx", force=args.force, inputs=(source,))
+    output_file(args.output, output_suffix(args.output), force=args.force, inputs=(source,))
     if source.suffix.lower() == ".json":
         from .reportjson import load
 
@@ -106,10 +106,10 @@ def cmd_import(args) -> int:
 
         result = import_report(source, accept_uncertain=args.accept_uncertain)
         report, summary = result.report, result.render_summary()
-    write_workbook(report, args.output)
+    write_imported(report, args.output)      # reads it back: never exit 0 with an unusable workbook
     if summary:
         _out(summary)
-    _out(f"已写入工作簿：{args.output}")
+    _out(f"已写入{'报告 JSON' if output_suffix(args.output) == '.json' else '工作簿'}：{args.output}")
     return 0
 
 
@@ -297,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = add("import")
     s.add_argument("source", help="报告 JSON，或已发布报告 .txt .html .docx .pdf")
-    s.add_argument("-o", "--output", required=True, help="要生成的工作簿 .xlsx")
+    s.add_argument("-o", "--output", required=True,
+                   help="要生成的工作簿 .xlsx（或报告 JSON .json：2019 年格式的报告只能导出为 JSON）")
     s.add_argument("--accept-uncertain", action="store_true", help="导入结果有不确定之处时仍然写出（会逐条提示）")
     s.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError, Problem
-from .format import FORMAT, OTHER_COMBINED
+from .format import FORMAT, OTHER_COMBINED, formats
+from .format.gov2019 import SIGNED
 from .format.fields import NARRATIVE_PARTS
 from .model import IndicatorValue, NarrativeText, Report, empty_report
 from .values import NotApplicable, Value, parse_cell
@@ -55,10 +56,12 @@ def from_dict(data: Any, source: str | None = None) -> Report:
     if not isinstance(data, dict):
         raise InputError(Problem("json-not-object", "报告 JSON 的最外层应是一个对象 {…}", file=source))
     fmt_key = data.get("format", FORMAT.key)
-    if fmt_key != FORMAT.key:
+    fmt = formats().get(fmt_key) if isinstance(fmt_key, str) else None
+    if fmt is None:
         problems.append(Problem("json-format", f"不支持的格式“{fmt_key}”", file=source,
-                                expected=f"\"format\": \"{FORMAT.key}\""))
-    report = empty_report()
+                                expected=" 或 ".join(f"\"format\": \"{k}\"" for k in formats())))
+        fmt = FORMAT
+    report = empty_report(fmt)
     report.source = source
     meta = dict(data.get("meta") or {})
     meta["agency"] = data.get("agency") or meta.get("agency") or ""
@@ -73,6 +76,9 @@ def from_dict(data: Any, source: str | None = None) -> Report:
         node: Any = data
         for p in cell.key.split("."):
             node = node.get(p) if isinstance(node, dict) else None
+        if cell.unit == SIGNED:       # 2019 format 本年增/减: may be negative (rule A5)
+            report.values[cell.key] = _read_signed(node, cell.key, source, problems)
+            continue
         report.values[cell.key] = _read_json_value(node, cell.key, cell.unit != "件", source, problems)
     if isinstance(data.get(OTHER_COMBINED), dict):
         report.other_combined = {
@@ -93,6 +99,12 @@ def from_dict(data: Any, source: str | None = None) -> Report:
     if problems:
         raise InputError(problems)
     return report
+
+
+def _read_signed(raw: Any, path: str, source: str | None, problems: list[Problem]) -> Value:
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    return _read_json_value(raw, path, False, source, problems)
 
 
 def _read_json_value(raw: Any, path: str, money: bool, source: str | None,

@@ -41,6 +41,7 @@ class Column:
     key: str
     label: str
     parent: str | None = None    # a spanning header above this column, if any
+    unit: str | None = None      # when it differs from its block's (2019 format: 本年增/减)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def derive_cells(fmt: Format) -> tuple[Cell, ...]:
         for row in block.rows:
             for col in block.columns:
                 key = f"active.{row.key}" if col.key == "value" else f"active.{row.key}.{col.key}"
-                cells.append(Cell(key, "active", row.key, col.key, row.label, col.label, block.unit))
+                cells.append(Cell(key, "active", row.key, col.key, row.label, col.label, col.unit or block.unit))
     for row in fmt.request_rows:
         for col in fmt.request_columns:
             cells.append(Cell(f"requests.{row.key}.{col.key}", "requests", row.key, col.key,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError, Problem
+from ..model import Report
 from .result import ImportResult, UncertainImport
 from .sniff import SIZE_LIMITS, check_content, check_size, quiet_libraries
 
@@ -20,8 +21,12 @@ SUFFIXES = {".txt": "txt", ".text": "txt", ".md": "txt", ".html": "html", ".htm"
             ".docx": "docx", ".pdf": "pdf", ".json": "json"}
 
 
-def import_report(path: str | Path, *, accept_uncertain: bool = False) -> ImportResult:
+def import_report(path: str | Path, *, accept_uncertain: bool = False,
+                  prior: "Report | None" = None) -> ImportResult:
     """Read ``path`` into an ImportResult.
+
+    ``prior`` (last year's report, optional) lets run-together 规章 /
+    行政规范性文件 figures be decided by the 现行有效件数 continuity too.
 
     Bad input raises InputError (exit code 2) with a Chinese message naming
     the file and place; an import that is not certain raises UncertainImport
@@ -51,7 +56,7 @@ def import_report(path: str | Path, *, accept_uncertain: bool = False) -> Import
             else:
                 from .pdf import read_pdf as reader
             from .assemble import assemble
-            result = assemble(reader(path), source)
+            result = assemble(reader(path), source, prior)
     if result.uncertain and not accept_uncertain:
         raise UncertainImport(result)
     return result

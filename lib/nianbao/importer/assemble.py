@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from ..errors import InputError, Problem
-from ..format import FORMAT, gov2019
-from ..model import NarrativeText, empty_report
+from ..format import FORMAT, Format, gov2019
+from ..model import NarrativeText, Report, empty_report
 from . import meta as M
+from .capture import unglue, unglue_table
 from .document import Document, Grid, Line
 from .lines import simplify
 from .grids import classify_grid, grid_lines, grid_segments
@@ -19,11 +20,11 @@ _TABLES = tuple(TABLE_SECTIONS.values())          # the sections holding tables:
 _NAMES = {s.number: f"表{s.number}（{strip_cn_item(s.heading)[1]}）" for s in FORMAT.sections if s.number in _TABLES}
 
 
-def _active_width(text: str) -> int:
+def _active_width(text: str, fmt: Format = FORMAT) -> int:
     """Cells in the next row of table 二: those of the block of the last row label seen."""
     k = key(text)
     best, width = -1, 1
-    for blk in FORMAT.active_blocks:
+    for blk in fmt.active_blocks:
         for row in blk.rows:
             for lab in (row.label,) + row.aliases:
                 p = k.rfind(key(lab))
@@ -54,6 +55,17 @@ FORMAT_2019 = gov2019.KEY
 LABELS_2019 = gov2019.ACTIVE_LABELS_2019
 
 
+def table_two_format(lines: list[Line], doc: Document) -> Format:
+    """The 2019 format when table 二 itself shows a 2019 column label
+    (本年新制作数量 …), else the current one. Figures are then placed by the
+    2019 labels, never by position into 2021 columns."""
+    text = key("".join(i.text for i in lines)
+               + "".join(g.text() for g in doc.items if isinstance(g, Grid) and classify_grid(g) == "二"))
+    if any(key(lab) in text for lab in LABELS_2019[:3]):
+        return gov2019.GOV_2019
+    return FORMAT
+
+
 def format_2019_labels(active: list[Seg], doc: Document) -> list[str]:
     """The 2019-format labels a source shows: in table 二, or two of them anywhere."""
     table = key("".join(s.text for s in active if not s.is_values))
@@ -65,25 +77,32 @@ def format_2019_labels(active: list[Seg], doc: Document) -> list[str]:
     return found if len(found) >= 2 else []
 
 
-def assemble(doc: Document, source: str) -> ImportResult:
+def assemble(doc: Document, source: str, prior: Report | None = None) -> ImportResult:
+    """Place the figures and read the text of ``doc``; ``prior`` (last year's
+    report) adds the 现行有效件数 continuity to the identities that decode
+    run-together cells."""
     simplify(doc)
+    captured = unglue(doc)
     _flatten_layout_grids(doc)
-    out = Outcome()
+    out = Outcome(prior=prior.values if prior is not None else None)
     for n in doc.notes:
         out.warn(n)
     second = find_second_report(doc)
     if second is not None:      # never import two reports as one: read the first, and say so
         out.doubt(second.reason())
         doc.items = doc.items[:second.index]
-    report = empty_report()
-    report.source = source
     headings = find_headings(doc)
     regs = regions(doc, headings)
 
+    table_lines = {t: unglue_table([i for i in regs.get(t, []) if isinstance(i, Line)], captured)
+                   for t in _TABLES}
+    out.narrative = lambda: _narrative_text(regs, table_lines)
+    # the 2021 format, or the 2019 one when table 二 shows its columns
+    report = empty_report(table_two_format(table_lines["二"], doc))
+    widths = dict(_WIDTH, 二=lambda text: _active_width(text, report.format))
     segs: dict[str, list[Seg]] = {t: [] for t in _TABLES}
     for t in _TABLES:
-        lines = [i for i in regs.get(t, []) if isinstance(i, Line)]
-        segs[t].extend(line_segments(lines, _WIDTH[t]))
+        segs[t].extend(line_segments(table_lines[t], widths[t]))
     for n, it in enumerate(doc.items):
         if isinstance(it, Grid):
             t = classify_grid(it)
@@ -97,13 +116,19 @@ def assemble(doc: Document, source: str) -> ImportResult:
     for t in _TABLES:
         if t not in regs and not any(isinstance(i, Grid) and classify_grid(i) == t for i in doc.items):
             out.doubt(f"没有找到第{t}部分的标题，{_NAMES[t]}无法定位")
+    report.source = source
     seen = format_2019_labels(segs["二"], doc)
     report.meta[gov2019.META_LABELS_2019] = seen      # [] = looked, none found (rule E5)
     if seen:
         report.meta[gov2019.META_FORMAT_SEEN] = FORMAT_2019
+    if report.format.key == FORMAT_2019:
+        out.warn(f"表二是 2019 年试行格式（{gov2019.ISSUED_BY}）的栏目（{'、'.join(seen)}），"
+                 f"已按 2019 年格式的栏目读入（format: {FORMAT_2019}），没有对应到现行格式（{FORMAT.issued_by}）的栏目；"
+                 f"2021 年及以后的年度报告应使用现行表格")
+    elif seen:
         out.warn(f"表二使用了 2019 年格式的栏目（{'、'.join(seen)}），不是现行格式（{FORMAT.issued_by}）；"
                  f"2021 年及以后的年度报告应使用现行表格，请按现行栏目核对数字")
-    place_active(segs["二"], report.values, out)
+    place_active(segs["二"], report.values, out, report.format)
     report.other_combined = place_requests(segs["三"], report.values, out)
     place_appeals(segs["四"], report.values, out)
 
@@ -118,6 +143,10 @@ def assemble(doc: Document, source: str) -> ImportResult:
 
     # --- meta ------------------------------------------------------------
     title = M.find_title(meta_head if headings else [i.text for i in doc.lines][:10])
+    if not title and doc.headline:      # a portal page: the title only in its headline or <title>
+        title = M.title_from_page(doc.headline)
+        if title:
+            out.warn(f"正文中没有标题行，按网页标题“{doc.headline}”读取报告标题“{title}”，请核对机关名称和年度")
     agency, year = M.agency_and_year(title)
     intro = "".join(meta_head)
     info = M.contacts(intro) or M.contacts("".join(i.text for i in doc.lines))
@@ -145,7 +174,15 @@ def assemble(doc: Document, source: str) -> ImportResult:
     missing = missing_sections(report.meta["headings"])
     if missing:
         out.warn("没有找到这些章节标题：" + "、".join(s.heading for s in missing))
-    return ImportResult(report, source, doc.kind, out.warnings, out.uncertain)
+    return ImportResult(report, source, doc.kind, out.warnings, out.uncertain, out.decoded)
+
+
+def _narrative_text(regs: dict[str, list[Line | Grid]], table_lines: dict[str, list[Line]]) -> str:
+    """The report's own words outside its tables (the tie-breaker's figures):
+    the sections without tables and the sentences inside the table sections."""
+    text = [i.text for t, items in regs.items() if t not in _TABLES for i in items if isinstance(i, Line)]
+    text += [i.text for t in _TABLES for i in table_lines[t] if "。" in i.text]
+    return "\n".join(text)
 
 
 def _drop_signature(lines: list[str], agency: str) -> list[str]:

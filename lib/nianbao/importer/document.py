@@ -36,6 +36,7 @@ class Document:
     items: list[Line | Grid] = field(default_factory=list)
     kind: str = "txt"
     notes: list[str] = field(default_factory=list)   # reader-level warnings
+    headline: str = ""               # a web page's headline or <title>, outside the report's text
 
     @property
     def lines(self) -> list[Line]:

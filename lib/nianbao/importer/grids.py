@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from ..format import FORMAT
+from ..format import FORMAT, formats
 from .document import Grid, GridCell, Line
 from .normalize import key, strip_cn_item
 from .segments import Seg, is_cell
@@ -68,7 +68,7 @@ def _cell_text(c: GridCell) -> str | None:
 def _active(grid: Grid) -> list[Seg]:
     segs: list[Seg] = []
     header: dict[int, str] = {}
-    colkeys = {key(c.label): c.key for b in FORMAT.active_blocks for c in b.columns}
+    colkeys = {key(c.label): c.key for f in formats().values() for b in f.active_blocks for c in b.columns}
     for r, row in enumerate(grid.rows):
         if not row:
             continue

@@ -50,12 +50,89 @@ def read_html(path: Path) -> Document:
     except (etree.ParserError, ValueError):   # lxml's own texts are English
         raise InputError(Problem("import-html", "无法解析网页：内容不是有效的 HTML", file=source,
                                  fix="在浏览器中打开该网页，另存为“网页，仅 HTML”或复制全文为 .txt 再导入"))
+    page_title = _WS.sub(" ", root.findtext(".//title") or "").strip()
     for el in list(root.iter(*_DROP)):
         if el.getparent() is not None:
             el.drop_tree()
     doc = Document(kind="html", notes=notes)
+    block = report_block(root)
+    if block is not None and block is not root.find("body") and block is not root:
+        doc.headline = headline(root, block) or page_title
+        doc.notes.append("网页中除报告正文外还有导航、页脚等内容，只读取了含各章节标题和表格的正文部分")
+        root = block
+    else:
+        doc.headline = page_title
     _Walker(doc).run(root)
     return doc
+
+
+def _own_text(el) -> str:
+    """An element's text with its inline children (a heading in <strong>, split over <span>s)."""
+    if len(el) > 8:
+        return el.text or ""
+    return "".join(el.itertext()) if all(c.tag not in _BLOCK for c in el if isinstance(c.tag, str)) \
+        else el.text or ""
+
+
+def report_block(root):
+    """The report inside a whole portal page: the smallest element holding the
+    first and the last of the six section headings (and so the tables between
+    them). None when the headings are not both found as elements."""
+    from .sections import match_heading
+    first = last = None
+    order = "一二三四五六"
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag.lower() in ("table", "td", "th", "tr", "a"):
+            continue
+        text = _WS.sub("", _own_text(el))
+        if not text or len(text) > 40:
+            continue
+        m = match_heading(text)
+        if m is None:
+            continue
+        n = order.index(m[0].number)
+        if first is None or n < first[0]:
+            first = (n, el)
+        if last is None or n >= last[0]:
+            last = (n, el)
+    if first is None or last is None or last[0] - first[0] < 3:
+        return None
+    chain = set()
+    e = first[1]
+    while e is not None:
+        chain.add(e)
+        e = e.getparent()
+    e = last[1]
+    while e is not None and e not in chain:
+        e = e.getparent()
+    return e
+
+
+_TITLE = re.compile(r"\d{4}\s*年度?.{0,40}?报告")
+
+
+def headline(root, block) -> str:
+    """A report title outside the report block: an <h1>–<h3> or an element whose
+    class or id says title, never a link (related-report lists are links)."""
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag.lower() == "a" or _inside(el, block):
+            continue
+        cls = f"{el.get('class', '')} {el.get('id', '')}".lower()
+        if el.tag.lower() in ("h1", "h2", "h3") or "title" in cls:
+            if any(isinstance(a.tag, str) and a.tag.lower() == "a" for a in el.iter()):
+                continue
+            text = _WS.sub(" ", "".join(el.itertext())).strip()
+            if _TITLE.search(text) and len(text) <= 80:
+                return text
+    return ""
+
+
+def _inside(el, block) -> bool:
+    while el is not None:
+        if el is block:
+            return True
+        el = el.getparent()
+    return False
 
 
 class _Walker:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .lines import is_footer
 from .normalize import key, nfkc
 
 _DATE = r"(\d{4})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s*日?"
@@ -23,12 +24,23 @@ def iso_date(text: str) -> str | None:
     return f"{y:04d}-{mo:02d}-{d:02d}"
 
 
+#: A line with sentence punctuation is a sentence about the report, not its title.
+_SENTENCE = re.compile(r"[,。;:《]")
+
+
+def title_from_page(text: str) -> str:
+    """The report title in a page's headline or <title> ("…年度报告_政府信息公开年报_示例市人民政府")."""
+    m = re.search(r"[^_|｜\-—–\s]*?\d{4}\s*年度?[^_|｜]{0,40}?报告", nfkc(text))
+    return m.group(0).strip() if m else ""
+
+
 def find_title(lines: list[str]) -> str:
     """The document title: the first line saying 报告, with the lines just
-    before it that continue it (agency name on its own line)."""
-    cand = [t.strip() for t in lines if t.strip()][:8]
+    before it that continue it (agency name on its own line). Page footers
+    ("- 1 -") are not part of it."""
+    cand = [t.strip() for t in lines if t.strip() and not is_footer(t)][:8]
     for i, t in enumerate(cand):
-        if "报告" in key(t) and len(key(t)) <= 60:
+        if "报告" in key(t) and len(key(t)) <= 60 and not _SENTENCE.search(key(t)):
             j = i
             while j > 0 and i - j < 2:
                 prev = cand[j - 1]
@@ -73,7 +85,8 @@ def contacts(text: str) -> dict[str, Any]:
     t = re.sub(r"\s+", "", nfkc(text))
     out: dict[str, Any] = {}
     pats = {
-        "address": r"(?:通讯|联系|通信|办公)?地址[:]?([^,;。)]+)",
+        # an address is stated ("地址：…", "地址为…"), not mentioned ("公布办公地址、联系方式等信息")
+        "address": r"(?:通讯|联系|通信|办公)?地址(?::|为|是|在)([^,;。)、]+)",
         "postcode": r"邮(?:政)?编(?:码)?[:]?(\d{6})",
         "phone": r"(?:联系|咨询)?电话(?:号码)?[:]?(\d[\d\-—–()]{5,}\d)",
         "fax": r"传真(?:号码)?[:]?(\d[\d\-—–()]{5,}\d)",

@@ -41,6 +41,11 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+#: Misspellings of table labels seen in published reports, folded into the
+#: right label when comparing (report-format.md §1.7: label variants).
+LABEL_TYPOS = (("先行有效件数", "现行有效件数"),)
+
+
 def key(text: str) -> str:
     """The comparison form of a label: NFKC, no spaces, no quotes, "1、" → "1.".
 
@@ -50,6 +55,8 @@ def key(text: str) -> str:
     s = _SPACE.sub("", s).translate(_QUOTES)
     s = _ITEM_NO.sub(r"\1.", s)
     s = s.replace("，", ",").replace("：", ":").replace("；", ";")
+    for typo, right in LABEL_TYPOS:
+        s = s.replace(typo, right)
     return s
 
 

@@ -66,6 +66,7 @@ class ImportResult:
     kind: str
     warnings: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)   # why the import is not certain
+    decoded: list[str] = field(default_factory=list)   # run-together cells split, and by which identity
 
     @property
     def uncertain(self) -> bool:
@@ -109,6 +110,10 @@ class ImportResult:
                 lines.append(part)
             lines.append(f"  {row['项目']}{' ' * (width - _width(row['项目']))}{row['数值']}")
         lines.append("")
+        if self.decoded:
+            lines.append(f"连在一起的数字已按表格的勾稽关系拆分（{len(self.decoded)} 行，请对照原文核对）：")
+            lines.extend(f"  - {d}" for d in self.decoded)
+            lines.append("")
         if self.warnings:
             lines.append(f"提示（{len(self.warnings)} 条）：")
             lines.extend(f"  - {w}" for w in self.warnings)

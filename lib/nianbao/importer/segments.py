@@ -18,12 +18,14 @@ from .document import Line
 from .lines import is_footer
 
 _NUMBER = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:件|个|条|项|次|万元|元)?$")
+_SIGNED = re.compile(r"^[-+−－]\d+$")      # 本年增/减 of the 2019 format ("-8"); elsewhere refused when read
 _NA = {"/", "-", "—", "–", "——", "无", "不适用", "−"}
 _DIGITS = re.compile(r"^\d+$")
 
 
 def is_number(token: str) -> bool:
-    return bool(_NUMBER.match(unicodedata.normalize("NFKC", token).strip()))
+    t = unicodedata.normalize("NFKC", token).strip()
+    return bool(_NUMBER.match(t) or _SIGNED.match(t))
 
 
 def is_na(token: str) -> bool:

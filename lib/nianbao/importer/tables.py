@@ -10,14 +10,17 @@ the row's own sum leaves exactly one reading, and then flagged.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
-from itertools import combinations
 from typing import Callable
 
 from ..format import COUNT, FORMAT, RESULT_ROWS, Format, Group, Row
-from ..values import Value, parse_cell
+from ..format.gov2019 import SIGNED
+from ..values import Parsed, Value, parse_cell
 from .normalize import coverage, key
-from .segments import Seg, is_digits
+from . import decode as D
+from .segments import Seg
 
 
 @dataclass
@@ -26,6 +29,17 @@ class Outcome:
 
     warnings: list[str] = field(default_factory=list)
     uncertain: list[str] = field(default_factory=list)
+    decoded: list[str] = field(default_factory=list)      # run-together cells split, and how
+    narrative: Callable[[], str] = field(default=lambda: "", repr=False)   # the text outside the tables
+    prior: dict[str, Value] | None = None                 # last year's figures, when given
+    _numbers: set[int] | None = field(default=None, repr=False)
+
+    @property
+    def numbers(self) -> set[int]:
+        """The narrative's figures (the tie-breaker), read only when a tie needs them."""
+        if self._numbers is None:
+            self._numbers = D.narrative_numbers(self.narrative())
+        return self._numbers
 
     def warn(self, msg: str) -> None:
         self.warnings.append(msg)
@@ -33,6 +47,10 @@ class Outcome:
     def doubt(self, msg: str) -> None:
         self.warnings.append(msg)
         self.uncertain.append(msg)
+
+    def record(self, where: str, what: str, raw: str, values: list[int], identity: str) -> None:
+        """A row whose run-together digits were split, and by which identity."""
+        self.decoded.append(f"{where}：{what}“{raw}” → {'、'.join(map(str, values))}（依据：{identity}）")
 
 
 def _label_keys(row: Row) -> list[str]:
@@ -79,7 +97,7 @@ def value_rows(segs: list[Seg]) -> list[ValueRow]:
         if s.is_values:
             rows.append(ValueRow(s, key("".join(since))[-_BEFORE_TAIL:], ctx, len(ctx)))
             since = []
-        else:
+        elif "。" not in s.text:        # a sentence is narrative, never a row label or header
             since.append(s.text)
             ctx.append(s.text)
     return rows
@@ -192,66 +210,91 @@ def unplaced(out: Outcome, table: str, vr: ValueRow, vrows: list[ValueRow], assi
     out.doubt(f"{where}：{table}中的数字“{cells}”找不到所属的行（前面的文字是{_label_of(vr)}），未导入")
 
 
-def _parse(cells: list[str | None], money: list[bool], where: str, what: str,
+def _parse(cells: list[str | None], units: list[bool | str], where: str, what: str,
            out: Outcome) -> list[Value]:
+    """Read cells; ``units`` per cell: False/COUNT (件), True/MONEY (万元) or
+    gov2019.SIGNED (本年增/减, whole numbers that may be negative)."""
     vals: list[Value] = []
-    for raw, m in zip(cells, money):
-        p = parse_cell(raw, money=m)
+    for raw, u in zip(cells, units):
+        if u == SIGNED:
+            p = parse_signed(raw)
+        else:
+            p = parse_cell(raw, money=u is True or (isinstance(u, str) and u != COUNT))
         if p.error:
             out.doubt(f"{where}：{what}的单元格“{raw}”无法读取（{p.error}），已留空")
         vals.append(p.value)
     return vals
 
 
-def split_run_together(cells: list[str | None], width: int,
-                       check: Callable[[list[int]], bool]) -> list[list[int]]:
-    """All readings of digit strings that ran together ("713000074") as
-    ``width`` cells without leading zeros, that pass the table's own sums."""
-    tokens = [str(c) for c in cells]
-    readings: list[list[int]] = []
-
-    def splits(tok: str, k: int):
-        n = len(tok)
-        if k > n:
-            return
-        for cuts in combinations(range(1, n), k - 1):
-            parts = [tok[a:b] for a, b in zip((0,) + cuts, cuts + (n,))]
-            if all(p == "0" or not p.startswith("0") for p in parts):
-                yield [int(p) for p in parts]
-
-    def rec(i: int, remaining: int, acc: list[int]) -> None:
-        if len(readings) > 50:
-            return
-        if i == len(tokens):
-            if remaining == 0 and check(acc):
-                readings.append(list(acc))
-            return
-        left = len(tokens) - i - 1
-        for k in range(1, remaining - left + 1):
-            for parts in splits(tokens[i], k):
-                rec(i + 1, remaining - k, acc + parts)
-
-    rec(0, width, [])
-    return readings
+def parse_signed(raw: str | None) -> Parsed:
+    """A 本年增/减 cell of the 2019 format: "-8", "−8", "+3", "3" (rule A5)."""
+    if raw is None:
+        return Parsed(None)
+    t = unicodedata.normalize("NFKC", raw).strip().replace("−", "-").replace("－", "-")
+    if re.fullmatch(r"[+-]?\d+", t):
+        return Parsed(int(t))
+    return parse_cell(raw)
 
 
-def fit_width(cells: list[str | None], width: int, check: Callable[[list[int]], bool] | None,
-              where: str, what: str, out: Outcome) -> list[str | None] | None:
-    """Cells of exactly ``width``, or None (reported) when the row cannot be read."""
-    if len(cells) == width:
-        return cells
-    joined = " ".join(c if c is not None else "（空）" for c in cells)
-    if len(cells) < width and check and cells and all(is_digits(c) for c in cells):
-        readings = split_run_together(cells, width, check)
-        if len(readings) == 1:
-            r = readings[0]
-            out.doubt(f"{where}：{what}的数字连在一起（“{joined}”），按本行合计唯一可能的读法拆为"
-                      f" {'、'.join(map(str, r))}，请核对原文")
-            return [str(x) for x in r]
-        out.doubt(f"{where}：{what}应有 {width} 个数，原文只有 {len(cells)} 个（“{joined}”），"
-                  f"数字可能连在一起，{'无法唯一拆分' if readings else '按本行合计无法拆分'}，未导入")
+#: The identities a run-together row can be decoded by (for the summary).
+BY_ROW = "本行合计（总计 = 各栏之和）"
+BY_COLUMNS = "各列勾稽关系（一 + 二 = （七）总计 + 四；（七）总计 = 各项办理结果之和）"
+BY_GROUPS = "表四每栏合计（总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结）"
+BY_DIGITS = "只有一种拆法"
+BY_NARRATIVE = "正文中写明的数字"
+
+
+def _joined(cells: list[str | None]) -> str:
+    return " ".join(c if c is not None else "（空）" for c in cells)
+
+
+def decode_options(cells: list[str | None], width: int,
+                   totals: dict[int, list[int]] | None) -> list[list[int]] | None:
+    """Readings of a row whose cells ran together, or None when the row needs
+    no decoding. Raises decode.TooAmbiguous."""
+    if not D.needs_decoding(cells, width):
         return None
-    out.doubt(f"{where}：{what}应有 {width} 个数，原文有 {len(cells)} 个（“{joined}”），未导入")
+    return D.readings(D.run_of(cells), width, totals)
+
+
+def fit_width(cells: list[str | None], width: int, totals: dict[int, list[int]] | None,
+              where: str, what: str, out: Outcome,
+              keep: tuple[str, Callable[[list[int]], bool]] | None = None) -> list[str | None] | None:
+    """Cells of exactly ``width``, or None (reported) when the row cannot be read.
+
+    Digits that ran together are split by ``totals`` (cell → the cells it
+    adds up), then by ``keep`` (an identity's name and test, e.g. the prior
+    year's 现行有效件数), then by the narrative's figures as a tie-breaker; a
+    unique reading is used and recorded in ``out.decoded``, several are listed.
+    """
+    try:
+        opts = decode_options(cells, width, totals)
+    except D.TooAmbiguous:
+        out.doubt(f"{where}：{what}的数字连在一起（“{_joined(cells)}”），可能的拆法太多，无法逐一核对，未导入；"
+                  f"请按原文逐格填写")
+        return None
+    if opts is None:
+        if len(cells) == width:
+            return cells
+        out.doubt(f"{where}：{what}应有 {width} 个数，原文有 {len(cells)} 个（“{_joined(cells)}”），未导入")
+        return None
+    by = (BY_GROUPS if totals and len(totals) > 1 else BY_ROW) if totals else BY_DIGITS
+    if keep is not None and len(opts) > 1:
+        opts, by = [o for o in opts if keep[1](o)], keep[0]
+    if len(opts) > 1:
+        narrowed = D.by_narrative(opts, out.numbers)
+        if len(narrowed) == 1:
+            opts, by = narrowed, BY_NARRATIVE
+    if len(opts) == 1:
+        out.record(where, what, _joined(cells), opts[0], by)
+        return [str(x) for x in opts[0]]
+    if not opts:
+        out.doubt(f"{where}：{what}应有 {width} 个数，原文是“{_joined(cells)}”，数字可能连在一起，"
+                  f"但没有一种拆法符合{'本行合计' if totals else '格式'}，未导入")
+        return None
+    out.doubt(f"{where}：{what}的数字连在一起（“{_joined(cells)}”），有 {len(opts)} 种读法都符合表格的勾稽关系，"
+              f"无法确定，未导入：{D.side_by_side([what], [[o] for o in opts[:6]])}"
+              f"{'……' if len(opts) > 6 else ''}；请对照原文填写")
     return None
 
 
@@ -269,6 +312,24 @@ def order_by_header(labels: list[str], context: str) -> list[int] | None:
 
 # --- table 二 -----------------------------------------------------------
 
+#: Table 二 columns of rule B2 (continuity of 现行有效件数, 2021 format only).
+CONTINUITY = ("issued", "repealed", "in_force")
+BY_PRIOR = "上年现行有效件数 + 本年制发件数 − 本年废止件数 = 本年现行有效件数（上年报告）"
+
+
+def _continuity(rk: str, in_source: list[str], prior: dict[str, Value] | None,
+                fmt: Format) -> tuple[str, Callable[[list[int]], bool]] | None:
+    """The prior-year identity for a run-together 规章 / 行政规范性文件 row, when
+    the prior report gives last year's 现行有效件数 (rule B2)."""
+    if not prior or fmt.key != FORMAT.key or sorted(in_source) != sorted(CONTINUITY):
+        return None
+    before = prior.get(f"active.{rk}.in_force")
+    if not isinstance(before, int) or isinstance(before, bool):
+        return None
+    at = {k: i for i, k in enumerate(in_source)}
+    return BY_PRIOR, lambda r: before + r[at["issued"]] - r[at["repealed"]] == r[at["in_force"]]
+
+
 def place_active(segs: list[Seg], values: dict[str, Value], out: Outcome,
                  fmt: Format = FORMAT) -> None:
     blocks = {row.key: blk for blk in fmt.active_blocks for row in blk.rows}
@@ -283,14 +344,17 @@ def place_active(segs: list[Seg], values: dict[str, Value], out: Outcome,
         blk, row = blocks[rk], rows[rk]
         cols = list(blk.columns)
         what = f"表二“{row.label}”行"
-        cells = fit_width(vr.seg.cells, len(cols), None, vr.seg.where, what, out)
+        named = bool(vr.seg.columns and all(vr.seg.columns))
+        order = order_by_header([c.label for c in cols], vr.context) if not named and len(cols) > 1 else None
+        in_source = list(vr.seg.columns) if named else [cols[i].key for i in (order or range(len(cols)))]
+        cells = fit_width(vr.seg.cells, len(cols), None, vr.seg.where, what, out,
+                          _continuity(rk, in_source, out.prior, fmt))
         if cells is None:
             continue
-        if vr.seg.columns and all(vr.seg.columns):
+        if named:
             by = dict(zip(vr.seg.columns, cells))
             cells = [by.get(c.key) for c in cols]
         elif len(cols) > 1:
-            order = order_by_header([c.label for c in cols], vr.context)
             if order is None:
                 out.doubt(f"{vr.seg.where}：{what}之前找不到列标题"
                           f"（{'、'.join(c.label for c in cols)}），无法按标题核对列的顺序")
@@ -300,10 +364,18 @@ def place_active(segs: list[Seg], values: dict[str, Value], out: Outcome,
                 for pos, ci in enumerate(order):
                     reordered[ci] = cells[pos]
                 cells = reordered
-        vals = _parse(cells, [blk.unit != COUNT] * len(cols), vr.seg.where, what, out)
+        vals = _parse(cells, [c.unit or blk.unit for c in cols], vr.seg.where, what, out)
         for col, v in zip(cols, vals):
             values[f"active.{rk}" if col.key == "value" else f"active.{rk}.{col.key}"] = v
-    _report_missing(out, "表二", [r for r in rows.values() if r.key not in assigned.values()])
+    missing = [r for r in rows.values() if r.key not in assigned.values()]
+    if len(assigned) == len(vrows):      # every row of figures placed: a label left over was printed empty
+        text = key("".join(s.text for s in segs if not s.is_values))
+        empty = [r for r in missing if any(k in text for k in _label_keys(r))]
+        if empty:
+            out.warn(f"表二中这些行原文只有标签、没有数字，已留空（不是 0），请核对："
+                     + "、".join(f"“{r.short_label}”" for r in empty))
+            missing = [r for r in missing if r not in empty]
+    _report_missing(out, "表二", missing)
     _check_order(out, "表二", vrows, assigned, list(rows), strict=False)
 
 
@@ -316,20 +388,89 @@ def other_group(fmt: Format = FORMAT) -> Group:
     return next(g for g in fmt.request_groups if g.key == key_)
 
 
-def _row_sum_ok(vals: list[int]) -> bool:
-    return vals[-1] == sum(vals[:-1])
+def column_identity(fmt: Format = FORMAT) -> D.Column:
+    """Table 三's column identities (note N-1 and rule C2) in row keys."""
+    keys = [r.key for r in fmt.request_rows]
+    total = next(r.key for r in fmt.request_rows if r.group and r.key not in RESULT_ROWS)
+    return D.Column(new=keys[0], carried=keys[1], total=total, forward=keys[-1], results=tuple(RESULT_ROWS))
+
+
+def _decode_table_three(pending: dict[str, tuple[ValueRow, str, list[list[int]]]],
+                        fixed: dict[str, list[int]], fmt: Format,
+                        out: Outcome) -> dict[str, list[str | None]]:
+    """Rows whose run-together digits have several readings by their row sum:
+    keep the combination the column identities leave, if it is the only one."""
+    if not pending:
+        return {}
+    options = {rk: opts for rk, (_, _, opts) in pending.items()}
+    names = [what for _, what, _ in pending.values()]
+    try:
+        survivors = D.solve_rows(options, fixed, column_identity(fmt))
+    except D.TooAmbiguous:
+        survivors = None
+    by = BY_COLUMNS
+    if survivors is not None and len(survivors) > 1:
+        narrowed = [s for s in survivors if all(v in out.numbers for row in s.values() for v in row if v)]
+        if len(narrowed) == 1:
+            survivors, by = narrowed, f"{BY_COLUMNS}、{BY_NARRATIVE}"
+    if survivors is not None and len(survivors) == 1:
+        got = {}
+        for rk, (vr, what, _) in pending.items():
+            out.record(vr.seg.where, what, _joined(vr.seg.cells), survivors[0][rk], f"{BY_ROW}及{by}")
+            got[rk] = [str(x) for x in survivors[0][rk]]
+        return got
+    where = "、".join(dict.fromkeys(vr.seg.where for vr, _, _ in pending.values()))
+    if survivors is None:
+        out.doubt(f"{where}：表三{'、'.join(names)}的数字连在一起，可能的读法组合太多，无法逐一核对，未导入；"
+                  f"请按原文逐格填写")
+    elif not survivors:
+        out.doubt(f"{where}：表三{'、'.join(names)}的数字连在一起，按本行合计各有几种读法，"
+                  f"但没有一种组合符合{BY_COLUMNS}，未导入："
+                  + D.side_by_side(names, [[o[min(i, len(o) - 1)] for o in options.values()]
+                                           for i in range(max(len(o) for o in options.values()))]))
+    else:
+        shown = survivors[:6]
+        out.doubt(f"{where}：表三的数字连在一起，有 {len(survivors)} 种读法都符合本行合计和{BY_COLUMNS}，"
+                  f"无法确定，未导入这些行；各种读法并列如下："
+                  + D.side_by_side(names, [[s[rk] for rk in pending] for s in shown])
+                  + ("……" if len(survivors) > 6 else "") + "；请对照原文填写")
+    return {}
+
+
+def _check_columns_aligned(rows: list[list[Value]], cols, out: Outcome) -> None:
+    """A header read wrongly shifts every row by a column: the 总计 column is then
+    empty in every row, or most rows no longer add up. Either is reported (the
+    figures are kept as placed, for the clerk to compare with the source)."""
+    if len(rows) < 3:
+        return
+    total = cols[-1].label
+    if all(r[-1] is None for r in rows) and any(v is not None for r in rows for v in r[:-1]):
+        out.doubt(f"表三每一行的“{total}”都是空的，而其他栏有数字：表头可能与数字错位，请对照原文核对各列")
+        return
+    nums = [r for r in rows if all(isinstance(v, int) and not isinstance(v, bool) for v in r)]
+    bad = [r for r in nums if r[-1] != sum(r[:-1])]
+    if len(nums) >= 3 and len(bad) * 2 > len(nums):
+        out.doubt(f"表三 {len(nums)} 行中有 {len(bad)} 行的“{total}”不等于各栏之和：表头可能与数字错位，"
+                  f"请对照原文核对各列")
 
 
 def place_requests(segs: list[Seg], values: dict[str, Value], out: Outcome,
                    fmt: Format = FORMAT) -> dict[str, Value] | None:
-    """Fill ``requests.*``; returns the （六）其他处理 one-row figures, if printed so."""
+    """Fill ``requests.*``; returns the （六）其他处理 one-row figures, if printed so.
+
+    Rows whose digits ran together are split by their row sum; rows left with
+    several readings are decided together by the column identities
+    (``_decode_table_three``)."""
     cols = list(fmt.request_columns)
+    totals = D.row_totals(len(cols))
     rows = {r.key: r for r in fmt.request_rows}
     vrows = value_rows(segs)
     assigned = match_rows(vrows, {k: _label_keys(r) for k, r in rows.items()})
     other = other_group(fmt)
     other_rows = [r.key for r in fmt.rows_in_group(other.key)]
     combined: dict[str, Value] | None = None
+    ready: dict[str, tuple[ValueRow, str, list[str | None]]] = {}
+    pending: dict[str, tuple[ValueRow, str, list[list[int]]]] = {}
     for i, vr in enumerate(vrows):
         rk = assigned.get(i)
         where = vr.seg.where
@@ -337,7 +478,7 @@ def place_requests(segs: list[Seg], values: dict[str, Value], out: Outcome,
             if combined is None and not any(k in assigned.values() for k in other_rows) \
                     and coverage(key(other.label), vr.before)[0] >= 0.7:
                 what = f"表三“{other.label}”行"
-                cells = fit_width(vr.seg.cells, len(cols), _row_sum_ok, where, what, out)
+                cells = fit_width(vr.seg.cells, len(cols), totals, where, what, out)
                 if cells is not None:
                     cells = _by_columns(vr.seg, cells, cols)
                     vals = _parse(cells, [False] * len(cols), where, what, out)
@@ -349,13 +490,29 @@ def place_requests(segs: list[Seg], values: dict[str, Value], out: Outcome,
             continue
         row = rows[rk]
         what = f"表三“{row.short_label}”行"
-        cells = fit_width(vr.seg.cells, len(cols), _row_sum_ok, where, what, out)
-        if cells is None:
+        try:
+            opts = decode_options(vr.seg.cells, len(cols), totals)
+        except D.TooAmbiguous:
+            opts = None
+        if opts is not None and len(opts) > 1 and not vr.seg.columns:
+            pending[rk] = (vr, what, opts)
             continue
-        cells = _by_columns(vr.seg, cells, cols)
-        vals = _parse(cells, [False] * len(cols), where, what, out)
+        cells = fit_width(vr.seg.cells, len(cols), totals, where, what, out)
+        if cells is not None:
+            ready[rk] = (vr, what, _by_columns(vr.seg, cells, cols))
+    fixed = {}
+    for rk, (_, _, cells) in ready.items():
+        if all(c is not None and c.isdigit() for c in cells):
+            fixed[rk] = [int(c) for c in cells]
+    for rk, cells in _decode_table_three(pending, fixed, fmt, out).items():
+        ready[rk] = (pending[rk][0], pending[rk][1], cells)
+    placed: list[list[Value]] = []
+    for rk, (vr, what, cells) in ready.items():
+        vals = _parse(cells, [False] * len(cols), vr.seg.where, what, out)
+        placed.append(vals)
         for col, v in zip(cols, vals):
             values[f"requests.{rk}.{col.key}"] = v
+    _check_columns_aligned(placed, cols, out)
     missing = [r for r in rows.values() if r.key not in assigned.values()]
     if combined is not None:
         missing = [r for r in missing if r.key not in other_rows]
@@ -402,11 +559,7 @@ def place_appeals(segs: list[Seg], values: dict[str, Value], out: Outcome,
                       f"无法归入表格，未导入")
             continue
 
-        def sums_ok(vals: list[int]) -> bool:
-            n = len(outcomes)
-            return all(_row_sum_ok(vals[j:j + n]) for j in range(0, len(vals), n))
-
-        cells = fit_width(vr.seg.cells, width, sums_ok, where, "表四", out)
+        cells = fit_width(vr.seg.cells, width, D.group_totals(len(groups), len(outcomes)), where, "表四", out)
         if cells is None:
             continue
         placed = True

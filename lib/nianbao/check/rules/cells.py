@@ -6,7 +6,7 @@ from functools import lru_cache
 from typing import Iterable
 
 from ...figures import fmt_number
-from ...format import FORMAT, OTHER_COMBINED
+from ...format import FORMAT, OTHER_COMBINED, gov2019
 from ...values import NotApplicable
 from ...workbook.layout import places
 from ..context import Context, column_name, key_name, narrative_key, section_title
@@ -183,7 +183,28 @@ def a4_blanks(ctx: Context) -> Iterable[Hit]:
 @rule("A5", INFO, "本年增/减可为负数（仅 2019 年格式）", "2019 年试行格式表二的“本年增/减”可为负数，其余单元格同 A1",
       source_tag="PRACTICE")
 def a5_legacy_change(ctx: Context) -> Iterable[Hit]:
-    raise NotRun(f"只适用于 2019 年试行格式；本报告使用{ctx.report.format.issued_by}印发的格式，没有“本年增/减”栏")
+    """Table 二 of a 2019-format report (report-format.md §1.9, rule A5; the
+    Hubei annotation "减用负值表示，如-8" [R12]): 本年增/减 is a whole number
+    that may be negative; counts are whole numbers ≥ 0; 采购总金额 a number ≥ 0.
+    Hits are errors on the cell (named by its 2019 labels: the standard
+    workbook has no such cells)."""
+    fmt = ctx.report.format
+    if fmt.key != gov2019.KEY:
+        raise NotRun(f"只适用于 2019 年试行格式；本报告使用{fmt.issued_by}印发的格式，没有“本年增/减”栏")
+    for cell in fmt.cells_of("active"):
+        v = ctx.value(cell.key)
+        if v is None or isinstance(v, NotApplicable):
+            continue
+        number = isinstance(v, (int, float)) and not isinstance(v, bool)
+        if cell.unit == gov2019.SIGNED:
+            ok, expected = number and float(v).is_integer(), "整数（减少用负数，如 -8）"
+        elif cell.is_count:
+            ok, expected = number and float(v).is_integer() and v >= 0, "不小于 0 的整数"
+        else:
+            ok, expected = number and v >= 0, "不小于 0 的数"
+        if not ok:
+            yield Hit(f"表二“{cell.label}”是“{v}”；2019 年格式中这一栏应为{expected}，请改正。",
+                      (cell.key,), expected=expected, actual=v, severity=ERROR)
 
 
 def ranges(keys: list[str]) -> str:
