@@ -136,15 +136,24 @@ def _padded(where: str, target: int = 300_000) -> str:
 
 
 @pytest.mark.parametrize("where", ["一、总体情况", "三、收到和处理政府信息公开申请情况"])
-def test_300_kb_text_imports_fast(tmp_path, where):
-    """Nothing is quadratic: 300 KB of text (narrative, also inside a table region) in well under a second."""
-    p = tmp_path / "big.txt"
-    p.write_text(_padded(where), "utf-8")
-    assert p.stat().st_size > 290_000
+def test_300_kb_text_imports_in_linear_time(tmp_path, where):
+    """Nothing is quadratic: 300 KB of text (narrative, also inside a table region)
+    takes about 3x as long as 100 KB, not 9x. A ratio of two timings taken in the
+    same run (best of three each), so a loaded machine does not fail it."""
     import_report(H24)                 # warm up imports
-    t = time.perf_counter()
-    try:
-        import_report(p, accept_uncertain=True)
-    except InputError:
-        pass
-    assert time.perf_counter() - t < 1.0
+
+    def best(target: int) -> float:
+        p = tmp_path / f"big-{target}.txt"
+        p.write_text(_padded(where, target), "utf-8")
+        times = []
+        for _ in range(3):
+            t = time.perf_counter()
+            try:
+                import_report(p, accept_uncertain=True)
+            except InputError:
+                pass
+            times.append(time.perf_counter() - t)
+        return min(times)
+
+    small, big = best(100_000), best(300_000)
+    assert big / small < 6, f"100 KB {small:.2f} s, 300 KB {big:.2f} s"
