@@ -1,46 +1,132 @@
-"""PDF through headless LibreOffice: one conversion, Chinese text really there."""
+"""PDF through headless LibreOffice: the text equals the Word text, 公文
+typography (28 characters a line, nothing past the type area), fonts named."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
+import zipfile
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from test_render_support import seed_prior, seed_report
 
+from nianbao import reportjson
+from nianbao.errors import InputError
 from nianbao.render import docx_to_pdf, render_docx
-from nianbao.render.pdf import find_soffice
+from nianbao.render.fidelity import PdfTextMismatch, check_pdf_text, text_differences
+from nianbao.render.pdf import PdfConversion, find_soffice
 
 pytestmark = pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) not installed")
+needs_poppler = pytest.mark.skipif(shutil.which("pdftotext") is None,
+                                   reason="poppler-utils (pdftotext) not installed")
+
+DEMO = Path(__file__).resolve().parents[1] / "examples" / "demo-agency"
+
+#: The 版心 on A4: 28 mm left margin, 156 mm wide (GB/T 9704-2012 5.2.1).
+LEFT_PT, RIGHT_PT = 28 / 25.4 * 72, (28 + 156) / 25.4 * 72
 
 
 @pytest.fixture(scope="module")
-def pdf(tmp_path_factory):
+def pdf(tmp_path_factory) -> PdfConversion:
     out = tmp_path_factory.mktemp("pdf")
     docx = render_docx(seed_report(), seed_prior(), out / "report.docx").path
     return docx_to_pdf(docx, out / "report.pdf", timeout=180)
 
 
+@pytest.fixture(scope="module")
+def demo_pdf(tmp_path_factory) -> PdfConversion:
+    out = tmp_path_factory.mktemp("demo")
+    docx = render_docx(reportjson.load(DEMO / "2024.json"), reportjson.load(DEMO / "2023.json"),
+                       out / "report.docx").path
+    return docx_to_pdf(docx, out / "report.pdf", timeout=180)
+
+
 def test_pdf_text_layer_has_chinese_title(pdf):
-    reader = PdfReader(str(pdf))
+    reader = PdfReader(str(pdf.path))
     assert len(reader.pages) >= 4
     first = "".join(reader.pages[0].extract_text().split())
     assert "淄博市人民政府外事办公室" in first
     assert "2023年政府信息公开工作年度报告" in first
-    fonts = {f.get("/BaseFont", "") for p in reader.pages[:1]
-             for f in p["/Resources"]["/Font"].get_object().values()
-             for f in [f.get_object()]}
-    assert any("CJK" in str(f) or "UKai" in str(f) for f in fonts), fonts
+
+
+@needs_poppler
+@pytest.mark.parametrize("which", ["pdf", "demo_pdf"])
+def test_pdf_text_equals_word_text(which, request):
+    """The seed once lost the "。" after "便捷的服务" at a justified line end."""
+    conv = request.getfixturevalue(which)
+    assert conv.text_checked
+    check_pdf_text(conv.path.with_suffix(".docx"), conv.path)      # raises on any difference
+    raw = subprocess.run(["pdftotext", "-raw", str(conv.path), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    if which == "pdf":
+        assert "便捷的服务。2023全年" in "".join(raw.split())
+
+
+@needs_poppler
+def test_a_lost_character_fails_with_a_clear_message(pdf, tmp_path):
+    """Word text with one more "。" than the PDF: the check names it and where."""
+    docx = tmp_path / "changed.docx"
+    with zipfile.ZipFile(pdf.path.with_suffix(".docx")) as src, zipfile.ZipFile(docx, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/document.xml":
+                data = data.replace("便捷的服务".encode(), "便捷的服务。".encode(), 1)
+            dst.writestr(info, data)
+    with pytest.raises(PdfTextMismatch) as e:
+        check_pdf_text(docx, pdf.path)
+    assert e.value.exit_code == 3
+    assert "PDF 缺少 “。”×1" in e.value.render() and "服务" in e.value.render()
+    lost, added, _ = text_differences("甲乙。丙", "甲乙丙")
+    assert lost == {"。": 1} and not added
+
+
+def _lines(pdf_path: Path) -> list[tuple[float, float, str]]:
+    """(xMin, xMax, text) of every line in the PDF (pdftotext -bbox-layout)."""
+    xml = subprocess.run(["pdftotext", "-bbox-layout", str(pdf_path), "-"], capture_output=True,
+                         text=True, check=True).stdout
+    out = []
+    for line in re.findall(r"<line (.*?)</line>", xml, re.S):
+        x0, x1 = (float(v) for v in re.findall(r'x(?:Min|Max)="([\d.]+)"', line)[:2])
+        out.append((x0, x1, "".join(re.findall(r">([^<]*)</word>", line))))
+    return out
+
+
+@needs_poppler
+@pytest.mark.parametrize("which", ["pdf", "demo_pdf"])
+def test_28_characters_a_line_and_nothing_past_the_type_area(which, request):
+    lines = _lines(request.getfixturevalue(which).path)
+    widest = max(x1 for _, x1, _ in lines)
+    assert widest <= RIGHT_PT + 0.5, f"a glyph ends at {widest:.1f} pt, type area at {RIGHT_PT:.1f}"
+    cjk = re.compile(r"^[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”《》、]+$")
+    longest = max(len(t) for _, _, t in lines if cjk.match(t))
+    assert longest == 28, longest
+
+
+def test_fonts_embedded_and_substitutes_named(pdf):
+    info = pdf.to_dict()
+    assert info["fonts_embedded"] and not info["fonts_not_embedded"]
+    assert any("CJK" in f for f in info["fonts_embedded"]), info
+    if not any("FangSong" in f or "仿宋" in f for f in info["fonts_embedded"]):
+        assert "仿宋_GB2312" in info["substitutes"], info
+        assert "仿宋_GB2312 →" in pdf.summary()
+
+
+def test_missing_fonts_folder_is_bad_input(pdf, tmp_path):
+    with pytest.raises(InputError, match="字体文件夹"):
+        docx_to_pdf(pdf.path.with_suffix(".docx"), tmp_path / "x.pdf", fonts=tmp_path / "nope")
+    assert not (tmp_path / "x.pdf").exists()
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed")
 def test_first_page_rasterises(pdf):
-    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf),
-                    str(pdf.with_name("page"))], check=True, timeout=60)
-    pngs = list(pdf.parent.glob("page*.png"))
+    subprocess.run(["pdftoppm", "-r", "60", "-png", "-f", "1", "-l", "1", str(pdf.path),
+                    str(pdf.path.with_name("page"))], check=True, timeout=60)
+    pngs = list(pdf.path.parent.glob("page*.png"))
     assert pngs and pngs[0].stat().st_size > 5_000
 
 
 def test_only_the_pdf_is_left_behind(pdf):
-    assert sorted(p.name for p in pdf.parent.iterdir() if not p.name.startswith("page")) == \
+    assert sorted(p.name for p in pdf.path.parent.iterdir() if not p.name.startswith("page")) == \
         ["report.docx", "report.pdf"]
