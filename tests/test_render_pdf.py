@@ -130,3 +130,31 @@ def test_first_page_rasterises(pdf):
 def test_only_the_pdf_is_left_behind(pdf):
     assert sorted(p.name for p in pdf.path.parent.iterdir() if not p.name.startswith("page")) == \
         ["report.docx", "report.pdf"]
+
+
+def test_an_offices_fonts_folder_is_used_and_reported(pdf, tmp_path, monkeypatch):
+    """A font only in the folder (matplotlib's cmr10 stands in for a licensed
+    仿宋_GB2312): asked for by the Word file, embedded in the PDF, no substitute."""
+    import matplotlib
+
+    from nianbao.render.fonts import installed_families
+    if "cmr10" in installed_families():
+        pytest.skip("cmr10 is installed system-wide; it cannot stand for a folder-only font")
+    folder = tmp_path / "字体"
+    folder.mkdir()
+    shutil.copy(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "cmr10.ttf", folder)
+    docx = tmp_path / "report.docx"
+    with zipfile.ZipFile(pdf.path.with_suffix(".docx")) as src, zipfile.ZipFile(docx, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/styles.xml":
+                data = data.replace(b"Times New Roman", b"cmr10")
+            dst.writestr(info, data)
+    without = docx_to_pdf(docx, tmp_path / "without.pdf", timeout=180)
+    assert "cmr10" in without.substitutes
+    monkeypatch.setenv("NIANBAO_FONTS", str(folder))
+    conv = docx_to_pdf(docx, tmp_path / "with.pdf", timeout=180)
+    assert conv.fonts_dir == folder.resolve()
+    assert "cmr10" not in conv.substitutes and "仿宋_GB2312" in conv.substitutes
+    assert any(f.name.lower() == "cmr10" and f.embedded for f in conv.fonts), conv.fonts
+    assert conv.to_dict()["fonts_dir"] == str(folder.resolve())

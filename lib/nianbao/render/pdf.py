@@ -95,16 +95,43 @@ class PdfConversion:
 
 
 def requested_fonts(docx_path: str | os.PathLike) -> list[str]:
-    """Every font name the Word file's styles and runs ask for, sorted."""
-    names: set[str] = set()
+    """Font names the Word file asks for where it uses them: the document
+    defaults, the styles its paragraphs, runs and tables use (with the styles
+    they are based on) and direct run fonts in the body and footers; sorted."""
+    from lxml import etree
+
+    w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+    def fonts_of(el) -> set[str]:
+        return {v for rf in el.iter(w + "rFonts")
+                for k, v in rf.attrib.items() if k in (w + "ascii", w + "hAnsi", w + "eastAsia")}
     with zipfile.ZipFile(docx_path) as z:
-        for part in ("word/styles.xml", "word/document.xml", "word/footer1.xml",
-                     "word/footer2.xml"):
-            if part in z.namelist():
-                xml = z.read(part).decode("utf-8", "replace")
-                for tag in re.findall(r"<w:rFonts [^>]*>", xml):
-                    names.update(re.findall(r'w:(?:ascii|hAnsi|eastAsia)="([^"]+)"', tag))
-    return sorted(names)
+        names = set(z.namelist())
+        styles = etree.fromstring(z.read("word/styles.xml"))
+        bodies = [etree.fromstring(z.read(n)) for n in sorted(names)
+                  if n == "word/document.xml" or re.fullmatch(r"word/footer\d*\.xml", n)]
+    by_id = {st.get(w + "styleId"): st for st in styles.iter(w + "style")}
+    used = {el.get(w + "val") for body in bodies
+            for tag in ("pStyle", "rStyle", "tblStyle") for el in body.iter(w + tag)}
+    used |= {sid for sid, st in by_id.items()
+             if st.get(w + "default") == "1" and st.get(w + "type") == "paragraph"}
+    found: set[str] = set()
+    for defaults in styles.iter(w + "docDefaults"):
+        found |= fonts_of(defaults)
+    seen: set[str] = set()
+    todo = [u for u in used if u]
+    while todo:
+        sid = todo.pop()
+        if sid in seen or sid not in by_id:
+            continue
+        seen.add(sid)
+        found |= fonts_of(by_id[sid])
+        based = by_id[sid].find(w + "basedOn")
+        if based is not None:
+            todo.append(based.get(w + "val"))
+    for body in bodies:
+        found |= fonts_of(body)
+    return sorted(found)
 
 
 def libreoffice_copy(docx_path: Path, workdir: str | os.PathLike) -> Path:
