@@ -39,9 +39,10 @@ def test_title_and_opening(rendered):
     assert title.text == "淄博市人民政府外事办公室\n2023年政府信息公开工作年度报告"
     opening = doc.paragraphs[1].text
     assert "统计期限自2023年1月1日起，至2023年12月31日止" in opening
-    # Phone numbers with a non-breaking hyphen (U+2011): never split at a line end.
-    assert "（地址：淄博市高新区柳泉路312号701室，邮编：255086，电话：0533\u20112771826，" \
-           "传真：0533\u20112775485，电子邮箱：xuandiaokewb@zb.shandong.cn）" in opening
+    # Phone numbers with a non-breaking hyphen held by word joiners: never split at a line end.
+    nb = "\u2060-\u2060"
+    assert f"（地址：淄博市高新区柳泉路312号701室，邮编：255086，电话：0533{nb}2771826，" \
+           f"传真：0533{nb}2775485，电子邮箱：xuandiaokewb@zb.shandong.cn）" in opening
     assert doc.paragraphs[1].alignment is None          # justified, as the body style
     assert doc.styles[T.S_BODY].paragraph_format.alignment == WD_ALIGN_PARAGRAPH.JUSTIFY
 

@@ -62,6 +62,9 @@ def test_pdf_text_equals_word_text(which, request):
                          text=True, check=True).stdout
     if which == "pdf":
         assert "便捷的服务。2023全年" in "".join(raw.split())
+        lines = raw.splitlines()            # phone numbers never broken at their hyphen
+        for number in ("0533-2771826", "0533-2775485"):
+            assert any(number in ln.replace("\u2011", "-").replace("\u2060", "") for ln in lines), number
 
 
 @needs_poppler

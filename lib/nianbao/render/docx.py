@@ -209,11 +209,19 @@ def _add_table(doc, grid: Grid, styles: _Styles) -> None:
             _merge(cells, grid.n_cols, gc, widths)
 
 
+#: A phone number's hyphen that never breaks: the hyphen held by word
+#: joiners (U+2060) on both sides. LibreOffice 7.4 breaks after a
+#: non-breaking hyphen U+2011 (or w:noBreakHyphen) at a justified line end,
+#: but never next to a word joiner; the copied number stays "0533-2775485".
+NO_BREAK_HYPHEN = "\u2060-\u2060"
+
+
 def _unbreakable_runs(p, text: str) -> None:
-    """Phone numbers with a non-breaking hyphen (U+2011), so "0533-2775485"
-    never splits at a line end; other text as it is."""
+    """Phone numbers with a non-breaking hyphen, so "0533-2775485" never
+    splits at a line end; other text (e-mail addresses too: a reader copies
+    them) as it is."""
     for piece, keep in unbreakable_parts(text):
-        p.add_run(piece.replace("-", "\u2011") if keep and "@" not in piece else piece)
+        p.add_run(piece.replace("-", NO_BREAK_HYPHEN) if keep and "@" not in piece else piece)
 
 
 def _appendix(doc, st: _Styles, charts: list[ChartImage], omitted: str) -> None:

@@ -4,7 +4,7 @@ the fonts a PDF embeds.
 A conversion that drops a character (LibreOffice once lost a "。" hung past a
 justified line end) must fail, not ship. The comparison counts characters
 after normalising whitespace, line breaks and compatibility forms (NFKC, so
-a ligature "ﬁ" equals "fi"; U+2011 non-breaking hyphen equals "-"), so table
+a ligature "ﬁ" equals "fi"; U+2011 non-breaking hyphen equals "-", word joiners vanish), so table
 reading order in the PDF does not matter but every lost or added character
 does. Page numbers ("— 1 —") are in the footer, not the body, and are
 removed from each PDF page before comparing.
@@ -24,7 +24,8 @@ from pathlib import Path
 from ..errors import JobError, Problem
 
 #: Characters that differ only in line-breaking behaviour.
-_SAME = str.maketrans({"\u2011": "-", "\u2010": "-", "\u00ad": "", "\u200b": "", "\ufeff": ""})
+_SAME = str.maketrans({"\u2011": "-", "\u2010": "-", "\u00ad": "", "\u200b": "", "\u2060": "",
+                      "\ufeff": ""})
 
 #: A footer page number as printed: "— 1 —" (GB/T 9704 7.5).
 _PAGE_NO = re.compile(r"—\s*\d+\s*—\s*$")
