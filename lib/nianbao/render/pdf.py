@@ -84,14 +84,23 @@ class PdfConversion:
                 "text_checked": self.text_checked}
 
     def summary(self) -> str:
-        """One paragraph for the run's summary, in Chinese."""
-        lines = ["PDF 嵌入字体：" + ("、".join(f.name for f in self.fonts if f.embedded) or "无")]
-        if self.substitutes:
-            lines.append("替代字体（未找到文档指定的字体）：" + "；".join(
-                f"{k} → {v}" for k, v in self.substitutes.items()))
-        if self.fonts_dir:
-            lines.append(f"使用了本单位字体文件夹：{self.fonts_dir}")
-        return "\n".join(lines)
+        """The fonts paragraph for the run's summary (see ``fonts_summary``)."""
+        return fonts_summary(self.to_dict())
+
+
+def fonts_summary(info: dict) -> str:
+    """Which fonts the PDF embeds and which stood in for the official ones,
+    in Chinese, from ``PdfConversion.to_dict()`` (as kept in results.json)."""
+    lines = ["PDF 嵌入字体：" + ("、".join(info.get("fonts_embedded") or []) or "无")]
+    subs = info.get("substitutes") or {}
+    if subs:
+        lines.append("替代字体（文档要求的字体未安装）：" + "；".join(f"{k} → {v}" for k, v in subs.items())
+                     + "。如有授权字体，请用 nianbao run --fonts 字体文件夹")
+    if info.get("fonts_not_embedded"):
+        lines.append("未嵌入的字体：" + "、".join(info["fonts_not_embedded"]))
+    if info.get("fonts_dir"):
+        lines.append(f"使用了本单位字体文件夹：{info['fonts_dir']}")
+    return "\n".join(lines)
 
 
 def requested_fonts(docx_path: str | os.PathLike) -> list[str]:
