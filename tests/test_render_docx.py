@@ -153,7 +153,8 @@ def test_no_japanese_theme_fallback_and_a_line_grid():
     assert 'w:eastAsia="zh-CN"' in settings and "ja-JP" not in settings
     assert "ＭＳ" not in theme + fonts and 'script="Jpan"' not in theme
     assert '<a:ea typeface="仿宋_GB2312"/>' in theme and '<a:ea typeface="黑体"/>' in theme
-    assert '<w:docGrid w:type="lines" w:linePitch="560"/>' in document
+    assert '<w:docGrid w:type="linesAndChars" w:linePitch="560" w:charSpace="-848"/>' in document
+    assert T.grid_char_space() == -848          # 28 characters of 三号 in 156 mm
     assert '<w:overflowPunct w:val="0"/>' in styles       # no hanging punctuation (Word)
     assert '<w:spacing w:val="-5"/>' in styles            # 28 × 15.75 pt in 442.2 pt
 

@@ -161,3 +161,17 @@ def test_an_offices_fonts_folder_is_used_and_reported(pdf, tmp_path, monkeypatch
     assert "cmr10" not in conv.substitutes and "仿宋_GB2312" in conv.substitutes
     assert any(f.name.lower() == "cmr10" and f.embedded for f in conv.fonts), conv.fonts
     assert conv.to_dict()["fonts_dir"] == str(folder.resolve())
+
+
+def test_libreoffice_copy_adapts_only_punctuation_and_grid(pdf, tmp_path):
+    from nianbao.render.pdf import libreoffice_copy
+    src = pdf.path.with_suffix(".docx")
+    copy = libreoffice_copy(src, tmp_path)
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(copy) as b:
+        assert a.namelist() == b.namelist()
+        doc, styles = b.read("word/document.xml").decode(), b.read("word/styles.xml").decode()
+        assert '<w:docGrid w:type="lines" w:linePitch="560"/>' in doc and "linesAndChars" not in doc
+        assert '<w:overflowPunct w:val="1"/>' in styles and 'w:overflowPunct w:val="0"' not in styles
+        same = [n for n in a.namelist() if n not in ("word/document.xml", "word/styles.xml")]
+        assert all(a.read(n) == b.read(n) for n in same)
+    assert check_pdf_text(copy, pdf.path) is None          # the same text

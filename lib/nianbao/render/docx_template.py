@@ -132,15 +132,21 @@ def _para_style(doc, name: str, east_asia: str, size: float, *, line_pt: float |
     return style
 
 
-def _doc_grid(section) -> None:
-    """22 lines of 28 pt on the 版心 (``w:docGrid`` type ``lines``).
+def grid_char_space(chars: int = CHARS_PER_LINE, width_mm: float = TEXT_WIDTH_MM,
+                    font_pt: float = BODY_PT) -> int:
+    """``w:docGrid/@w:charSpace`` for ``chars`` characters a line: Word's
+    character pitch is the default font size plus charSpace/4096 pt
+    (ECMA-376 17.6.5), so 28 三号 characters in 156 mm give −848."""
+    pitch_pt = width_mm / 25.4 * 72 / chars
+    return round((pitch_pt - font_pt) * 4096)
 
-    28 characters per line come from the body style's condensed spacing
-    (``CONDENSE_TWENTIETHS``), not from a ``linesAndChars`` grid: Word would
-    squeeze each character to the 15.79 pt pitch, but LibreOffice 7.4 sets a
-    character wider than its grid cell across two cells (14 per line), so the
-    PDF would not match Word. Source: GB/T 9704-2012 7.1 (28 × 22).
-    """
+
+def _doc_grid(section) -> None:
+    """A 28 × 22 grid (``w:docGrid`` linesAndChars, 28 pt lines), GB/T
+    9704-2012 7.1. Word sets 28 characters a line from it; LibreOffice 7.4
+    gives a character wider than its cell two cells, so the PDF conversion
+    uses a ``lines`` grid and the body's condensed spacing
+    (``CONDENSE_TWENTIETHS``) instead (``pdf.libreoffice_copy``)."""
     sectpr = section._sectPr
     grid = sectpr.find(qn("w:docGrid"))
     if grid is None:
@@ -148,12 +154,14 @@ def _doc_grid(section) -> None:
         sectpr.append(grid)
     for attr in list(grid.attrib):
         del grid.attrib[attr]
-    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:type"), "linesAndChars")
     grid.set(qn("w:linePitch"), str(LINE_PT * 20))
+    grid.set(qn("w:charSpace"), str(grid_char_space()))
 
 
 #: Body text condensed by 0.25 pt (``w:spacing`` −5 twentieths): 28 三号
-#: characters at 15.75 pt fill the 156 mm (442.2 pt) line; 29 do not.
+#: characters at 15.75 pt fill the 156 mm (442.2 pt) line, 29 do not, with
+#: or without Word's character grid (15.54 pt then).
 CONDENSE_TWENTIETHS = -5
 
 
