@@ -14,7 +14,7 @@ from test_render_support import seed_prior, seed_report
 
 from nianbao import reportjson
 from nianbao.errors import InputError
-from nianbao.render import docx_to_pdf, render_docx
+from nianbao.render import ChartImage, docx_to_pdf, render_docx
 from nianbao.render.fidelity import PdfTextMismatch, check_pdf_text, text_differences
 from nianbao.render.pdf import PdfConversion, find_soffice
 
@@ -37,9 +37,17 @@ def pdf(tmp_path_factory) -> PdfConversion:
 
 @pytest.fixture(scope="module")
 def demo_pdf(tmp_path_factory) -> PdfConversion:
+    """The demo agency's 2024 report with two charts and one left out."""
+    from matplotlib.figure import Figure
     out = tmp_path_factory.mktemp("demo")
+    charts = []
+    for i, title in enumerate(("政府信息公开申请办理结果", "政务公开工作指标")):
+        fig = Figure(figsize=(6, 3))
+        fig.add_subplot().bar([0, 1, 2], [3, 1 + i, 2])
+        fig.savefig(out / f"c{i}.png", dpi=80)
+        charts.append(ChartImage(title, out / f"c{i}.png"))
     docx = render_docx(reportjson.load(DEMO / "2024.json"), reportjson.load(DEMO / "2023.json"),
-                       out / "report.docx").path
+                       out / "report.docx", charts=charts, omitted=["行政复议、行政诉讼结果"]).path
     return docx_to_pdf(docx, out / "report.pdf", timeout=180)
 
 
@@ -175,3 +183,29 @@ def test_libreoffice_copy_adapts_only_punctuation_and_grid(pdf, tmp_path):
         same = [n for n in a.namelist() if n not in ("word/document.xml", "word/styles.xml")]
         assert all(a.read(n) == b.read(n) for n in same)
     assert check_pdf_text(copy, pdf.path) is None          # the same text
+
+
+@needs_poppler
+def test_annex_starts_a_page_with_its_label_and_title(demo_pdf):
+    from nianbao.render.fidelity import pdf_pages_text
+    pages = ["".join(p.split()) for p in pdf_pages_text(demo_pdf.path)]
+    annex = [p for p in pages if p.startswith("附件")]
+    assert len(annex) == 1, "the 附件 page starts with “附件”"
+    assert annex[0].startswith("附件政府信息公开工作年度报告图表")
+    body = "".join(pages[:pages.index(annex[0])])
+    assert "附件：政府信息公开工作年度报告图表" in body           # 附件说明 after the body
+    rest = "".join(pages[pages.index(annex[0]):])
+    assert rest.index("图1政府信息公开申请办理结果") < rest.index("图2政务公开工作指标")
+    assert "“行政复议、行政诉讼结果”各项数值均为0，未绘制图表。" in rest
+
+
+def test_run_fonts_option_sets_the_environment_for_the_job(tmp_path, monkeypatch, capsys):
+    from nianbao.cli import build_parser, main
+    monkeypatch.delenv("NIANBAO_FONTS", raising=False)
+    assert main(["run", str(tmp_path / "x.xlsx"), "--fonts", str(tmp_path / "没有")]) == 2
+    err = capsys.readouterr().err
+    assert "字体文件夹" in err and "Traceback" not in err
+    args = build_parser().parse_args(["run", "x.xlsx", "--fonts", str(tmp_path)])
+    assert args.fonts == str(tmp_path.resolve())
+    import os
+    assert os.environ["NIANBAO_FONTS"] == str(tmp_path.resolve())

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from docx import Document
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm
@@ -225,11 +225,10 @@ def _unbreakable_runs(p, text: str) -> None:
 
 
 def _appendix(doc, st: _Styles, charts: list[ChartImage], omitted: str) -> None:
-    """The 附件 page (GB/T 9704-2012 8.1): "附件" in 黑体 at the top left, the
-    title centred, then each chart with "图N 标题" beneath it."""
-    brk = st.para(T.S_BODY)
-    brk.add_run().add_break(WD_BREAK.PAGE)
-    st.para(T.S_ANNEX_LABEL, "附件")
+    """The 附件 page (GB/T 9704-2012 7.3.4 and 8.1): "附件" in 3号黑体 on the
+    first line at the top left, the title centred on the third line, then
+    each chart with "图N 标题" beneath it."""
+    st.para(T.S_ANNEX_LABEL, "附件")          # starts a page (style: page break before)
     st.para(T.S_ANNEX_TITLE, "政府信息公开工作年度报告图表")
     for i, chart in enumerate(charts, 1):
         p = st.para(T.S_FIGURE)

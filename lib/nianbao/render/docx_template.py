@@ -388,6 +388,7 @@ def build_document():
     _para_style(doc, S_CAPTION, FANGSONG, BODY_PT, align=WD_ALIGN_PARAGRAPH.CENTER, on_grid=False)
     doc.styles[S_CAPTION].paragraph_format.space_after = Pt(LINE_PT / 2)
     _para_style(doc, S_ANNEX_LABEL, HEITI, BODY_PT)
+    doc.styles[S_ANNEX_LABEL].paragraph_format.page_break_before = True
     _para_style(doc, S_ANNEX_TITLE, XIAOBIAOSONG, TITLE_PT, line_pt=36,
                 align=WD_ALIGN_PARAGRAPH.CENTER, latin=XIAOBIAOSONG, on_grid=False)
     doc.styles[S_ANNEX_TITLE].paragraph_format.space_before = Pt(LINE_PT)
