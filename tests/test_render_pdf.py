@@ -209,3 +209,13 @@ def test_run_fonts_option_sets_the_environment_for_the_job(tmp_path, monkeypatch
     assert args.fonts == str(tmp_path.resolve())
     import os
     assert os.environ["NIANBAO_FONTS"] == str(tmp_path.resolve())
+
+
+@needs_poppler
+@pytest.mark.parametrize("which", ["pdf", "demo_pdf"])
+def test_no_table_two_block_alone_on_a_page(which, request):
+    from nianbao.render.fidelity import pdf_pages_text
+    pages = ["".join(p.split()) for p in pdf_pages_text(request.getfixturevalue(which).path)]
+    counts = [len(re.findall(r"第二十条第（[一二三四五六七八九十]+）项", p)) for p in pages]
+    assert sum(counts) == 4, counts
+    assert 1 not in counts, f"a 第二十条 block alone on a page: {counts}"
