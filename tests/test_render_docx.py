@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 from docx import Document
-from docx.enum.text import WD_LINE_SPACING
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from test_render_support import seed_prior, seed_report
@@ -11,6 +11,8 @@ from test_render_support import seed_prior, seed_report
 from nianbao.format import FORMAT
 from nianbao.render import docx_template as T
 from nianbao.render import render_docx
+from nianbao.render.chartlist import ChartImage
+from nianbao.render.docx import COLUMN_MM
 from nianbao.values import NotApplicable
 
 
@@ -37,8 +39,12 @@ def test_title_and_opening(rendered):
     assert title.text == "淄博市人民政府外事办公室\n2023年政府信息公开工作年度报告"
     opening = doc.paragraphs[1].text
     assert "统计期限自2023年1月1日起，至2023年12月31日止" in opening
-    assert "（地址：淄博市高新区柳泉路312号701室，邮编：255086，电话：0533-2771826，" \
-           "传真：0533-2775485，电子邮箱：xuandiaokewb@zb.shandong.cn）" in opening
+    # Phone numbers with a non-breaking hyphen held by word joiners: never split at a line end.
+    nb = "\u2060-\u2060"
+    assert f"（地址：淄博市高新区柳泉路312号701室，邮编：255086，电话：0533{nb}2771826，" \
+           f"传真：0533{nb}2775485，电子邮箱：xuandiaokewb@zb.shandong.cn）" in opening
+    assert doc.paragraphs[1].alignment is None          # justified, as the body style
+    assert doc.styles[T.S_BODY].paragraph_format.alignment == WD_ALIGN_PARAGRAPH.JUSTIFY
 
 
 def test_placeholders_filled_from_figures(rendered):
@@ -134,3 +140,88 @@ def test_unresolved_placeholder_is_reported(tmp_path):
     messages = [p.placeholder for p in result.problems]
     assert "{不存在的数}" in messages and "{新收申请总数比上年}" in messages
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.docx"]   # no temp files left
+
+
+def test_no_japanese_theme_fallback_and_a_line_grid():
+    import zipfile
+    with zipfile.ZipFile(T.TEMPLATE) as z:
+        settings = z.read("word/settings.xml").decode()
+        theme = z.read("word/theme/theme1.xml").decode()
+        fonts = z.read("word/fontTable.xml").decode()
+        document = z.read("word/document.xml").decode()
+        styles = z.read("word/styles.xml").decode()
+    assert 'w:eastAsia="zh-CN"' in settings and "ja-JP" not in settings
+    assert "ＭＳ" not in theme + fonts and 'script="Jpan"' not in theme
+    assert '<a:ea typeface="仿宋_GB2312"/>' in theme and '<a:ea typeface="黑体"/>' in theme
+    assert '<w:docGrid w:type="linesAndChars" w:linePitch="560" w:charSpace="-848"/>' in document
+    assert T.grid_char_space() == -848          # 28 characters of 三号 in 156 mm
+    assert '<w:overflowPunct w:val="0"/>' in styles       # no hanging punctuation (Word)
+    assert '<w:spacing w:val="-5"/>' in styles            # 28 × 15.75 pt in 442.2 pt
+
+
+def test_title_digits_in_the_title_font():
+    rfonts = T.build_document().styles[T.S_TITLE].element.rPr.rFonts
+    assert rfonts.get(qn("w:ascii")) == T.XIAOBIAOSONG == rfonts.get(qn("w:eastAsia"))
+
+
+def test_table_three_label_vertical_and_wide_enough(rendered):
+    _, doc = rendered
+    table = doc.tables[1]
+    vertical = [tc for tc in table._tbl.iter(qn("w:tc"))
+                if tc.find(qn("w:tcPr")) is not None
+                and tc.find(qn("w:tcPr")).find(qn("w:textDirection")) is not None]
+    assert len(vertical) == 1
+    assert "".join(t.text for t in vertical[0].iter(qn("w:t"))) == "三、本年度办理结果"
+    # "（三）不予公开": 7 characters of 9 pt plus 2 mm of cell margins.
+    assert COLUMN_MM["requests"][1] >= 7 * 9 / 72 * 25.4 + 2
+
+
+def test_a_blank_line_after_each_table(rendered):
+    _, doc = rendered
+    for tbl in doc.element.body.iter(qn("w:tbl")):
+        nxt = tbl.getnext()
+        assert nxt.tag == qn("w:p") and not "".join(t.text for t in nxt.iter(qn("w:t")))
+
+
+def test_table_two_breaks_only_between_two_blocks(rendered):
+    _, doc = rendered
+    rows = doc.tables[0].rows
+    free = [i for i, row in enumerate(rows[:-1])
+            if not row.cells[0].paragraphs[0].paragraph_format.keep_with_next]
+    starts = [i for i, row in enumerate(rows) if row.cells[0].text.startswith("第二十条")]
+    assert free == [starts[2] - 1], (free, starts)
+
+
+def _pngs(tmp_path, n):
+    from matplotlib.figure import Figure
+    out = []
+    for i in range(n):
+        fig = Figure(figsize=(3, 2))
+        fig.add_subplot().bar([0, 1], [i + 1, 2])
+        fig.savefig(tmp_path / f"c{i}.png", dpi=50)
+        out.append(tmp_path / f"c{i}.png")
+    return out
+
+
+def test_charts_numbered_in_given_order_on_an_annex_page(tmp_path):
+    a, b = _pngs(tmp_path, 2)
+    charts = [ChartImage("乙图", a), ChartImage("甲图", b)]
+    result = render_docx(seed_report(), seed_prior(), tmp_path / "r.docx", charts=charts,
+                         omitted=["行政复议、行政诉讼结果"])
+    doc = Document(str(result.path))
+    texts = [(p.style.name, p.text) for p in doc.paragraphs]
+    i = texts.index((T.S_BODY, "附件：政府信息公开工作年度报告图表"))
+    assert texts[i - 1] == (T.S_BODY, "")                      # one blank line below the body
+    assert (T.S_ANNEX_LABEL, "附件") in texts[i:]
+    captions = [t for s, t in texts if s == T.S_CAPTION]
+    assert captions == ["图1 乙图", "图2 甲图"]
+    assert (T.S_BODY, "“行政复议、行政诉讼结果”各项数值均为0，未绘制图表。") in texts
+    assert len(doc.inline_shapes) == 2
+
+
+def test_omitted_only_is_one_sentence_and_no_annex(tmp_path):
+    result = render_docx(seed_report(), seed_prior(), tmp_path / "r.docx",
+                         omitted=["政务公开工作指标", "行政复议、行政诉讼结果"])
+    texts = [p.text for p in Document(str(result.path)).paragraphs]
+    assert "附件" not in texts
+    assert texts[-1] == "“政务公开工作指标”、“行政复议、行政诉讼结果”各项数值均为0，未绘制图表。"

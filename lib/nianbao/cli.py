@@ -330,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--mail-to", action="append", default=[], metavar="邮箱", help="签发人邮箱（可重复；默认取工作簿基本信息）")
     s.add_argument("--send", action="store_true", help="按工作簿中的签发人邮箱发送签发邮件")
     s.add_argument("--notebook", help="用自己修改过的笔记本代替 notebooks/annual_report.ipynb")
+    s.add_argument("--fonts", metavar="文件夹", action=__import__("nianbao.render.fonts", fromlist=["x"]).FontsOption, help="本单位已授权字体（方正小标宋简体、仿宋_GB2312 等）所在文件夹，用于生成 PDF（也可设环境变量 NIANBAO_FONTS）")
     s.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
 
     s = add("batch")

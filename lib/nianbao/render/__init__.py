@@ -2,10 +2,12 @@
 
 The job notebook calls these four names; keep them stable.
 """
+from .chartlist import ChartImage
 from .context import build_view
 from .docx import RenderResult, render_docx
+from .fidelity import PdfTextMismatch
 from .html import render_html
-from .pdf import docx_to_pdf
+from .pdf import PdfConversion, docx_to_pdf, fonts_summary
 
 
 
@@ -18,4 +20,4 @@ def render_charts(report, prior, outdir):
 
 
 __all__ = ["render_charts", "render_docx", "render_html", "docx_to_pdf", "build_view",
-           "RenderResult"]
+           "RenderResult", "ChartImage", "PdfConversion", "PdfTextMismatch", "fonts_summary"]

@@ -6,6 +6,7 @@ renderers only lay it out.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..figures import PlaceholderProblem, fill_placeholders
@@ -76,6 +77,25 @@ def opening_paragraph(report: Report) -> str:
     elif details:
         parts.append(f"如对报告内容有疑问，请联系（{details}）。")
     return "".join(parts)
+
+
+#: Phone/fax numbers ("0533-2771826", "(0533)2771826") and e-mail addresses:
+#: printed on one line, never broken at their hyphen or dot.
+UNBREAKABLE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\(?\d{3,4}\)?[-\u2011]?\d{7,8}(?:[-\u2011]\d{1,6})?")
+
+
+def unbreakable_parts(text: str) -> list[tuple[str, bool]]:
+    """``text`` cut into (piece, keep on one line) pairs, in order."""
+    out: list[tuple[str, bool]] = []
+    pos = 0
+    for m in UNBREAKABLE.finditer(text):
+        if m.start() > pos:
+            out.append((text[pos:m.start()], False))
+        out.append((m.group(0), True))
+        pos = m.end()
+    if pos < len(text):
+        out.append((text[pos:], False))
+    return out
 
 
 def _lead(number: str, title: str) -> str:

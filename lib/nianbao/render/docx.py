@@ -7,12 +7,13 @@ page numbers come from the styles so an office can restyle the template.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from docx import Document
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Mm
@@ -20,8 +21,8 @@ from docx.shared import Cm, Mm
 from ..figures import PlaceholderProblem
 from ..model import Report
 from . import docx_template as T
-from .chartlist import ordered_charts
-from .context import ReportView, build_view
+from .chartlist import ChartImage, CHART_TITLES, ordered_charts
+from .context import ReportView, build_view, unbreakable_parts
 from .grid import Grid, GridCell
 from ..fsutil import atomic_path
 
@@ -40,9 +41,44 @@ ROW_MIN_TWIPS = 320
 #: Column widths (mm) per table; each row adds up to the text width.
 COLUMN_MM = {
     "active": (57, 33, 33, 33),
-    "requests": (9, 22, 58.5) + (9.5,) * 7,
+    # The group label stands vertically in 7 mm; 25 mm holds "（三）不予公开"
+    # (7 × 9 pt + cell margins) on one line.
+    "requests": (7, 25, 57.5) + (9.5,) * 7,
     "appeals": (10.4,) * 15,
 }
+
+
+#: Table 二 may break across pages only before this block (of four), so no
+#: 第二十条 block ever stands alone on a page: two and two, or all four.
+ACTIVE_BREAK_BLOCK = 2
+
+#: A label cell spanning more rows than this is set vertically (table 三's
+#: "三、本年度办理结果", as in the official form).
+VERTICAL_ROWSPAN = 8
+
+
+def chart_list(charts: Sequence[ChartImage] | Mapping[str, Path] | None) -> list[ChartImage]:
+    """The charts as ``ChartImage`` in the order given. A mapping name → PNG
+    (the older contract) is accepted and put in report order with the
+    standard titles."""
+    if not charts:
+        return []
+    if isinstance(charts, Mapping):
+        return [ChartImage(CHART_TITLES.get(n, n), Path(charts[n])) for n in ordered_charts(charts)]
+    return list(charts)
+
+
+def omitted_sentence(omitted: Sequence[str]) -> str:
+    """One sentence naming the standard charts left out (all values zero)."""
+    if not omitted:
+        return ""
+    names = "、".join(f"“{t}”" for t in omitted)
+    return f"{names}各项数值均为0，未绘制图表。"
+
+
+def appendix_note(charts: Sequence[ChartImage]) -> str:
+    """The 附件说明 after the body (GB/T 9704-2012 7.3.4)."""
+    return "附件：政府信息公开工作年度报告图表" if charts else ""
 
 
 @dataclass
@@ -134,7 +170,10 @@ def _add_table(doc, grid: Grid, styles: _Styles) -> None:
     # Rows that open a block of their own (table 二's "第二十条第（X）项" rows):
     # a page may break before them, so a long table 二 continues on the next
     # page instead of leaving half a page empty before it.
-    block_starts = {gc.row for gc in grid.cells if gc.col == 0 and gc.colspan == grid.n_cols}
+    block_starts = sorted(gc.row for gc in grid.cells if gc.col == 0 and gc.colspan == grid.n_cols)
+    if grid.name == "active" and len(block_starts) > ACTIVE_BREAK_BLOCK:
+        block_starts = [block_starts[ACTIVE_BREAK_BLOCK]]
+    block_starts = set(block_starts)
     for r, row in enumerate(table.rows):
         trpr = row._tr.get_or_add_trPr()
         trpr.append(OxmlElement("w:cantSplit"))
@@ -155,7 +194,14 @@ def _add_table(doc, grid: Grid, styles: _Styles) -> None:
             if r < grid.n_rows - 1 and r + 1 not in block_starts:
                 p.paragraph_format.keep_with_next = True
     for gc in grid.cells:
-        cells[gc.row * grid.n_cols + gc.col].paragraphs[0].add_run(gc.text)
+        cell = cells[gc.row * grid.n_cols + gc.col]
+        cell.paragraphs[0].add_run(gc.text)
+        if gc.header and gc.rowspan > VERTICAL_ROWSPAN:
+            direction = OxmlElement("w:textDirection")
+            direction.set(qn("w:val"), "tbRlV")     # vertical, characters upright
+            cell._tc.get_or_add_tcPr().insert_element_before(
+                direction, "w:tcFitText", "w:vAlign", "w:hideMark", "w:headers",
+                "w:cellIns", "w:cellDel", "w:cellMerge", "w:tcPrChange")
     # Merge last: areas never overlap, so the other snapshot cells stay valid,
     # and only the origin cell has text to keep.
     for gc in grid.cells:
@@ -163,7 +209,37 @@ def _add_table(doc, grid: Grid, styles: _Styles) -> None:
             _merge(cells, grid.n_cols, gc, widths)
 
 
-def _write_view(doc, view: ReportView, charts: dict[str, Path] | None) -> None:
+#: A phone number's hyphen that never breaks: the hyphen held by word
+#: joiners (U+2060) on both sides. LibreOffice 7.4 breaks after a
+#: non-breaking hyphen U+2011 (or w:noBreakHyphen) at a justified line end,
+#: but never next to a word joiner; the copied number stays "0533-2775485".
+NO_BREAK_HYPHEN = "\u2060-\u2060"
+
+
+def _unbreakable_runs(p, text: str) -> None:
+    """Phone numbers with a non-breaking hyphen, so "0533-2775485" never
+    splits at a line end; other text (e-mail addresses too: a reader copies
+    them) as it is."""
+    for piece, keep in unbreakable_parts(text):
+        p.add_run(piece.replace("-", NO_BREAK_HYPHEN) if keep and "@" not in piece else piece)
+
+
+def _appendix(doc, st: _Styles, charts: list[ChartImage], omitted: str) -> None:
+    """The 附件 page (GB/T 9704-2012 7.3.4 and 8.1): "附件" in 3号黑体 on the
+    first line at the top left, the title centred on the third line, then
+    each chart with "图N 标题" beneath it."""
+    st.para(T.S_ANNEX_LABEL, "附件")          # starts a page (style: page break before)
+    st.para(T.S_ANNEX_TITLE, "政府信息公开工作年度报告图表")
+    for i, chart in enumerate(charts, 1):
+        p = st.para(T.S_FIGURE)
+        p.add_run().add_picture(str(chart.png), width=Cm(15))
+        p.paragraph_format.keep_with_next = True
+        st.para(T.S_CAPTION, f"图{i} {chart.title}")
+    if omitted:
+        st.para(T.S_BODY, omitted)
+
+
+def _write_view(doc, view: ReportView, charts: list[ChartImage], omitted: str) -> None:
     st = _Styles(doc)
     title = st.para(T.S_TITLE)
     for i, line in enumerate(view.title_lines):
@@ -171,10 +247,7 @@ def _write_view(doc, view: ReportView, charts: dict[str, Path] | None) -> None:
         if i < len(view.title_lines) - 1:
             run.add_break()
     if view.opening:
-        p = st.para(T.S_BODY, view.opening)
-        # Left-aligned: a long e-mail address would otherwise stretch the
-        # justified line before it into wide gaps.
-        p.alignment = WD_ALIGN_PARAGRAPH.LEFT
+        _unbreakable_runs(st.para(T.S_BODY), view.opening)
     for sec in view.sections:
         heading = st.para(T.S_H1, sec.heading)
         if sec.table is not None and sec.table.name in KEEP_TOGETHER:
@@ -186,26 +259,32 @@ def _write_view(doc, view: ReportView, charts: dict[str, Path] | None) -> None:
             if para.lead:
                 st.run(p, para.lead, T.S_LEAD)
             if para.text:
-                p.add_run(para.text)
+                _unbreakable_runs(p, para.text)
         if sec.table is not None:
             _add_table(doc, sec.table, st)
+            st.para(T.S_AFTER_TABLE)      # one blank line before the next heading
     if charts:
-        brk = st.para(T.S_BODY)
-        brk.add_run().add_break(WD_BREAK.PAGE)
-        st.para(T.S_H1, "附件：图表")
-        for name in ordered_charts(charts):
-            p = st.para(T.S_FIGURE)   # the chart carries its own title
-            p.add_run().add_picture(str(charts[name]), width=Cm(15))
-            p.paragraph_format.space_after = Mm(6)
+        st.para(T.S_BODY)                 # 附件说明: one blank line below the body
+        st.para(T.S_BODY, appendix_note(charts))
+        _appendix(doc, st, charts, omitted)
+    elif omitted:
+        st.para(T.S_BODY, omitted)
 
 
 def render_docx(report: Report, prior: Report | None, out_path: str | os.PathLike,
-                charts: dict[str, Path] | None = None,
+                charts: Sequence[ChartImage] | Mapping[str, Path] | None = (),
+                omitted: Sequence[str] = (),
                 template: str | os.PathLike | None = None) -> RenderResult:
-    """Write the report as .docx; returns the path and unresolved placeholders."""
+    """Write the report as .docx; returns the path and unresolved placeholders.
+
+    ``charts``: placed in the order given on a 附件 page, each numbered and
+    captioned "图N 标题" (the image has no title of its own); a 附件说明
+    follows the body. ``omitted``: titles of standard charts left out because
+    every value was zero; the report says so in one sentence.
+    """
     view = build_view(report, prior)
     doc = _open_template(template)
-    _write_view(doc, view, charts)
+    _write_view(doc, view, chart_list(charts), omitted_sentence(omitted))
     cp = doc.core_properties
     cp.title = view.title
     cp.author = cp.last_modified_by = view.agency or "nianbao"

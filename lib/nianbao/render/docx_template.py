@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import re
 import zipfile
 from pathlib import Path
 
@@ -35,6 +36,8 @@ PAGE_NO_PT = 14       # 4号
 TABLE_PT = 10.5       # 五号
 TABLE_SMALL_PT = 9    # 小五
 LINE_PT = 28          # fixed line spacing: 22 lines on the 225 mm 版心
+CHARS_PER_LINE = 28   # GB/T 9704-2012 7.1: 28 characters × 22 lines
+TEXT_WIDTH_MM = 156   # 版心 width: A4 minus 28 mm (left) and 26 mm (right)
 
 # Style names the renderer uses (Word built-ins where one fits).
 S_TITLE, S_BODY, S_H1, S_H2 = "Title", "Normal", "Heading 1", "Heading 2"
@@ -43,6 +46,10 @@ S_TABLE_TEXT = "Table Text"
 S_TABLE_SMALL = "Table Text Small"     # table 三: 28 rows on one page
 S_TABLE = "Report Table"
 S_FIGURE = "Figure"
+S_CAPTION = "Caption"            # "图1 标题" beneath each chart
+S_ANNEX_LABEL = "Annex Label"    # "附件" at the top left of the 附件 page, 黑体
+S_ANNEX_TITLE = "Annex Title"    # the 附件's title, 小标宋 二号 centred
+S_AFTER_TABLE = "After Table"    # the blank line after each table
 S_FOOTER = "Footer"
 
 _FIXED_TIME = dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)
@@ -79,7 +86,8 @@ def _char_indent(ppr, chars: int, pt: float, first_line: bool = True) -> None:
 
 def _para_style(doc, name: str, east_asia: str, size: float, *, line_pt: float | None = LINE_PT,
                 align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent_chars: int = 0, bold: bool = False,
-                outline: int | None = None, keep_next: bool = False, latin: str = LATIN):
+                outline: int | None = None, keep_next: bool = False, latin: str = LATIN,
+                on_grid: bool = True):
     styles = doc.styles
     style = styles[name] if name in [s.name for s in styles] else styles.add_style(
         name, WD_STYLE_TYPE.PARAGRAPH)
@@ -111,11 +119,110 @@ def _para_style(doc, name: str, east_asia: str, size: float, *, line_pt: float |
         ind = ppr.get_or_add_ind()
         ind.set(qn("w:firstLine"), "0")
         ind.set(qn("w:firstLineChars"), "0")
+    if name == S_BODY:
+        _no_hanging_punctuation(ppr)
+        _char_spacing(style.element.get_or_add_rPr(), CONDENSE_TWENTIETHS)
+    if not on_grid:
+        _off_grid(ppr)
+        _char_spacing(style.element.get_or_add_rPr(), 0)
     if outline is not None:
         ol = OxmlElement("w:outlineLvl")
         ol.set(qn("w:val"), str(outline))
         ppr.insert_element_before(ol, "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")
     return style
+
+
+def grid_char_space(chars: int = CHARS_PER_LINE, width_mm: float = TEXT_WIDTH_MM,
+                    font_pt: float = BODY_PT) -> int:
+    """``w:docGrid/@w:charSpace`` for ``chars`` characters a line: Word's
+    character pitch is the default font size plus charSpace/4096 pt
+    (ECMA-376 17.6.5), so 28 三号 characters in 156 mm give −848."""
+    pitch_pt = width_mm / 25.4 * 72 / chars
+    return round((pitch_pt - font_pt) * 4096)
+
+
+def _doc_grid(section) -> None:
+    """A 28 × 22 grid (``w:docGrid`` linesAndChars, 28 pt lines), GB/T
+    9704-2012 7.1. Word sets 28 characters a line from it; LibreOffice 7.4
+    gives a character wider than its cell two cells, so the PDF conversion
+    uses a ``lines`` grid and the body's condensed spacing
+    (``CONDENSE_TWENTIETHS``) instead (``pdf.libreoffice_copy``)."""
+    sectpr = section._sectPr
+    grid = sectpr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        sectpr.append(grid)
+    for attr in list(grid.attrib):
+        del grid.attrib[attr]
+    grid.set(qn("w:type"), "linesAndChars")
+    grid.set(qn("w:linePitch"), str(LINE_PT * 20))
+    grid.set(qn("w:charSpace"), str(grid_char_space()))
+
+
+#: Body text condensed by 0.25 pt (``w:spacing`` −5 twentieths): 28 三号
+#: characters at 15.75 pt fill the 156 mm (442.2 pt) line, 29 do not, with
+#: or without Word's character grid (15.54 pt then).
+CONDENSE_TWENTIETHS = -5
+
+
+def _char_spacing(rpr, twentieths: int) -> None:
+    el = rpr.find(qn("w:spacing"))
+    if el is None:
+        el = OxmlElement("w:spacing")
+        rpr.append(el)
+    el.set(qn("w:val"), str(twentieths))
+
+
+def _off_grid(ppr) -> None:
+    """``w:snapToGrid=0``: titles, tables, captions and page numbers keep
+    their own size instead of taking whole grid cells."""
+    el = OxmlElement("w:snapToGrid")
+    el.set(qn("w:val"), "0")
+    ppr.insert_element_before(el, "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+                              "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+                              "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+                              "w:rPr", "w:sectPr", "w:pPrChange")
+
+
+def _no_hanging_punctuation(ppr) -> None:
+    """``w:overflowPunct=0``: line-end punctuation is squeezed into the line
+    (公文 practice) instead of hanging past the type area, where LibreOffice
+    may drop it from the PDF."""
+    el = OxmlElement("w:overflowPunct")
+    el.set(qn("w:val"), "0")
+    ppr.insert_element_before(el, "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
+                              "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+                              "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap",
+                              "w:jc", "w:textDirection", "w:textAlignment",
+                              "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+                              "w:rPr", "w:sectPr", "w:pPrChange")
+
+
+def _chinese_theme(doc) -> None:
+    """Replace python-docx's Japanese theme fallback (``themeFontLang``
+    eastAsia ja-JP, ＭＳ 明朝/ＭＳ ゴシック) with Chinese theme fonts, so a run
+    without an explicit East-Asian font falls back to 仿宋/黑体, not MS Mincho."""
+    lang = doc.settings.element.find(qn("w:themeFontLang"))
+    if lang is not None:
+        lang.set(qn("w:eastAsia"), "zh-CN")
+    for part in doc.part.package.iter_parts():
+        name = str(part.partname)
+        if name.startswith("/word/theme/"):
+            xml = part.blob.decode("utf-8")
+            xml = re.sub(r"<a:font script=\"Jpan\" typeface=\"[^\"]*\"/>", "", xml)
+            for kind, ea in (("major", HEITI), ("minor", FANGSONG)):
+                def chinese(m, ea=ea):
+                    block = re.sub(r'<a:latin typeface="[^"]*"/>', f'<a:latin typeface="{LATIN}"/>',
+                                   m.group(0), count=1)
+                    block = re.sub(r'<a:ea typeface="[^"]*"/>', f'<a:ea typeface="{ea}"/>', block)
+                    return re.sub(r'<a:font script="Hans" typeface="[^"]*"/>',
+                                  f'<a:font script="Hans" typeface="{ea}"/>', block)
+                xml = re.sub(rf"<a:{kind}Font>.*?</a:{kind}Font>", chinese, xml, flags=re.S)
+            part._blob = xml.encode("utf-8")
+        elif name == "/word/fontTable.xml":
+            xml = part.blob.decode("utf-8")
+            xml = re.sub(r"<w:font w:name=\"ＭＳ [^\"]*\">.*?</w:font>", "", xml, flags=re.S)
+            part._blob = xml.encode("utf-8")
 
 
 def _doc_defaults(doc) -> None:
@@ -150,6 +257,7 @@ def _char_style(doc, name: str, east_asia: str):
         name, WD_STYLE_TYPE.CHARACTER)
     _clear(style)
     style.font.bold = False
+    style.font.size = Pt(BODY_PT)      # 楷体 at body size: its glyphs look smaller already
     _rfonts(style.element.get_or_add_rPr(), east_asia)
     return style
 
@@ -264,21 +372,35 @@ def build_document():
     doc = Document()
     _doc_defaults(doc)
     _para_style(doc, S_BODY, FANGSONG, BODY_PT, indent_chars=2)
-    _para_style(doc, S_TITLE, XIAOBIAOSONG, TITLE_PT, line_pt=36, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para_style(doc, S_TITLE, XIAOBIAOSONG, TITLE_PT, line_pt=36, align=WD_ALIGN_PARAGRAPH.CENTER,
+                latin=XIAOBIAOSONG, on_grid=False)
     doc.styles[S_TITLE].paragraph_format.space_after = Pt(LINE_PT)
     _para_style(doc, S_H1, HEITI, BODY_PT, indent_chars=2, outline=0, keep_next=True)
     _para_style(doc, S_H2, KAITI, BODY_PT, indent_chars=2, outline=1, keep_next=True)
-    _para_style(doc, S_TABLE_TEXT, FANGSONG, TABLE_PT, line_pt=None, align=WD_ALIGN_PARAGRAPH.CENTER)
+    _para_style(doc, S_TABLE_TEXT, FANGSONG, TABLE_PT, line_pt=None, align=WD_ALIGN_PARAGRAPH.CENTER,
+                on_grid=False)
     _para_style(doc, S_TABLE_SMALL, FANGSONG, TABLE_SMALL_PT, line_pt=None,
-                align=WD_ALIGN_PARAGRAPH.CENTER)
-    _para_style(doc, S_FIGURE, FANGSONG, BODY_PT, line_pt=None, align=WD_ALIGN_PARAGRAPH.CENTER)
+                align=WD_ALIGN_PARAGRAPH.CENTER, on_grid=False)
+    _para_style(doc, S_FIGURE, FANGSONG, BODY_PT, line_pt=None, align=WD_ALIGN_PARAGRAPH.CENTER,
+                on_grid=False)
     _para_style(doc, S_FOOTER, SONGTI, PAGE_NO_PT, line_pt=None, align=WD_ALIGN_PARAGRAPH.RIGHT,
-                latin=SONGTI)
+                latin=SONGTI, on_grid=False)
+    _para_style(doc, S_CAPTION, FANGSONG, BODY_PT, align=WD_ALIGN_PARAGRAPH.CENTER, on_grid=False)
+    doc.styles[S_CAPTION].paragraph_format.space_after = Pt(LINE_PT / 2)
+    _para_style(doc, S_ANNEX_LABEL, HEITI, BODY_PT)
+    doc.styles[S_ANNEX_LABEL].paragraph_format.page_break_before = True
+    _para_style(doc, S_ANNEX_TITLE, XIAOBIAOSONG, TITLE_PT, line_pt=36,
+                align=WD_ALIGN_PARAGRAPH.CENTER, latin=XIAOBIAOSONG, on_grid=False)
+    doc.styles[S_ANNEX_TITLE].paragraph_format.space_before = Pt(LINE_PT)
+    doc.styles[S_ANNEX_TITLE].paragraph_format.space_after = Pt(LINE_PT)
+    _para_style(doc, S_AFTER_TABLE, FANGSONG, BODY_PT)
     _char_style(doc, S_LEAD, KAITI)
     _table_style(doc)
     section = doc.sections[0]
     _page_setup(section)
+    _doc_grid(section)
     _footers(doc, section)
+    _chinese_theme(doc)
     cp = doc.core_properties
     cp.title = "政府信息公开工作年度报告模板"
     cp.author = cp.last_modified_by = "nianbao"

@@ -1,4 +1,5 @@
-"""Fonts: a CJK font for matplotlib, and the fontconfig map for LibreOffice.
+"""Fonts: a CJK font for matplotlib, and the fontconfig map for LibreOffice
+(plus an office's licensed fonts, ``--fonts DIR`` / ``$NIANBAO_FONTS``).
 
 Charts must show Chinese on a fresh Debian box, on Windows and on macOS, so
 the font is chosen deliberately from a list (system fonts first) instead of
@@ -6,11 +7,17 @@ trusting matplotlib's default, which silently draws empty boxes.
 """
 from __future__ import annotations
 
+import argparse
+import os
+import re
+import shutil
+import subprocess
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from xml.sax.saxutils import escape as xml_escape
 
-from ..errors import JobError, Problem
+from ..errors import InputError, JobError, Problem
 
 #: Family names in order of preference: Debian, Windows, macOS.
 CJK_FAMILIES = (
@@ -77,3 +84,104 @@ def chart_rc() -> dict:
 def fontconfig_file() -> Path:
     """The fontconfig file mapping official 公文 font names to OFL fonts."""
     return Path(str(resources.files(__package__) / "fonts.conf"))
+
+
+#: Environment variable naming an office's folder of licensed fonts
+#: (方正小标宋简体, 仿宋_GB2312, 楷体_GB2312, 黑体 …) for the PDF conversion.
+FONTS_ENV = "NIANBAO_FONTS"
+
+
+def fonts_dir(explicit: str | os.PathLike | None = None) -> Path | None:
+    """The licensed-fonts folder: ``explicit``, else ``$NIANBAO_FONTS``, else None.
+
+    Raises ``InputError`` (exit 2) when the folder named does not exist.
+    """
+    raw = explicit if explicit is not None else os.environ.get(FONTS_ENV, "").strip() or None
+    if raw is None:
+        return None
+    path = Path(raw).expanduser().resolve()
+    if not path.is_dir():
+        raise InputError(Problem(
+            "fonts-dir-missing", f"字体文件夹“{raw}”不存在或不是文件夹",
+            expected="存放本单位已授权字体文件（.ttf/.otf/.ttc）的文件夹",
+            fix=f"检查 --fonts 参数或环境变量 {FONTS_ENV}；不指定时 PDF 使用开源替代字体"))
+    return path
+
+
+def installed_families(conf: Path | None = None) -> set[str]:
+    """Every family name fontconfig knows (all languages' names), with
+    ``conf`` as FONTCONFIG_FILE; empty without ``fc-list``."""
+    fc = shutil.which("fc-list")
+    if fc is None:
+        return set()
+    env = dict(os.environ)
+    if conf is not None:
+        env["FONTCONFIG_FILE"] = str(conf)
+    try:
+        out = subprocess.run([fc, "--format", "%{family}\n"], capture_output=True, text=True,
+                             env=env, timeout=120).stdout
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    return {f.strip() for line in out.splitlines() for f in line.split(",") if f.strip()}
+
+
+_RULE = re.compile(r"\s*<(alias|match)\b.*?</\1>", re.S)
+_TESTED = re.compile(r"<(?:test[^>]*>\s*<string>|alias[^>]*>\s*<family>)([^<]+)<")
+
+
+def conversion_fontconfig(workdir: str | os.PathLike, extra_dir: Path | None = None) -> Path:
+    """A fontconfig file for one conversion, written into ``workdir``: the
+    system's fonts, the office's folder ``extra_dir`` if given, and the
+    stand-in rules of ``fonts.conf`` for those official fonts that are not
+    installed (an installed 仿宋_GB2312 is used as it is)."""
+    workdir = Path(workdir)
+    dirs = f"  <dir>{xml_escape(str(extra_dir))}</dir>\n" if extra_dir else ""
+    base = workdir / "fonts-base.conf"
+    base.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+                    '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+                    f"{dirs}</fontconfig>\n", encoding="utf-8")
+    have = installed_families(base)
+    template = fontconfig_file().read_text("utf-8")
+
+    def keep(m: re.Match) -> str:
+        tested = _TESTED.search(m.group(0))
+        return "" if tested and tested.group(1) in have else m.group(0)
+    text = _RULE.sub(keep, template)
+    if dirs:
+        text = text.replace("<fontconfig>\n", "<fontconfig>\n" + dirs, 1)
+    conf = workdir / "fonts.conf"
+    conf.write_text(text, encoding="utf-8")
+    return conf
+
+
+def resolve_families(names: list[str], conf: Path) -> dict[str, str]:
+    """What fontconfig (as LibreOffice sees it with ``conf``) uses for each
+    requested family: name → the family actually matched. Empty when
+    ``fc-match`` is not installed (not on Windows/macOS)."""
+    fc = shutil.which("fc-match")
+    if fc is None:
+        return {}
+    env = dict(os.environ, FONTCONFIG_FILE=str(conf))
+    out: dict[str, str] = {}
+    for name in names:
+        try:
+            got = subprocess.run([fc, "-f", "%{family}", name], capture_output=True, text=True,
+                                 env=env, timeout=60).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            continue
+        families = [f.strip() for f in got.split(",") if f.strip()]
+        out[name] = name if name in families else (families[0] if families else "")
+    return out
+
+
+class FontsOption(argparse.Action):
+    """``nianbao run --fonts DIR``: checks the folder and sets
+    ``$NIANBAO_FONTS`` for the job, whose notebook kernel inherits it."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        path = Path(values).expanduser()
+        if not path.is_dir():
+            parser.error(f"{option_string}：字体文件夹“{values}”不存在或不是文件夹"
+                         "（应为存放本单位已授权字体 .ttf/.otf/.ttc 的文件夹）")
+        os.environ[FONTS_ENV] = str(path.resolve())
+        setattr(namespace, self.dest, str(path.resolve()))
