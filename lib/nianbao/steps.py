@@ -198,7 +198,7 @@ class AnnualJob:
         from .render import docx_to_pdf, render_docx, render_html
 
         charts = charts if charts is not None else {}
-        images = charts_mod.save(charts, self.out / NAMES["charts"])
+        images = charts_mod.save(charts, self.out / NAMES["charts"], svg="html" in self.formats)
         left_out = charts_mod.omitted(charts)
         self.files["charts"] = [str(p.relative_to(self.out)) for img in images
                                 for p in (img.png, img.svg) if p is not None]
