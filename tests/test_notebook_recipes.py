@@ -148,3 +148,14 @@ def test_local_rule_counts_like_a_built_in_one(tmp_path, cli):
     assert any("未审结" in t for t in comments), "the cell is annotated"
     html = (out / "notebook.html").read_text(encoding="utf-8")
     assert "本省要求" in html                                   # in the notebook's findings table
+
+
+def test_no_chart_reaches_the_report_from_outside_the_notebook(tmp_path, cli):
+    """A notebook that keeps no charts publishes none: nothing is drawn ahead
+    or added by the runner behind the notebook's back."""
+    nb = notebook_with(tmp_path, before="生成报告", source="charts.clear()")
+    code, text, out = run(cli, tmp_path, nb, "docx,html")
+    assert code == 0, text
+    assert published_titles(out)["html"] == [] and "<figure" not in (out / "report.html").read_text("utf-8")
+    assert len(Document(out / "report.docx").inline_shapes) == 0
+    assert not list(out.rglob("chart-*"))

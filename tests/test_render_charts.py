@@ -148,3 +148,11 @@ def test_cjk_font_resolved_and_fontconfig_map_present():
 
 def test_seed_prior_loads():
     assert seed_prior() is not None
+
+
+def test_chartset_records_none_through_every_way_of_assigning():
+    a, b = Figure(), Figure()
+    charts = nc.ChartSet({"甲": a, "乙": None})
+    charts.update({"丙": None, "丁": b})
+    assert list(charts) == ["甲", "丁"] and charts.omitted == ["乙", "丙"]
+    assert nc.omitted(charts) == ["乙", "丙"] and nc.omitted({"x": a}) == []
