@@ -208,7 +208,7 @@ def cmd_notebook(args) -> int:
     from .nbparams import editable_copy
 
     path = editable_copy(args.output, force=args.force, workbook=args.workbook, prior=args.prior)
-    _out(f"已写出笔记本：{path}\n用 JupyterLab 打开后可直接“全部运行”（输出在同一文件夹的 out 中）；"
+    _out(f"已写出笔记本：{path.resolve()}\n用 JupyterLab 打开后可直接“全部运行”（输出在同一文件夹的 out 中）；"
          f"改好后用 nianbao run 工作簿.xlsx --prior 上年.xlsx --notebook {path} 运行。")
     return 0
 

@@ -57,9 +57,9 @@ def typed_params(notebook: str | Path, given: dict) -> dict:
             raise InputError(Problem("param", f"参数“{name}”由 nianbao run 自己设置，不能用 --param 指定",
                                      file=str(notebook), fix=f"改用命令行选项 {RUNNER_PARAMS[name]}"))
         if name not in params:
-            known = "、".join(n for n in params if n not in RUNNER_PARAMS) or "（没有）"
+            known = "、".join(n for n in params if n not in RUNNER_PARAMS) or "没有（只有 nianbao run 自己设置的参数）"
             raise InputError(Problem("param", f"笔记本的参数单元格中没有参数“{name}”", file=str(notebook),
-                                     expected=f"其中的参数：{known}",
+                                     expected=f"可用 --param 设置的参数：{known}",
                                      fix="检查参数名称，或在笔记本的参数单元格中先加上这个参数（名称: 类型 = 默认值  # 说明）"))
         kind = params[name].get("inferred_type_name") or "None"
         out[name] = _convert(name, value, kind, notebook) if isinstance(value, str) else value
