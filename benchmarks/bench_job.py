@@ -52,6 +52,10 @@ def main() -> None:
     print(f"papermill empty notebook (same imports): {b:6.2f} s")
     print(f"nianbao run (docx+html):                 {j:6.2f} s")
     print(f"ratio {j / b:.2f}  (median of {args.n})")
+    ratios = sorted(jt / bt for jt, bt in zip(times["job"], times["baseline"]))
+    print(f"spread: baseline {min(times['baseline']):.2f}–{max(times['baseline']):.2f} s, "
+          f"job {min(times['job']):.2f}–{max(times['job']):.2f} s, "
+          f"per-round ratio {ratios[0]:.2f}–{ratios[-1]:.2f}")
 
 
 if __name__ == "__main__":

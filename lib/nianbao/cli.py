@@ -193,13 +193,28 @@ def cmd_rules(args) -> int:
 @command("run", "运行年报作业：校验、与上年对比、生成报告（Word / 网页 / PDF）")
 def cmd_run(args) -> int:
     from .job import run_job
+    from .nbparams import parse_assignments
 
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    if args.fonts:          # the notebook kernel inherits it; the PDF conversion reads it
+        from .render.fonts import FONTS_ENV, fonts_dir
+
+        os.environ[FONTS_ENV] = str(fonts_dir(args.fonts))
     result = run_job(args.workbook, prior=args.prior, output_dir=args.output, formats=formats,
                      strict=not args.no_strict, mail_to=args.mail_to, send=bool(args.mail_to) or args.send,
-                     progress=not args.quiet, notebook=args.notebook)
+                     progress=not args.quiet, notebook=args.notebook, params=parse_assignments(args.param))
     _out(result.render())
     return result.exit_code
+
+
+@command("notebook", "写出一份可修改的年报笔记本（默认参数指向示例工作簿，可在 JupyterLab 中直接“全部运行”）")
+def cmd_notebook(args) -> int:
+    from .nbparams import editable_copy
+
+    path = editable_copy(args.output, force=args.force, workbook=args.workbook, prior=args.prior)
+    _out(f"已写出笔记本：{path.resolve()}\n用 JupyterLab 打开后可直接“全部运行”（输出在同一文件夹的 out 中）；"
+         f"改好后用 nianbao run 工作簿.xlsx --prior 上年.xlsx --notebook {path} 运行。")
+    return 0
 
 
 @command("batch", "批量运行多个机关的年报作业，并生成进度汇总表")
@@ -330,8 +345,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--mail-to", action="append", default=[], metavar="邮箱", help="签发人邮箱（可重复；默认取工作簿基本信息）")
     s.add_argument("--send", action="store_true", help="按工作簿中的签发人邮箱发送签发邮件")
     s.add_argument("--notebook", help="用自己修改过的笔记本代替 notebooks/annual_report.ipynb")
-    s.add_argument("--fonts", metavar="文件夹", action=__import__("nianbao.render.fonts", fromlist=["x"]).FontsOption, help="本单位已授权字体（方正小标宋简体、仿宋_GB2312 等）所在文件夹，用于生成 PDF（也可设环境变量 NIANBAO_FONTS）")
+    s.add_argument("--fonts", metavar="文件夹", help="本单位已授权字体（方正小标宋简体、仿宋_GB2312 等）所在文件夹，用于生成 PDF（也可设环境变量 NIANBAO_FONTS）")
+    s.add_argument("--param", action="append", default=[], metavar="名称=值",
+                   help="笔记本的其他参数（可重复；按参数单元格声明的类型转换，如 --param 期限=15）")
     s.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
+
+    s = add("notebook")
+    s.add_argument("-o", "--output", required=True, help="要写出的笔记本 .ipynb")
+    s.add_argument("--workbook", help="默认参数中的本年工作簿（默认为示例机关 2024 年）")
+    s.add_argument("--prior", help="默认参数中的上年工作簿")
+    s.add_argument("--force", action="store_true", help="文件已存在时覆盖")
 
     s = add("batch")
     s.add_argument("workbooks", nargs="+", help="各机关本年度的工作簿 .xlsx")

@@ -2,14 +2,24 @@
 this year and last, with the change and the phrase the report would use."""
 from __future__ import annotations
 
+import io
+import os
+
 import pandas as pd
 
-from .figures import FIGURES, compare_phrase
+from .figures import FIGURES, compare_phrase, fmt_number
+from .fsutil import atomic_write_text
 from .model import Report
+
+COLUMNS = ["指标", "单位", "本年", "上年", "变化", "说法"]
 
 
 def year_over_year(report: Report, prior: Report | None) -> pd.DataFrame:
-    """One row per figure: 指标, 单位, 本年, 上年, 变化, 说法."""
+    """One row per figure: 指标, 单位, 本年, 上年, 变化, 说法.
+
+    The number columns have object dtype so counts stay Python ints (70,
+    not 70.0) next to amounts such as 3.62 万元; None = no value.
+    """
     rows = []
     for f in FIGURES:
         now = f.value(report)
@@ -21,7 +31,29 @@ def year_over_year(report: Report, prior: Report | None) -> pd.DataFrame:
         if ind.value is None and before is None:
             continue
         rows.append((ind.label, ind.unit, ind.value, before))
-    df = pd.DataFrame(rows, columns=["指标", "单位", "本年", "上年"])
-    df["变化"] = [None if a is None or b is None else round(a - b, 4) for a, b in zip(df["本年"], df["上年"])]
-    df["说法"] = [compare_phrase(a, b, u) for a, b, u in zip(df["本年"], df["上年"], df["单位"])]
-    return df
+    out = []
+    for name, unit, now, before in rows:
+        change = None if now is None or before is None else _tidy(round(now - before, 4))
+        out.append((name, unit, _tidy(now), _tidy(before), change, compare_phrase(now, before, unit)))
+    return pd.DataFrame(out, columns=COLUMNS, dtype=object)
+
+
+def _tidy(v):
+    """12.0 → 12; other numbers and None unchanged."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> None:
+    """The table as CSV for Excel: UTF-8 with BOM (Excel on Windows reads it
+    as Chinese), numbers as typed (70, 3.62; blank for none), and any cell
+    that Excel would take as a formula (=, +, -, @ …) neutralised by
+    ``defusedcsv`` — indicator names are typed by staff."""
+    from defusedcsv import csv
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(list(df.columns))
+    for row in df.itertuples(index=False):
+        writer.writerow([fmt_number(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
+                         else ("" if v is None else str(v)) for v in row])
+    atomic_write_text(path, "\ufeff" + buf.getvalue())

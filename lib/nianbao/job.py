@@ -29,6 +29,7 @@ from .fsutil import atomic_write_json
 from .outputs import os_error_problem
 from .outputs import output_dir as output_dir_checked
 from .sources import check_prior, load_report
+from .nbparams import typed_params
 from .steps import NAMES
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "annual_report.ipynb"
@@ -89,6 +90,10 @@ class JobResult:
             for key in ("report_docx", "report_html", "report_pdf", "checks_xlsx", "notebook_html", "signoff_eml"):
                 if key in files:
                     lines.append(f"  {files[key]}")
+        if s.get("pdf"):
+            from .render.pdf import fonts_summary
+
+            lines.append(fonts_summary(s["pdf"]))
         if self.mail:
             lines.append(self.mail)
         return "\n".join(lines)
@@ -233,9 +238,13 @@ def _publish(staging: Path, outdir: Path) -> None:
 def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: str | Path | None = None,
             formats: list[str] | tuple[str, ...] = FORMATS, strict: bool = True,
             mail_to: list[str] | None = None, send: bool = False, progress: bool = True,
-            timeout: int = 600, notebook: str | Path | None = None) -> JobResult:
+            timeout: int = 600, notebook: str | Path | None = None, params: dict | None = None) -> JobResult:
     """Run the annual job; never raises for bad input or a failed step —
-    the outcome is in the returned JobResult and in OUTDIR/results.json."""
+    the outcome is in the returned JobResult and in OUTDIR/results.json.
+
+    ``notebook``: an analyst's own copy of the notebook; ``params``: extra
+    parameters of that notebook (name → value; strings are converted to the
+    type the parameters cell declares, see ``nbparams``)."""
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     workbook = Path(workbook).resolve()
@@ -250,6 +259,7 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
             raise InputError(Problem("formats", f"不认识的报告格式：{'、'.join(bad)}" if bad else "没有指定报告格式",
                                      expected="docx、html、pdf 中的一个或几个，用逗号分隔"))
         notebook = _checked_notebook(notebook)
+        params = typed_params(notebook, params or {})
         report = load_report(workbook, documents=False)
         prior_report = load_report(prior_path) if prior_path else None
         notes = check_prior(report, prior_report, prior_path)
@@ -275,7 +285,7 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
     helpers = _Helpers(workbook, prior_path, staging)
     try:
         status, text = _execute(notebook, workbook, prior_path, staging, list(formats), strict, progress, timeout,
-                                helpers)
+                                helpers, params)
         # messages from inside the notebook name the staging folder, which is about to go
         text = text.replace(str(staging), str(outdir))
         message = "\n".join(m for m in (message, text) if m)
@@ -295,7 +305,7 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
         shutil.rmtree(staging, ignore_errors=True)
 
     can_sign = status == "ok" and bool({"docx", "pdf"} & set(formats))
-    summary = _summarise(base, status, outdir, report, prior_report, mail_to, t0, can_sign)
+    summary = _summarise(base, status, outdir, report, prior_report, mail_to, t0, can_sign, notebook)
     if status == "ok" and summary["findings"].get("error"):
         message = "\n".join(m for m in (message, "注意：数字有错误，按 --no-strict 仍生成了报告；"
                                          "请改正后重新运行再送签。") if m)
@@ -335,20 +345,16 @@ def _checked_notebook(notebook: str | Path | None) -> Path:
 
 
 class _Helpers:
-    """Work the runner does on the second core while the kernel runs: first
-    draw the charts (``prerender``), then — once that is done, so the two do
-    not compete with the kernel for one core — prepare the notebook export."""
+    """Work the runner does on the second core while the kernel runs: it
+    prepares the notebook-to-HTML export. (Charts are drawn by the notebook
+    itself, never ahead of it: what the notebook draws is what is published.)"""
 
     def __init__(self, workbook: Path, prior: Path | None, staging: Path):
-        self.charts = staging / ".charts-pre"
-        self.drawer = subprocess.Popen(
-            [sys.executable, "-m", "nianbao.prerender", str(workbook), str(prior or ""), str(self.charts)],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.exporter: _Exporter | None = None
 
     def tick(self, **_) -> None:
-        """After each cell: start the exporter once the charts are drawn."""
-        if self.exporter is None and self.drawer.poll() is not None:
+        """After the first cell (the kernel is up): start the exporter."""
+        if self.exporter is None:
             self.exporter = _Exporter()
 
     def export(self, nb_path: Path, html_path: Path) -> None:
@@ -357,23 +363,20 @@ class _Helpers:
         self.exporter.export(nb_path, html_path)
 
     def close(self) -> None:
-        if self.drawer.poll() is None:
-            self.drawer.kill()
-        self.drawer.wait()
         if self.exporter is not None:
             self.exporter.close()
 
 
 def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, formats: list[str], strict: bool,
-             progress: bool, timeout: int, helpers: _Helpers) -> tuple[str, str]:
+             progress: bool, timeout: int, helpers: _Helpers, extra: dict | None = None) -> tuple[str, str]:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
     params = {"workbook": str(workbook), "prior_workbook": str(prior) if prior else "",
               "output_dir": str(staging), "formats": formats, "strict": strict,
-              "charts_from": str(helpers.charts)}
+              "notebook_path": str(notebook), **(extra or {})}
     # papermill logs in English (e.g. "Passed unknown parameter" for an analyst's
-    # own notebook without charts_from); what matters reaches staff in Chinese.
+    # older notebook without notebook_path); what matters reaches staff in Chinese.
     logging.getLogger("papermill").setLevel(logging.ERROR)
     executed = staging / EXECUTED
     bar = _Progress(notebook) if progress else None
@@ -437,8 +440,9 @@ class _Progress:
 
 
 def _summarise(base: dict, status: str, outdir: Path, report, prior, mail_to, t0: float,
-               can_sign: bool) -> dict:
+               can_sign: bool, notebook: Path = NOTEBOOK) -> dict:
     from .figures import key_figures
+    from .fsutil import sha256_file
 
     steps = {}
     try:
@@ -466,7 +470,22 @@ def _summarise(base: dict, status: str, outdir: Path, report, prior, mail_to, t0
         "key_figures": key_figures(report, prior),
         "files": files,
         "signoff_to": list(mail_to or []) or list(report.meta.get("signoff_to") or []),
+        "notebook": _notebook_record(notebook, steps.get("provenance") or {}, sha256_file),
+        "pdf": steps.get("pdf") if status == "ok" else None,
     }
+
+
+def _notebook_record(notebook: Path, provenance: dict, sha256_file) -> dict:
+    """Which notebook produced the report: its path and SHA-256, whether it
+    is the shipped one (same content), and what the kernel recorded."""
+    try:
+        sha = sha256_file(notebook)
+        shipped = sha == sha256_file(NOTEBOOK)
+    except OSError:
+        sha, shipped = None, False
+    return {"path": str(notebook), "sha256": sha, "shipped": shipped,
+            "kind": "随附笔记本" if shipped else "修改过的笔记本",
+            "inputs": {k: provenance.get(k) for k in ("workbook_sha256", "prior_sha256", "nianbao")}}
 
 
 def _signoff(outdir: Path, mail_to: list[str] | None, send: bool) -> tuple[str, bool]:

@@ -11,12 +11,21 @@ import sys
 from pathlib import Path
 
 
+#: Our template (extends nbconvert's "lab"): no CDN scripts, CJK fonts.
+TEMPLATES = Path(__file__).with_name("nbexport_templates")
+
+
 def exporter():
+    """An HTMLExporter for a self-contained, code-free page: no external
+    script, stylesheet or font (require.js, MathJax, mermaid are left out),
+    markdown images embedded, a Chinese font stack."""
     from nbconvert import HTMLExporter
 
     import nbformat
 
-    exp = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    exp = HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                       embed_images=True, extra_template_basedirs=[str(TEMPLATES)],
+                       template_file=str(TEMPLATES / "notebook.html.j2"), language_code="zh")
     # Warm up: the first export compiles templates and loads the markdown and
     # sanitising machinery; do that now, while the kernel works.
     nb = nbformat.v4.new_notebook()

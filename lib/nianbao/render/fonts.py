@@ -7,7 +7,6 @@ trusting matplotlib's default, which silently draws empty boxes.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
@@ -172,16 +171,3 @@ def resolve_families(names: list[str], conf: Path) -> dict[str, str]:
         families = [f.strip() for f in got.split(",") if f.strip()]
         out[name] = name if name in families else (families[0] if families else "")
     return out
-
-
-class FontsOption(argparse.Action):
-    """``nianbao run --fonts DIR``: checks the folder and sets
-    ``$NIANBAO_FONTS`` for the job, whose notebook kernel inherits it."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        path = Path(values).expanduser()
-        if not path.is_dir():
-            parser.error(f"{option_string}：字体文件夹“{values}”不存在或不是文件夹"
-                         "（应为存放本单位已授权字体 .ttf/.otf/.ttc 的文件夹）")
-        os.environ[FONTS_ENV] = str(path.resolve())
-        setattr(namespace, self.dest, str(path.resolve()))
