@@ -206,6 +206,37 @@ def cmd_rollup(args) -> int:
     return 0
 
 
+def _today(text: str | None):
+    from datetime import date
+
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(Problem("today", f"日期“{text}”无法识别", expected="如 2025-01-20",
+                                 fix="按“年-月-日”写 --today")) from None
+
+
+@command("board", "生成进度看板 board.html：各机关状态、公布时限、问题和指标对比")
+def cmd_board(args) -> int:
+    from .board import write_board
+
+    path = write_board(args.outroot, today=_today(args.today), roster=args.roster)
+    _out(f"进度看板：{path}（用浏览器打开）")
+    return 0
+
+
+@command("remind", "给逾期、有错误或尚未报送的机关起草（--send 时发送）催办邮件")
+def cmd_remind(args) -> int:
+    from .remind import remind
+
+    outcome = remind(args.outroot, today=_today(args.today), roster=args.roster, send=args.send,
+                     config=args.config)
+    _out(outcome.render())
+    return 4 if outcome.failed else 0
+
+
 @command("rules", "列出全部校验规则")
 def cmd_rules(args) -> int:
     from .check import list_rules
@@ -365,6 +396,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = add("rules")
     s.add_argument("--json", action="store_true", help="以 JSON 输出")
+
+    s = add("board")
+    s.add_argument("outroot", help="nianbao batch 的输出总文件夹（每个机关一个子文件夹）")
+    s.add_argument("--roster", help="应报送机关名单 CSV（列：机关,类型,联系邮箱,截止日期），用于列出尚未报送的机关")
+    s.add_argument("--today", help="按哪一天计算剩余天数（默认今天），如 2025-01-20")
+
+    s = add("remind")
+    s.add_argument("outroot", help="nianbao batch 的输出总文件夹")
+    s.add_argument("--roster", help="应报送机关名单 CSV（列：机关,类型,联系邮箱,截止日期）")
+    s.add_argument("--send", action="store_true", help="通过邮件服务器发送（不加时只起草 .eml）")
+    s.add_argument("--config", help="邮件设置文件（密码只能用环境变量 NIANBAO_SMTP_PASSWORD）")
+    s.add_argument("--today", help="按哪一天判断是否逾期（默认今天），如 2025-02-03")
 
     s = add("run")
     s.add_argument("workbook", help="本年度的标准工作簿 .xlsx")
