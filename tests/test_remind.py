@@ -2,18 +2,16 @@
 (aiosmtpd) on 127.0.0.1 — never twice for the same state."""
 from __future__ import annotations
 
-import contextlib
 import email
 import json
-import socket
 from datetime import date
 from email import policy
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from officekit import AGENCIES, departments
+from test_signoff import clean_env, smtp_server  # noqa: F401  (the sign-off tests' real SMTP server)
 
 TODAY = date(2025, 1, 27)
 
@@ -49,37 +47,6 @@ def roster(tmp_path) -> Path:
     path.write_text("机关,类型,联系邮箱,截止日期\n" + "".join(f"{a},部门,,\n" for a in AGENCIES[:3])
                     + "示例市审计局,部门,audit@example.gov.cn,\n", encoding="utf-8")
     return path
-
-
-class Recorder:
-    def __init__(self):
-        self.received: list[tuple[list[str], bytes]] = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.received.append((list(envelope.rcpt_tos), envelope.original_content or envelope.content))
-        return "250 OK"
-
-
-@contextlib.contextmanager
-def smtp_server():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    handler = Recorder()
-    ctl = Controller(handler, hostname="127.0.0.1", port=port)
-    ctl.start()
-    try:
-        yield handler, port
-    finally:
-        ctl.stop()
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch, tmp_path):
-    for var in ("HOST", "PORT", "SECURITY", "USER", "PASSWORD", "CAFILE", "TIMEOUT"):
-        monkeypatch.delenv(f"NIANBAO_SMTP_{var}", raising=False)
-    monkeypatch.delenv("NIANBAO_MAIL_FROM", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
 
 
 def _body(raw: bytes) -> tuple[str, str]:
