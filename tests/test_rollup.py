@@ -158,3 +158,49 @@ def test_never_writes_over_an_input(six, cli):
     before = target.read_bytes()
     code, _, err = cli("rollup", six / "部门", "-o", target, "--force")
     assert code == 2 and target.read_bytes() == before
+
+
+def test_g6_on_a_published_parent(rolled, six, tmp_path, cli):
+    """The parent as the public sees it: the roll-up published as a web page
+    (one cell misprinted), imported and checked against the children."""
+    from nianbao.render.html import render_html
+
+    report = load_report(rolled)
+    key = "appeals.review.corrected"
+    report.values[key] += 2
+    page = render_html(report, None, tmp_path / "汇总报告.html").path
+    code, out, err = cli("check", page, "--children", six, "--json")
+    assert out, err
+    data = json.loads(out)
+    g6 = [f for f in data["findings"] if f["rule"] == "G6"]
+    assert [f["keys"] for f in g6] == [[key]]
+    assert g6[0]["difference"] == 2 and "6 个下级单位" in err
+
+
+def test_combined_other_row_is_summed_as_one_row():
+    """A report printing （六）其他处理 as one row: the roll-up does too, and G6 compares it that way."""
+    from nianbao.check import run_checks
+    from nianbao.check.rules.children import Children, with_children
+    from nianbao.rollup import sum_reports
+
+    a, b = load_report(DEMO_2024), load_report(DEMO_2024)
+    b.meta["agency"] = "示例市统计局"
+    cols = [c.key for c in FORMAT.request_columns]
+    subs = [r.key for r in FORMAT.rows_in_group("other")]
+    b.other_combined = {c: sum(b.values[f"requests.{r}.{c}"] for r in subs) for c in cols}
+    for r in subs:
+        for c in cols:
+            b.values[f"requests.{r}.{c}"] = None
+    total, notes = sum_reports([a, b], "示例市人民政府", 2024)
+    assert any("合并为一行" in n for n in notes)
+    assert total.other_combined["total"] == 2 * sum(a.values[f"requests.{r}.total"] for r in subs)
+    assert all(total.values[f"requests.{r}.total"] is None for r in subs)
+    errors = [f for f in run_checks(total).errors if f.rule[0] in "ABCD"]
+    assert errors == []
+    with with_children(Children([a, b])):
+        result = run_checks(total)
+    assert result.of_rule("G6") == []
+    total.other_combined["natural_person"] += 1
+    with with_children(Children([a, b])):
+        g6 = run_checks(total).of_rule("G6")
+    assert len(g6) == 1 and g6[0].difference == 1
