@@ -4,7 +4,7 @@
 recursively and keeps the ``.xlsx`` files, skipping what a shared folder
 collects besides: Office lock files (``~$财政局.xlsx``, left while Excel or
 WPS has the file open), hidden files, other kinds of file, and nianbao's own
-outputs (a job folder's ``checks.xlsx``). Every skipped file gets one Chinese
+outputs (a job folder, recognised by its ``results.json``). Every skipped file gets one Chinese
 line saying why, so nothing disappears silently.
 """
 from __future__ import annotations
@@ -28,8 +28,6 @@ def _skip_reason(path: Path) -> str | None:
         return "隐藏文件，已跳过"
     if path.suffix.lower() not in WORKBOOK_SUFFIXES:
         return f"不是 .xlsx 工作簿（{path.suffix or '无扩展名'}），已跳过"
-    if (path.parent / "results.json").is_file() and name == "checks.xlsx":
-        return "这是 nianbao 作业输出的标注副本，不是填报的工作簿，已跳过"
     return None
 
 
@@ -37,7 +35,7 @@ def collect_workbooks(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], l
     """Expand files and folders into workbook paths.
 
     Returns ``(workbooks, skipped)``: the ``.xlsx`` files in the order given
-    (each folder's contents sorted by path, recursively; a file reached twice
+    (each folder's contents sorted, recursively; a file reached twice
     is kept once) and one Chinese line per file left out. A named ``.xlsx``
     file is kept even if it later proves unreadable — the job or reader then
     says what is wrong with it. Raises ``InputError`` (exit 2) when a named
@@ -57,17 +55,20 @@ def collect_workbooks(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], l
     for raw in paths:
         p = Path(raw)
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if not f.is_file():
+            for folder, dirs, names in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))   # .git, a job's staging
+                here = Path(folder)
+                if "results.json" in names:          # a nianbao job's output folder
+                    skipped.append(f"  {here}：这是 nianbao 作业的输出文件夹，其中的文件不是填报的工作簿，已跳过")
+                    dirs[:] = []
                     continue
-                rel = f.relative_to(p)
-                if any(part.startswith(".") for part in rel.parts[:-1]):
-                    continue                  # inside a hidden folder (.git, a job's staging)
-                why = _skip_reason(f)
-                if why:
-                    skipped.append(f"  {f}：{why}")
-                else:
-                    keep(f)
+                for name in sorted(names):
+                    f = here / name
+                    why = _skip_reason(f)
+                    if why:
+                        skipped.append(f"  {f}：{why}")
+                    else:
+                        keep(f)
         elif p.is_file():
             why = _skip_reason(p)
             if why and not (p.suffix.lower() in WORKBOOK_SUFFIXES and not p.name.startswith(LOCK_PREFIX)):
