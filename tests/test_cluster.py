@@ -132,3 +132,15 @@ def test_a_worker_killed_mid_batch_loses_no_agency(books, cluster, tmp_path):
     for r in results:
         summary = json.loads((Path(r["outdir"]) / "results.json").read_text(encoding="utf-8"))
         assert summary["status"] == "ok" and (Path(r["outdir"]) / "report.html").is_file()
+
+
+def test_local_cluster_and_an_unreachable_scheduler(cli):
+    from nianbao.errors import InputError
+
+    with executor("local", workers=1) as ex:
+        assert ex.submit(pow, 2, 10).result(timeout=60) == 1024
+    port = _port()                                     # nothing listens there
+    with pytest.raises(InputError) as e:
+        with executor(f"tcp://127.0.0.1:{port}", timeout=2):
+            pass
+    assert "无法连接 Dask 调度器" in e.value.render() and e.value.exit_code == 2

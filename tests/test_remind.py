@@ -105,3 +105,11 @@ def test_sends_once_per_state(outroot, roster, cli, monkeypatch):
         assert len(rec.received) == 3 and "dept1@example.gov.cn" in rec.received[2][0]
         record = json.loads(next((outroot / "reminders").glob("*.json")).read_text(encoding="utf-8"))
         assert "state" in record
+
+
+def test_signed_and_published_states(outroot):
+    from nianbao.board import agency_states
+
+    (outroot / "dept2" / "published.json").write_text("{}", encoding="utf-8")
+    by = {s.agency: s.status for s in agency_states(outroot, today=TODAY)}
+    assert by[AGENCIES[0]] == "有错误" and by[AGENCIES[1]] == "已发布" and by[AGENCIES[2]] == "已签发"

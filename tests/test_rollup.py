@@ -204,3 +204,19 @@ def test_combined_other_row_is_summed_as_one_row():
     with with_children(Children([a, b])):
         g6 = run_checks(total).of_rule("G6")
     assert len(g6) == 1 and g6[0].difference == 1
+
+
+def test_own_office_is_counted_and_names_the_rollup(six, tmp_path, cli):
+    own = edited_copy(six / "部门" / "dept1.xlsx", tmp_path / "本级.xlsx", meta__agency="示例市人民政府办公室",
+                      meta__agency_kind="人民政府")
+    out = tmp_path / "r.xlsx"
+    code, text, _ = cli("rollup", six, "--own", own, "-o", out)
+    assert code == 0 and "及本级" in text
+    back = load_report(out)
+    assert back.agency == "示例市人民政府办公室"
+    assert back.values["requests.new_received.total"] == 7 * BASE.values["requests.new_received.total"] + 21 + 1
+    ws = openpyxl.load_workbook(out)[PARTS_SHEET]
+    roles = {ws.cell(r, 2).value: ws.cell(r, 3).value for r in range(4, 11)}
+    assert roles["示例市人民政府办公室"] == "本级" and roles[AGENCIES[0]] == "下级单位"
+    code, text, err = cli("check", out, "--children", six, "--own", own)
+    assert "G6" not in text.split("未运行的规则")[0] and "及本级" in err
