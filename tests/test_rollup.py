@@ -220,3 +220,8 @@ def test_own_office_is_counted_and_names_the_rollup(six, tmp_path, cli):
     assert roles["示例市人民政府办公室"] == "本级" and roles[AGENCIES[0]] == "下级单位"
     code, text, err = cli("check", out, "--children", six, "--own", own)
     assert "G6" not in text.split("未运行的规则")[0] and "及本级" in err
+
+
+def test_own_without_children_is_refused(rolled, cli):
+    code, _, err = cli("check", rolled, "--own", rolled)
+    assert code == 2 and "--own 只能与 --children 一起使用" in err

@@ -148,6 +148,9 @@ def cmd_check(args) -> int:
     prior = load_report(args.prior, accept_uncertain=args.accept_uncertain) if args.prior else None
     for warning in check_prior(report, prior, args.prior):
         print(warning, file=sys.stderr)
+    if args.own and not args.children:
+        raise InputError(Problem("own-without-children", "--own 只能与 --children 一起使用",
+                                 fix="例如：nianbao check 汇总.xlsx --children 各部门/ --own 本级.xlsx"))
     if args.children:
         from .check.rules.children import load_children, with_children
 

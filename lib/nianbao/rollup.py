@@ -106,9 +106,7 @@ def sum_reports(reports: Sequence[Report], agency: str, year: int | None,
     out = empty_report()
     meta = {k: v for k, v in (meta_from.meta if meta_from else {}).items()
             if k not in ("agency", "year", "publish_date", "deadline_override")}
-    meta.update(agency=agency, year=year)
-    meta.setdefault("agency_kind", "人民政府")
-    meta["agency_kind"] = meta.get("agency_kind") or "人民政府"
+    meta.update(agency=agency, year=year, agency_kind=meta.get("agency_kind") or "人民政府")
     out.meta = meta
     combined = any(uses_combined(r) for r in reports)
     skip = other_keys() if combined else set()
