@@ -69,7 +69,7 @@ def cluster(tmp_path):
 @pytest.fixture(scope="module")
 def books(tmp_path_factory) -> list[Path]:
     folder = tmp_path_factory.mktemp("cluster-inputs")
-    made = departments(folder, 3)
+    made = departments(folder, 2)
     broken = folder / "broken.xlsx"
     broken.write_bytes(b"not a workbook")
     wrong = edited_copy(DEMO_2024, folder / "wrong.xlsx", meta__agency="示例市统计局",
@@ -89,7 +89,7 @@ def test_same_results_as_the_process_pool(books, cluster, tmp_path):
     with executor(address) as ex:
         dask = run_batch(plan(books, tmp_path / "dask", formats=("html",)), executor=ex)
     assert _outcome(dask) == _outcome(pool)
-    assert [r["status"] for r in dask] == ["ok", "ok", "ok", "bad-input", "errors"]
+    assert [r["status"] for r in dask] == ["ok", "ok", "bad-input", "errors"]
     assert dask[-1]["findings"]["error"] > 0                 # wrong figures: checked, no report
     for r in dask:
         folder = Path(r["outdir"])
@@ -124,11 +124,11 @@ def test_a_worker_killed_mid_batch_loses_no_agency(books, cluster, tmp_path):
     killer = threading.Thread(target=kill_when_busy)
     killer.start()
     with executor(address) as ex:
-        results = run_batch(plan(books[:3], out, formats=("html",)), executor=ex)
+        results = run_batch(plan(books[:2], out, formats=("html",)), executor=ex)
     killer.join()
     assert killed.is_set() and workers[1].wait(10) is not None    # it really was killed mid-batch
-    assert [r["status"] for r in results] == ["ok", "ok", "ok"]
-    assert sorted(r["agency"] for r in results) == sorted(AGENCIES[:3])
+    assert [r["status"] for r in results] == ["ok", "ok"]
+    assert sorted(r["agency"] for r in results) == sorted(AGENCIES[:2])
     for r in results:
         summary = json.loads((Path(r["outdir"]) / "results.json").read_text(encoding="utf-8"))
         assert summary["status"] == "ok" and (Path(r["outdir"]) / "report.html").is_file()

@@ -15,7 +15,7 @@ Statuses (``STATUSES``, in board order):
   (``mail-sent.json``); 已发布 — the job folder records publication
   (``published.json``, or ``"published"`` in results.json).
 
-Deadlines (条例第五十条; report-format.md §3): 31 January for departments,
+Deadlines (《政府信息公开条例》第四十九条): 31 January for departments,
 31 March for a people's government's own report, of the year after the
 report year; an earlier local date comes from the workbook (本地公布时限),
 the roster, or ``deadlines`` (``{"部门": (1, 25)}``). ``today`` is injectable.
@@ -343,6 +343,7 @@ h1{font-size:1.4em;margin:0 0 4px} h2{font-size:1.15em;margin:24px 0 8px}
 table{border-collapse:collapse;width:100%;min-width:720px}
 th,td{border-bottom:1px solid #e0e0e0;padding:6px 8px;text-align:left;vertical-align:top}
 th{background:#f5f5f5;white-space:nowrap} td.n{text-align:right;white-space:nowrap}
+td:first-child{min-width:9em} td.d{white-space:nowrap}
 .s{display:inline-block;padding:2px 8px;border-radius:10px;white-space:nowrap;font-size:.9em}
 .s-有错误{background:#ffcdd2;color:#b71c1c}.s-待填报{background:#fff3e0;color:#e65100}
 .s-已生成{background:#e3f2fd;color:#0d47a1}.s-已签发{background:#e8f5e9;color:#1b5e20}
@@ -380,7 +381,7 @@ def render_board(states: list[AgencyState], title: str = "政府信息公开工�
         problems = "".join(f"<li>{escape(p)}</li>" for p in s.problems[:5])
         rows.append(
             f'<tr><td>{escape(s.agency)}{f"<ul class=p>{problems}</ul>" if problems else ""}</td>'
-            f'<td><span class="s s-{s.status}">{s.status}</span></td><td>{_days(s)}</td>'
+            f'<td><span class="s s-{s.status}">{s.status}</span></td><td class="d">{_days(s)}</td>'
             f'<td class="n">{_num(f.get("error"))}</td><td class="n">{_num(f.get("warning"))}</td>'
             f'<td class="n">{_num(f.get("info"))}</td>'
             f'<td class="n">{_num(s.figures.get("新收申请总数"))}</td><td class="n">{_num(s.figures.get("办理结果总数"))}</td>'
@@ -427,7 +428,7 @@ def render_board(states: list[AgencyState], title: str = "政府信息公开工�
 <tbody>{"".join(rate_rows)}</tbody></table></div>
 <footer>实质公开率 =（予以公开 + 部分公开）÷ 办理结果总数；无法提供占比 = 无法提供 ÷ 办理结果总数；
 复议（诉讼）纠错率 = 被纠错件数 ÷ 总件数；结转率 = 结转下年度 ÷（新收 + 上年结转）。
-公布时限：部门 1月31日，人民政府 3月31日（条例第五十条），本地更早的时限以工作簿或名单为准。
+公布时限：部门 1月31日，人民政府 3月31日（条例第四十九条），本地更早的时限以工作簿或名单为准。
 由 nianbao board 生成。</footer>
 </body></html>
 """
