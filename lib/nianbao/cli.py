@@ -148,7 +148,19 @@ def cmd_check(args) -> int:
     prior = load_report(args.prior, accept_uncertain=args.accept_uncertain) if args.prior else None
     for warning in check_prior(report, prior, args.prior):
         print(warning, file=sys.stderr)
-    result = run_checks(report, prior=prior)
+    if args.own and not args.children:
+        raise InputError(Problem("own-without-children", "--own 只能与 --children 一起使用",
+                                 fix="例如：nianbao check 汇总.xlsx --children 各部门/ --own 本级.xlsx"))
+    if args.children:
+        from .check.rules.children import load_children, with_children
+
+        children = load_children(args.children, own=args.own, year=report.year, parent=args.source)
+        with with_children(children):
+            result = run_checks(report, prior=prior)
+        print(f"与 {len(children.reports)} 个下级单位" + ("及本级" if children.own else "") + "的报告逐格核对（规则 G6）"
+              + (f"；{len(children.missing)} 份未能计入" if children.missing else ""), file=sys.stderr)
+    else:
+        result = run_checks(report, prior=prior)
     if args.output:
         from .check.annotate import write_annotated
 
@@ -171,6 +183,61 @@ def cmd_check(args) -> int:
         if args.output:
             _out(f"已写出标注副本：{args.output}（原工作簿未改动）")
     return 1 if result.has_errors else 0
+
+
+@command("rollup", "汇总各下级单位的报告：表二、三、四逐格相加，生成汇总工作簿")
+def cmd_rollup(args) -> int:
+    from .inputs import collect_workbooks
+    from .rollup import build_rollup, is_rollup_workbook, write_rollup
+
+    # a folder's workbooks are inputs too: never write over one, even with --force
+    found, _ = collect_workbooks(args.inputs)
+    output_file(args.output, ".xlsx", force=args.force, inputs=(*found, *args.inputs, args.own),
+                replaceable=is_rollup_workbook)
+    rollup = build_rollup(args.inputs, agency=args.agency, year=args.year, own=args.own,
+                          allow_errors=args.allow_errors)
+    for line in rollup.skipped:
+        print(line, file=sys.stderr)
+    write_rollup(rollup, args.output)
+    own = sum(p.role == "本级" for p in rollup.parts)
+    _out(f"已汇总 {len(rollup.parts) - own} 个下级单位" + ("及本级" if own else "")
+         + f"的 {rollup.report.year} 年度报告：{args.output}（“汇总范围”表列出每个机关）")
+    for note in rollup.notes:
+        _out(f"  说明：{note}")
+    _out(f"下一步：nianbao check {args.output}；改动汇总表后可用 nianbao check {args.output} --children …"
+         " 与各单位的报告逐格核对")
+    return 0
+
+
+def _today(text: str | None):
+    from datetime import date
+
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(Problem("today", f"日期“{text}”无法识别", expected="如 2025-01-20",
+                                 fix="按“年-月-日”写 --today")) from None
+
+
+@command("board", "生成进度看板 board.html：各机关状态、公布时限、问题和指标对比")
+def cmd_board(args) -> int:
+    from .board import write_board
+
+    path = write_board(args.outroot, today=_today(args.today), roster=args.roster)
+    _out(f"进度看板：{path}（用浏览器打开）")
+    return 0
+
+
+@command("remind", "给逾期、有错误或尚未报送的机关起草（--send 时发送）催办邮件")
+def cmd_remind(args) -> int:
+    from .remind import remind
+
+    outcome = remind(args.outroot, today=_today(args.today), roster=args.roster, send=args.send,
+                     config=args.config)
+    _out(outcome.render())
+    return 4 if outcome.failed else 0
 
 
 @command("rules", "列出全部校验规则")
@@ -332,9 +399,34 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", help="写出标注了问题单元格的工作簿副本（.xlsx）")
     s.add_argument("--force", action="store_true", help="输出文件已存在时覆盖（以前的标注副本会直接替换）")
     s.add_argument("--accept-uncertain", action="store_true", help="导入已发布报告时接受不确定的结果")
+    s.add_argument("--children", nargs="+", metavar="下级工作簿或文件夹",
+                   help="把本报告作为汇总报告，与这些下级单位的报告逐格核对（规则 G6）")
+    s.add_argument("--own", help="与 --children 同用：本级单独填报的工作簿（计入各单位之和）")
+
+    s = add("rollup")
+    s.add_argument("inputs", nargs="+", metavar="工作簿或文件夹",
+                   help="各下级单位本年度的工作簿 .xlsx，或存放它们的文件夹（递归查找，跳过 ~$ 临时文件）")
+    s.add_argument("-o", "--output", required=True, help="要生成的汇总工作簿 .xlsx")
+    s.add_argument("--agency", help="汇总报告的机关全称，如“示例市人民政府”（默认取 --own 的机关）")
+    s.add_argument("--year", type=int, help="报告年度（默认取各工作簿的年度，须一致）")
+    s.add_argument("--own", help="本级单独填报的工作簿（一并计入）")
+    s.add_argument("--allow-errors", action="store_true", help="有数字错误的报告也计入（在“汇总范围”表中标明）")
+    s.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
 
     s = add("rules")
     s.add_argument("--json", action="store_true", help="以 JSON 输出")
+
+    s = add("board")
+    s.add_argument("outroot", help="nianbao batch 的输出总文件夹（每个机关一个子文件夹）")
+    s.add_argument("--roster", help="应报送机关名单 CSV（列：机关,类型,联系邮箱,截止日期），用于列出尚未报送的机关")
+    s.add_argument("--today", help="按哪一天计算剩余天数（默认今天），如 2025-01-20")
+
+    s = add("remind")
+    s.add_argument("outroot", help="nianbao batch 的输出总文件夹")
+    s.add_argument("--roster", help="应报送机关名单 CSV（列：机关,类型,联系邮箱,截止日期）")
+    s.add_argument("--send", action="store_true", help="通过邮件服务器发送（不加时只起草 .eml）")
+    s.add_argument("--config", help="邮件设置文件（密码只能用环境变量 NIANBAO_SMTP_PASSWORD）")
+    s.add_argument("--today", help="按哪一天判断是否逾期（默认今天），如 2025-02-03")
 
     s = add("run")
     s.add_argument("workbook", help="本年度的标准工作簿 .xlsx")

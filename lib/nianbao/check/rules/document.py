@@ -1,4 +1,4 @@
-"""G. Document-level rules (G1–G5; G6 is listed but out of scope)."""
+"""G. Document-level rules (G1–G5; G6, the roll-up check, is in ``children``)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -208,9 +208,3 @@ def g5_placeholders(ctx: Context) -> Iterable[Hit]:
         if isinstance(v, str) and _LEFTOVER.search(v):
             yield Hit(f"基本信息“{v}”含有未替换的模板内容，请改为实际内容。", (f"meta.{key}",),
                       expected="实际内容", actual=v, subject=f"meta.{key}")
-
-
-@rule("G6", WARNING, "汇总报告等于下级单位之和", "汇总（本级）报告的每个单元格 = 各下级单位之和（范围可配置）")
-def g6_roll_up(ctx: Context) -> Iterable[Hit]:
-    # Out of scope: one workbook holds one agency's report, so there is nothing to add up.
-    raise NotRun("不在本工具范围内：一个工作簿只有一个机关的报告，汇总报告（下级单位合计）不做核对")
