@@ -115,6 +115,7 @@ def _appeal_topics() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     groups["litigation"] = tuple(g.key for g in suits)
     names["litigation"] = suits[0].parent
     groups["both"] = tuple(g.key for g in FORMAT.appeal_groups)
+    names["both"] = f"{FORMAT.appeal_groups[0].label}和{suits[0].parent}"
     return groups, names
 
 
@@ -134,11 +135,13 @@ def topic_keys(ctx: Context, topic: str) -> tuple[tuple[str, ...], str] | None:
     if topic == "req.carried_forward":
         return ("requests.carried_forward.total",), FORMAT.cell("requests.carried_forward.total").label
     if p[0] == "req" and p[1] in ("group", "pct"):
-        rows = _GROUP_ROWS[p[2]]
-        keys = tuple(f"requests.{r}.total" for r in rows)
-        if p[2] == "other" and ctx.uses_other_combined:
-            keys = (f"{OTHER_COMBINED}.total",)
-        return keys, f"{group_name(p[2])}（总计列合计）"
+        keys: tuple[str, ...] = ()
+        for group in p[2].split("+"):     # "disclosed+partially_disclosed": 予以公开及部分公开
+            if group == "other" and ctx.uses_other_combined:
+                keys += (f"{OTHER_COMBINED}.total",)
+            else:
+                keys += tuple(f"requests.{r}.total" for r in _GROUP_ROWS[group])
+        return keys, f"{' + '.join(group_name(g) for g in p[2].split('+'))}（总计列合计）"
     if p[0] == "appeal" and p[1] == "outcome":
         groups = _APPEAL_GROUPS[p[3]]
         return (tuple(f"appeals.{g}.{p[2]}" for g in groups),
