@@ -170,7 +170,7 @@ class _Reader:
         parsed = parse_cell(cell.value, money=money, unit=unit)
         if parsed.error:
             if money:
-                fix = "只填写数字（单位万元，如 1.5）；不适用可填“/”"
+                fix = f"只填写数字（单位{unit or '万元'}{'，如 1.5' if unit in (None, '万元') else ''}）；不适用可填“/”"
             else:
                 fix = "只填写整数件数（没有就填 0）；不适用可填“/”；说明性文字请写在“文字材料”中"
             self.problem("cell-value", f"“{what}”：{parsed.error}", sheet, coord, parsed.expected, fix)

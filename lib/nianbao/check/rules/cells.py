@@ -1,6 +1,7 @@
 """A. Cell-level types and units (A1–A5)."""
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from typing import Iterable
@@ -17,9 +18,24 @@ from .common import refs
 _COUNT_KEYS = tuple(c.key for c in FORMAT.cells if c.is_count)
 _FEES = "active.fees_wan_yuan"
 _YUAN = re.compile(r"(\d+(?:\.\d+)?)\s*元")
-#: Above this many 万元 a fee figure is implausible for the organ's level (A3).
-FEE_LIMITS_WAN = {"乡镇级": 1_000, "县级": 100_000, "设区的市级": 1_000_000, "省级": 10_000_000,
-                  "国务院部门": 10_000_000, None: 10_000_000}
+#: From this many 万元 on, a fee figure is implausible for the organ's level (A3): it was
+#: probably typed in 元. A locality sets its own with the environment variable
+#: ``NIANBAO_FEE_LIMIT_WAN`` (one number for every level).
+FEE_LIMITS_WAN = {"乡镇级": 500, "县级": 20_000, "设区的市级": 100_000, "省级": 1_000_000,
+                  "国务院部门": 5_000_000, None: 100_000}
+#: A fee this many times last year's is read as 元 typed into the 万元 cell (A3, with --prior).
+FEE_JUMP = 10_000
+
+
+def fee_limit_wan(level: str | None) -> float:
+    """The A3 threshold in 万元 for an organ's level (``NIANBAO_FEE_LIMIT_WAN`` overrides)."""
+    override = os.environ.get("NIANBAO_FEE_LIMIT_WAN", "").strip()
+    if override:
+        try:
+            return float(override)
+        except ValueError:
+            pass
+    return FEE_LIMITS_WAN.get(level, FEE_LIMITS_WAN[None])
 
 
 def _count_keys(ctx: Context) -> list[str]:
@@ -127,7 +143,9 @@ def a2_fees(ctx: Context) -> Iterable[Hit]:
                   (_FEES,), expected="不小于 0 的数（万元）", actual=v)
 
 
-@rule("A3", WARNING, "收费金额的单位应为万元", "本年收费金额不应是以元填写的数（与文字中的元金额相同，或数额过大）")
+@rule("A3", WARNING, "收费金额的单位应为万元",
+      f"本年收费金额不应是以元填写的数：与文字中的元金额相同；有上年报告时达到上年的 {FEE_JUMP} 倍；"
+      "或达到本行政层级的参考上限（可用环境变量 NIANBAO_FEE_LIMIT_WAN 设定）")
 def a3_fee_unit(ctx: Context) -> Iterable[Hit]:
     v = ctx.value(_FEES)
     if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0:
@@ -141,12 +159,22 @@ def a3_fee_unit(ctx: Context) -> Iterable[Hit]:
                           (_FEES, narrative_key(part)), expected=round(v / 10000, 6), actual=v,
                           subject=f"{_FEES}:{part}")
                 return
+    before = ctx.value(_FEES, ctx.prior) if ctx.prior is not None else None
+    if isinstance(before, (int, float)) and not isinstance(before, bool) and before > 0 \
+            and v >= FEE_JUMP * before:
+        yield Hit(f"{refs([_FEES])} 本年收费金额 {fmt_number(v)} 万元，是上年 {fmt_number(before)} 万元的 "
+                  f"{fmt_number(round(v / before))} 倍。是否按元填写了？{fmt_number(v)} 元应填 "
+                  f"{fmt_number(round(v / 10000, 6))} 万元；金额确实如此请在“已说明”表写明理由。",
+                  (_FEES,), expected=f"< {fmt_number(FEE_JUMP * before)}（上年的 {FEE_JUMP} 倍）", actual=v,
+                  subject=f"{_FEES}:jump")
+        return
     level = ctx.report.meta.get("level")
-    limit = FEE_LIMITS_WAN.get(level, FEE_LIMITS_WAN[None])
-    if v > limit:
+    limit = fee_limit_wan(level)
+    if v >= limit:
         yield Hit(f"{refs([_FEES])} 本年收费金额 {fmt_number(v)} 万元（{fmt_number(v / 10000)} 亿元），"
-                  f"对{level or '本机关'}而言过大（上限参考 {fmt_number(limit)} 万元），请确认单位是万元而不是元。",
-                  (_FEES,), expected=f"≤ {limit}", actual=v)
+                  f"对{level or '本机关'}而言过大（参考上限 {fmt_number(limit)} 万元）。是否按元填写了？"
+                  f"{fmt_number(v)} 元应填 {fmt_number(round(v / 10000, 6))} 万元。",
+                  (_FEES,), expected=f"< {fmt_number(limit)}", actual=v)
 
 
 @rule("A4", WARNING, "空白或“/”单元格", "数据单元格不应空白或填“/”“-”“无”（计算时按 0）",

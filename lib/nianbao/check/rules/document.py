@@ -190,7 +190,7 @@ def g5_placeholders(ctx: Context) -> Iterable[Hit]:
         # An unresolved nianbao placeholder would be printed as "{…}" in the
         # published report for certain, so it blocks rendering (an error);
         # template leftovers below (XX, ××) stay warnings as in §2.
-        yield Hit(f"文字材料中{problem.message}，生成报告时会原样留下；请改正占位符或补齐数据。",
+        yield Hit(f"文字材料中{problem.message}。不改正的话，生成的报告会原样印出这些字符。",
                   (narrative_key(part),), expected="已替换的数字", actual=problem.placeholder,
                   subject=f"{part}:{problem.placeholder}", severity=ERROR)
     reported = {p.placeholder for _, p in ctx.placeholder_problems}

@@ -13,7 +13,7 @@ from ..registry import rule
 from ..rule import ERROR, INFO, WARNING, Hit
 from .active import b4_narrative
 from .common import EPS, compare_all, refs, topic_keys
-from .requests import fee_charged_yuan
+from .requests import fee_charged
 
 _NEW, _CO, _TP = ("requests.new_received.total", "requests.carried_over.total",
                   "requests.total_processed.total")
@@ -121,13 +121,14 @@ def f4_same_as_b4(ctx: Context) -> Iterable[Hit]:
 
 @rule("F5", INFO, "信息处理费与行政事业性收费", "第六部分写明收取的信息处理费（元）≤ 表二 行政事业性收费（万元）× 10000")
 def f5_fee_vs_admin_fees(ctx: Context) -> Iterable[Hit]:
-    charged = fee_charged_yuan(ctx)
+    found = fee_charged(ctx)
     key = "active.fees_wan_yuan"
-    if not charged or charged <= 0:
+    if not found or found[0] <= 0:
         return
+    charged, where = found
     fees_yuan = ctx.num(key) * 10_000
     if fees_yuan + EPS < charged:
-        yield Hit(f"第六部分写明收取信息处理费 {fmt_number(charged)} 元，而表二行政事业性收费为 "
+        yield Hit(f"{where}写明收取信息处理费 {fmt_number(charged)} 元，而表二行政事业性收费为 "
                   f"{fmt_number(ctx.num(key))} 万元（{refs([key])}），少于信息处理费。信息处理费属于行政事业性收费，"
                   f"如本机关将其计入，表二金额应不少于 {fmt_number(charged / 10000)} 万元；请确认。",
                   (key, narrative_key("other_matters")), expected=f"≥ {fmt_number(charged / 10000)}",

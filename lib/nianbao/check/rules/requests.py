@@ -6,7 +6,7 @@ from typing import Iterable
 
 from ...figures import fmt_number
 from ...format import FORMAT, OTHER_COMBINED
-from ..context import Context, column_name, group_name, narrative_key, row_name, section_heading
+from ..context import Context, column_name, group_name, narrative_key, row_name, section_heading, section_title
 from ..registry import rule
 from ..rule import ERROR, WARNING, Hit, NotRun
 from .common import balance, refs
@@ -143,26 +143,34 @@ def c6_fee_notices(ctx: Context) -> Iterable[Hit]:
                   (key, narrative_key("other_matters")), expected="第六部分写明收费通知", actual="未写")
 
 
-def fee_charged_yuan(ctx: Context) -> float | None:
-    """Information-processing fee collected, in 元, from section 六 or the indicator."""
+def fee_charged(ctx: Context) -> tuple[float, str] | None:
+    """Information-processing fee collected, in 元, and where it is stated (for messages):
+    the 工作指标 "信息处理费实收金额" if typed, else the amount section 六 states."""
     ind = ctx.report.indicator("fee_collected_yuan")
     if ind and isinstance(ind.value, (int, float)):
-        return float(ind.value)
+        return float(ind.value), f"工作指标“{ind.label}”"
     text = ctx.text("other_matters")
     for m in _FEE_CHARGED.finditer(text):
         if _NEGATED.search(text[: m.start()]):
             continue
         amount, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        return float(amount) * (10_000 if unit == "万元" else 1)
+        return float(amount) * (10_000 if unit == "万元" else 1), f"第六部分“{section_title('六')}”"
     return None
+
+
+def fee_charged_yuan(ctx: Context) -> float | None:
+    """Information-processing fee collected, in 元 (see ``fee_charged``)."""
+    found = fee_charged(ctx)
+    return found[0] if found else None
 
 
 @rule("C7", WARNING, "收取信息处理费须有申请", "若第六部分写明收取了信息处理费：一 + 二 > 0")
 def c7_fee_needs_requests(ctx: Context) -> Iterable[Hit]:
-    charged = fee_charged_yuan(ctx)
+    found = fee_charged(ctx)
+    charged, where = found if found else (None, "")
     keys = ("requests.new_received.total", "requests.carried_over.total")
     if charged and charged > 0 and ctx.total(keys) == 0:
-        yield Hit(f"第六部分或工作指标写明收取信息处理费 {fmt_number(charged)} 元，但依申请公开表中"
+        yield Hit(f"{where}写明收取信息处理费 {fmt_number(charged)} 元，但依申请公开表中"
                   f"一（本年新收）+ 二（上年结转）= 0（{refs(keys)}）；没有申请就不会收取信息处理费。请核对。",
                   (*keys, narrative_key("other_matters")), expected="> 0", actual=0)
 
