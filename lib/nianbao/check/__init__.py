@@ -76,11 +76,31 @@ def run_checks(report: Report, prior: Report | None = None,
     return CheckResult(findings, runs, report.agency, report.year)
 
 
+#: When rules whose decorators live elsewhere apply (their own ``applies=`` wins when set).
+_APPLIES = {"A5": "仅适用于 2019 年试行格式的报告（导入的 2019 年报告；标准工作簿按 2021 年格式，没有“本年增/减”栏）",
+            "G6": "仅适用于汇总（本级）报告与各下级单位报告的核对（一个工作簿只有一个机关的报告）"}
+
+
+def applies(r: Rule) -> str:
+    """When ``r`` runs, in Chinese, if not on every report: its scope, the prior
+    workbook it needs, or the rule it duplicates (the reasons ``check`` gives)."""
+    parts = [r.applies or _APPLIES.get(r.id, "")]
+    if r.needs_prior:
+        parts.append("需要上年报告（--prior 上年工作簿）")
+    if r.same_as:
+        parts.append(f"与 {r.same_as} 是同一项检查，结果见 {r.same_as}")
+    return "；".join(p for p in parts if p)
+
+
 def list_rules(as_frame: bool = False):
     """The catalogue for ``nianbao rules`` and the 填报说明 sheet: a list of dicts
-    (id, severity, title, formula, needs_prior, source, same_as), or a DataFrame."""
+    (id, severity, severity_zh, also, title, formula, needs_prior, source, same_as, applies),
+    or a DataFrame. ``severity_zh`` names every severity the rule's findings can have,
+    as ``check`` reports them ("警告（未替换的 {占位符}…：错误）")."""
     rows = [{"id": r.id, "severity": r.severity, "title": r.title_zh, "formula": r.formula_zh,
-             "needs_prior": r.needs_prior, "source": r.source_tag, "same_as": r.same_as or ""}
+             "needs_prior": r.needs_prior, "source": r.source_tag, "same_as": r.same_as or "",
+             "severity_zh": r.severity_zh(), "also": [{"severity": s, "when": when} for s, when in r.also],
+             "applies": applies(r)}
             for r in all_rules()]
     if not as_frame:
         return rows

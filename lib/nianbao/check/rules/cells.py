@@ -51,7 +51,8 @@ def _n_counts(table: str) -> int:
 
 @rule("A1", ERROR, "件数须为不小于 0 的整数",
       f"表二 {_n_counts('active')} 个件数单元格、表三 {_n_counts('requests')} 个、表四 {_n_counts('appeals')} 个："
-      "整数且 ≥ 0", source_tag="STRUCTURAL")
+      "整数且 ≥ 0", source_tag="STRUCTURAL",
+      also=((INFO, "读取时转换了写法的单元格（如“12件”“1e3”）"),))
 def a1_counts(ctx: Context) -> Iterable[Hit]:
     yield from _empty_table_hits(ctx)
     yield from reader_notes(ctx, money=False)
@@ -129,7 +130,7 @@ def _empty_table_hits(ctx: Context) -> Iterable[Hit]:
 
 
 @rule("A2", ERROR, "收费金额须为不小于 0 的数（万元）", "本年收费金额（万元）为数且 ≥ 0，可有小数",
-      source_tag="OFFICIAL-TABLE")
+      source_tag="OFFICIAL-TABLE", also=((INFO, "读取时转换了写法的金额（如“1.5万元”）"),))
 def a2_fees(ctx: Context) -> Iterable[Hit]:
     yield from reader_notes(ctx, money=True)
     v = ctx.value(_FEES)
@@ -177,8 +178,8 @@ def a3_fee_unit(ctx: Context) -> Iterable[Hit]:
                   (_FEES,), expected=f"< {fmt_number(limit)}", actual=v)
 
 
-@rule("A4", WARNING, "空白或“/”单元格", "数据单元格不应空白或填“/”“-”“无”（计算时按 0）",
-      source_tag="PRACTICE")
+@rule("A4", WARNING, "空白或“/”单元格", "数据单元格不应空白或填“/”“-”“无”“N/A”（计算时按 0）",
+      source_tag="PRACTICE", also=((INFO, "表二整行填“/”（本机关无此职权）"),))
 def a4_blanks(ctx: Context) -> Iterable[Hit]:
     """Blanks grouped so a clerk sees them together: table 三 by column, tables 二/四 by row."""
     groups: dict[tuple[str, str], list[str]] = {}

@@ -44,7 +44,7 @@ def _f1_hit(ctx: Context, m: Mention) -> Hit | None:
                    left=f"文字材料 = {fmt_number(m.value)}", right=f"{words} = {fmt_number(expected)}",
                    subject=f"{m.part}:{m.topic}:{m.ordinal}", severity=WARNING)
     return Hit(f"文字材料说“{m.snippet}”（{fmt_number(m.value)} 件），但表格中{words} = {fmt_number(expected)}"
-               f"（{refs(keys)}），相差 {fmt_number(abs(m.value - expected))}，也不等于其他口径"
+               f"（{refs(keys)}），相差 {fmt_number(m.value - expected)}（文字 − 表格），也不等于其他口径"
                f"（含上年结转 {fmt_number(new + co)}、办结 {fmt_number(tp)}）。请改正文字材料或表格。",
                (nkey, *keys), expected=expected, actual=m.value, difference=m.value - expected,
                left=f"文字材料 = {fmt_number(m.value)}", right=f"{words} = {fmt_number(expected)}",
@@ -70,7 +70,7 @@ def _delta_hit(ctx: Context, d: Mention) -> Hit | None:
 
 
 @rule("F1", WARNING, "文字中的收到申请数与表三一致",
-      "文字“收到/受理…申请X件” = 一[总计]（写明含上年结转时 = 一 + 二）；“比上年增加Y件” = 一(本年) − 一(上年)")
+      "文字“收到/受理…申请X件” = 一[总计]（写明含上年结转时 = 一 + 二）；“比上年增加Y件” = 一(本年) − 一(上年)", also=((ERROR, "收到申请数与表格的各种口径都不同"),))
 def f1_received(ctx: Context) -> Iterable[Hit]:
     for m in ctx.figures.mentions:
         hit = None

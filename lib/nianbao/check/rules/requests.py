@@ -9,7 +9,7 @@ from ...format import FORMAT, OTHER_COMBINED
 from ..context import Context, column_name, group_name, narrative_key, row_name, section_heading, section_title
 from ..registry import rule
 from ..rule import ERROR, WARNING, Hit, NotRun
-from .common import balance, refs
+from .common import BLANK_ALSO, balance, refs
 
 _COLUMNS = tuple(c.key for c in FORMAT.request_columns)
 _APPLICANTS = _COLUMNS[:-1]
@@ -26,7 +26,7 @@ def _k(row: str, col: str) -> str:
 
 
 @rule("C1", ERROR, "勾稽关系（每一列）", "一 + 二 = 三（七）总计 + 四（对 7 列中的每一列）",
-      source_tag="OFFICIAL")
+      source_tag="OFFICIAL", also=BLANK_ALSO)
 def c1_balance(ctx: Context) -> Iterable[Hit]:
     for col in _COLUMNS:
         hit = balance(ctx, (_k("new_received", col), _k("carried_over", col)),
@@ -40,7 +40,7 @@ def c1_balance(ctx: Context) -> Iterable[Hit]:
 
 @rule("C2", ERROR, "办理结果合计（每一列）",
       "三（七）总计 = （一）+（二）+（三）1–8 +（四）1–3 +（五）1–5 +（六）1–3（对每一列）",
-      source_tag="STRUCTURAL")
+      source_tag="STRUCTURAL", also=BLANK_ALSO)
 def c2_results(ctx: Context) -> Iterable[Hit]:
     rows = ctx.result_rows()
     for col in _COLUMNS:
@@ -61,7 +61,7 @@ def _rows_with_combined(ctx: Context) -> list[str]:
 
 @rule("C3", ERROR, "行合计",
       f"每一行：{column_name('total')} = " + " + ".join(column_name(c) for c in _APPLICANTS),
-      source_tag="STRUCTURAL")
+      source_tag="STRUCTURAL", also=BLANK_ALSO)
 def c3_row_totals(ctx: Context) -> Iterable[Hit]:
     for row in _rows_with_combined(ctx):
         hit = balance(ctx, tuple(_k(row, c) for c in _APPLICANTS), (_k(row, "total"),),
@@ -78,7 +78,7 @@ SUBTOTALS = "subtotals"
 
 
 @rule("C4", ERROR, "小计行不重复计算", "原文有分组小计行（非官方格式）时：小计 = 该组各分项之和，且（七）总计不再计入小计",
-      source_tag="PRACTICE")
+      source_tag="PRACTICE", applies="仅适用于导入的、原文有分组小计行的报告（标准工作簿没有小计行）")
 def c4_subtotals(ctx: Context) -> Iterable[Hit]:
     subtotals = ctx.report.meta.get(SUBTOTALS)
     if not subtotals:
@@ -102,7 +102,7 @@ def c4_subtotals(ctx: Context) -> Iterable[Hit]:
 
 
 @rule("C5", ERROR, "结转下年度不超过可办理数", "四（结转下年度）≤ 一（本年新收）+ 二（上年结转）（每一列）",
-      source_tag="STRUCTURAL")
+      source_tag="STRUCTURAL", also=((WARNING, "一或二有空白单元格"),))
 def c5_carry_forward(ctx: Context) -> Iterable[Hit]:
     for col in _COLUMNS:
         cf, new, co = _k("carried_forward", col), _k("new_received", col), _k("carried_over", col)
