@@ -149,3 +149,80 @@ def test_fee_threshold_is_configurable(monkeypatch):
     assert not [f for f in run_checks(report).findings if f.rule == "A3"]
     monkeypatch.setenv("NIANBAO_FEE_LIMIT_WAN", "500")
     assert [f for f in run_checks(report).findings if f.rule == "A3"]
+
+
+# --- the template: text cells, locked grey cells, live checks ----------------------------------------
+def test_postcode_and_phone_are_text_cells_with_validation():
+    import openpyxl
+
+    from nianbao.workbook import layout
+
+    wb = openpyxl.load_workbook(ROOT / "templates" / "report.xlsx")
+    ws = wb[layout.SHEET_META]
+    for key in ("meta.postcode", "meta.phone", "meta.fax"):
+        p = layout.place(key)
+        assert ws[p.coord].number_format == "@", key
+        assert any(dv.type == "textLength" and p.coord in str(dv.sqref) for dv in ws.data_validations.dataValidation)
+    ws = wb[layout.SHEET_NARRATIVE]
+    for key in ("narrative.overview.title", "narrative.problems.title", "narrative.other_matters.title"):
+        assert ws[layout.place(key).coord].protection.locked, key      # grey: B3, B9, B10
+
+
+def test_lost_leading_zeros_get_a_finding(tmp_path):
+    path = edited_copy(D2024, tmp_path / "w.xlsx", meta__postcode=10010, meta__phone=5331234567)
+    report = read_workbook(path)
+    a1 = {f.keys[0]: f for f in run_checks(report).findings if f.rule == "A1" and f.keys[0].startswith("meta.")}
+    assert set(a1) == {"meta.postcode", "meta.phone"}
+    assert "010010" in a1["meta.postcode"].message and "0533-1234567" in a1["meta.phone"].message
+    assert a1["meta.postcode"].cells == ["基本信息!B10"] and a1["meta.phone"].severity == "warning"
+
+
+def test_right_contact_details_get_no_finding(tmp_path):
+    path = edited_copy(D2024, tmp_path / "w.xlsx", meta__postcode="010010",
+                       meta__phone="0533-2771826；13912345678", meta__fax="12345")
+    assert not [f for f in run_checks(read_workbook(path)).findings if f.keys and f.keys[0].startswith("meta.")]
+
+
+def test_text_typed_in_a_grey_title_cell_is_ignored_with_a_note(tmp_path):
+    path = edited_copy(D2024, tmp_path / "w.xlsx", narrative__problems__title="存在问题")
+    report = read_workbook(path)
+    assert report.narrative["problems"].title == ""
+    assert any(n.cell == "B9" and "不会进入报告" in n.render() for n in report.notes)
+
+
+def _recalculated(path: Path, out: Path):
+    """The workbook as LibreOffice computes it (cached values of every formula)."""
+    import subprocess
+
+    import openpyxl
+
+    out.mkdir()
+    subprocess.run(["soffice", "--headless", "--calc", "--convert-to", "xlsx:Calc MS Excel 2007 XML",
+                    "--outdir", str(out), str(path)], check=True, capture_output=True, timeout=180,
+                   env={**__import__("os").environ, "HOME": str(out)})
+    return openpyxl.load_workbook(out / path.name, data_only=True)
+
+
+def test_live_checks_blank_until_typed_and_signed_left_minus_right(tmp_path, cli):
+    import shutil
+
+    if not shutil.which("soffice"):
+        pytest.skip("LibreOffice (soffice) is not installed")
+    from nianbao.workbook import layout
+
+    fresh = tmp_path / "2025.xlsx"
+    assert cli("new", "--prior", D2024, "-o", fresh)[0] == 0
+    typed = edited_copy(fresh, tmp_path / "typed.xlsx", requests__new_received__natural_person=2,
+                        requests__new_received__total=1)
+    wb_fresh = _recalculated(fresh, tmp_path / "lo1")
+    wb_typed = _recalculated(typed, tmp_path / "lo2")
+    ws = wb_fresh[layout.SHEET_REQUESTS]
+    checks = [ws.cell(r, c).value for r in (30, 31) for c in range(4, 11)]
+    assert all(v in (None, "") for v in checks), checks           # no "✗ 差4" before anything is typed
+    appeals = wb_fresh[layout.SHEET_APPEALS]
+    assert all(appeals.cell(layout.APPEAL_ROW + 1, c).value in (None, "") for c in range(1, 16))
+    ws = wb_typed[layout.SHEET_REQUESTS]
+    assert ws["K4"].value == "✗ 差1"                       # 2 (applicants) − 1 (总计)
+    assert ws["D30"].value == "✗ 差6"                      # 一 2 + 二 4 − 三（七） 0 − 四 0
+    assert ws["J30"].value == "✗ 差6" and ws["E30"].value in (None, "")   # 1 + 5 − 0 − 0; nothing typed in E
+    assert ws["K1"].value.startswith("行合计检查")

@@ -154,3 +154,33 @@ def _check_number(value: int | float, note: str | None, money: bool, kind: str) 
             return Parsed(None, error=f"件数不能有小数：{value}", expected=kind)
         value = int(value)
     return Parsed(int(value), note)
+
+
+_POSTCODE = re.compile(r"\d{6}")
+#: A long run of digits: a phone number (with area code or a mobile) once separators are gone.
+_PHONE_DIGITS = re.compile(r"(?<![\d-])\d[\d\s-]{7,}\d(?![\d-])")
+
+
+def contact_problem(field: str, value: object) -> str | None:
+    """What is wrong with a contact detail printed in the report, or None.
+
+    ``field`` is "postcode", "phone" or "fax". A postcode must be 6 digits (5 digits: the
+    leading 0 was lost when typed into a number cell); a phone or fax number of 10+ digits
+    must keep its leading 0 (area code 0xxx) unless it is a mobile (1xxxxxxxxxx) or a
+    400/800 number.
+    """
+    if value in (None, ""):
+        return None
+    text = str(value).strip()
+    if field == "postcode":
+        if _POSTCODE.fullmatch(text):
+            return None
+        if re.fullmatch(r"\d{5}", text):
+            return f"邮编“{text}”只有 5 位，可能丢了开头的 0（单元格按数字保存时会去掉）；应为 0{text}"
+        return f"邮编“{text}”不是 6 位数字"
+    for m in _PHONE_DIGITS.finditer(text):
+        digits = re.sub(r"\D", "", m.group(0))
+        if len(digits) >= 10 and not digits.startswith(("0", "1", "400", "800")):
+            return (f"号码“{m.group(0)}”缺少区号开头的 0（单元格按数字保存时会去掉）；"
+                    f"应为 0{digits[:3]}-{digits[3:]} 这样的完整号码")
+    return None

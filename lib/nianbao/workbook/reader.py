@@ -16,7 +16,7 @@ from ..errors import InputError, Problem
 from ..format import FORMAT, OTHER_COMBINED
 from ..format.fields import CUSTOM_INDICATOR_SLOTS, META_FIELDS, NARRATIVE_PARTS, STANDARD_INDICATORS
 from ..model import IndicatorValue, NarrativeText, Note, Report, empty_report
-from ..values import expected_kind, parse_cell
+from ..values import contact_problem, expected_kind, parse_cell
 from . import layout
 from .layout import get_column_letter
 from .guard import open_xlsx
@@ -217,6 +217,9 @@ class _Reader:
                              sheet, coord, " / ".join(f.choices), "从下拉列表中选择")
             elif value is not None and not isinstance(value, str):
                 value = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+            problem = contact_problem(f.key, value) if f.kind == "digits" else None
+            if problem:
+                self.notes.append(Note(f"“{f.label}”：{problem}", sheet, coord))
             if f.required and value in (None, ""):
                 self.problem("meta-required", f"请填写“{f.label}”", sheet, coord, f.help,
                              f"在“{layout.SHEET_META}”表中填写{f.label}")
@@ -281,8 +284,14 @@ class _Reader:
 
     def read_narrative(self, report: Report) -> None:
         for part in NARRATIVE_PARTS:
-            report.narrative[part.key] = NarrativeText(
-                self.read_text(f"narrative.{part.key}.title"), self.read_text(f"narrative.{part.key}.text"))
+            title = self.read_text(f"narrative.{part.key}.title")
+            if title and not part.number:
+                # The grey "—" cell of a part without a sub-heading: the report never prints it.
+                got = self.raw(f"narrative.{part.key}.title")
+                self.notes.append(Note(f"“{part.label}”没有小标题，标题格中的“{title}”不会进入报告，已忽略",
+                                       got[0] if got else None, got[1] if got else None))
+                title = ""
+            report.narrative[part.key] = NarrativeText(title, self.read_text(f"narrative.{part.key}.text"))
 
     def read_acceptances(self, report: Report) -> None:
         sheet = self.data.sheets.get(layout.SHEET_ACCEPT, {})

@@ -52,7 +52,8 @@ def _n_counts(table: str) -> int:
 @rule("A1", ERROR, "件数须为不小于 0 的整数",
       f"表二 {_n_counts('active')} 个件数单元格、表三 {_n_counts('requests')} 个、表四 {_n_counts('appeals')} 个："
       "整数且 ≥ 0", source_tag="STRUCTURAL",
-      also=((INFO, "读取时转换了写法的单元格（如“12件”“1e3”）"),))
+      also=((INFO, "读取时转换了写法的单元格（如“12件”“1e3”）"),
+            (WARNING, "邮编、电话丢了开头的 0（基本信息中的文本单元格）")))
 def a1_counts(ctx: Context) -> Iterable[Hit]:
     yield from _empty_table_hits(ctx)
     yield from reader_notes(ctx, money=False)
@@ -86,6 +87,12 @@ def reader_notes(ctx: Context, money: bool) -> Iterable[Hit]:
         key = _key_at().get((n.sheet, n.cell)) if where else None
         is_money = key is not None and key.startswith("active.") and not FORMAT.cell(key).is_count
         if is_money != money:
+            continue
+        if key is not None and key.startswith("meta."):
+            # a contact detail that would print wrong (邮编 without its leading 0): a warning to fix
+            yield Hit(f"{n.render()}。请在“基本信息”表改正（这些是文本单元格，连同开头的 0 一起填写）。",
+                      (key,), expected="完整的号码", actual=ctx.report.meta.get(key.split(".", 1)[1]),
+                      subject=f"note:{key}", severity=WARNING)
             continue
         v = ctx.value(key) if key else None
         read = f"，按 {fmt_number(v)} 读取" if isinstance(v, (int, float)) and not isinstance(v, bool) else ""
