@@ -226,3 +226,17 @@ def test_live_checks_blank_until_typed_and_signed_left_minus_right(tmp_path, cli
     assert ws["D30"].value == "✗ 差6"                      # 一 2 + 二 4 − 三（七） 0 − 四 0
     assert ws["J30"].value == "✗ 差6" and ws["E30"].value in (None, "")   # 1 + 5 − 0 − 0; nothing typed in E
     assert ws["K1"].value.startswith("行合计检查")
+
+
+def test_combined_other_row_never_vanishes_without_a_finding(tmp_path):
+    """Figures typed in the （六）其他处理 combined row while rows 1–3 also hold figures."""
+    path = edited_copy(D2024, tmp_path / "w.xlsx", _other_combined__natural_person=3, _other_combined__total=3)
+    report = read_workbook(path)
+    (hit,) = [f for f in run_checks(report).findings if "合并行" in f.message and f.rule == "C2"]
+    assert hit.severity == "error" and "不会使用" in hit.message and "依申请公开!D35" in hit.cells
+    same = read_workbook(D2024)
+    sums = {c: sum(same.num(f"requests.{r}.{c}") for r in ("other_no_correction", "other_fee_unpaid", "other_other")
+                   if f"requests.{r}.{c}" in same.values) for c in ("natural_person", "total")}
+    same.other_combined = {"natural_person": sums["natural_person"], "total": sums["total"]}
+    (hit,) = [f for f in run_checks(same).findings if "合并行" in f.message]
+    assert hit.severity == "warning"

@@ -30,16 +30,19 @@ def _rules() -> list[tuple[str, str, str, str]]:
         return []
     rows = []
     for r in list_rules():
-        formula = r["formula"] + (f"（适用范围：{r['applies']}）" if r.get("applies") else "")
-        rows.append((r["id"], r.get("severity_zh") or SEVERITY_ZH.get(r["severity"], r["severity"]),
-                     r["title"], formula))
+        formula = r["formula"]
+        for also in r.get("also", []):
+            formula += f"\n{SEVERITY_ZH[also['severity']]}：{also['when']}"
+        if r.get("applies"):
+            formula += f"\n适用范围：{r['applies']}"
+        rows.append((r["id"], SEVERITY_ZH.get(r["severity"], r["severity"]), r["title"], formula))
     return rows
 
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 #: Points per printed line of 11-pt text, and the widths (in Excel character units) of the columns.
 LINE_PT = 15
-WIDTHS = {"A": 8, "B": 12, "C": 30, "D": 80}
+WIDTHS = {"A": 7, "B": 7, "C": 30, "D": 86}
 
 
 def text_lines(text: str, width: float) -> int:

@@ -40,7 +40,8 @@ def c1_balance(ctx: Context) -> Iterable[Hit]:
 
 @rule("C2", ERROR, "办理结果合计（每一列）",
       "三（七）总计 = （一）+（二）+（三）1–8 +（四）1–3 +（五）1–5 +（六）1–3（对每一列）",
-      source_tag="STRUCTURAL", also=BLANK_ALSO)
+      source_tag="STRUCTURAL",
+      also=BLANK_ALSO + ((WARNING, "（六）合并行与（六）1–3 行都填了数字、且各列都等于 1–3 行之和（合并行不用）"),))
 def c2_results(ctx: Context) -> Iterable[Hit]:
     rows = ctx.result_rows()
     for col in _COLUMNS:
@@ -50,6 +51,35 @@ def c2_results(ctx: Context) -> Iterable[Hit]:
                       namer=lambda k: row_name(k.split(".")[-2] if k.startswith("requests.") else OTHER_COMBINED))
         if hit:
             yield hit
+    yield from _ignored_combined_row(ctx)
+
+
+_OTHER_ROWS = tuple(r.key for r in FORMAT.rows_in_group("other"))
+
+
+def _ignored_combined_row(ctx: Context) -> Iterable[Hit]:
+    """Figures in the combined （六） row while （六）1–3 also hold figures: the sub-rows are
+    used and the combined row is not, so its figures must not vanish without a word."""
+    oc = ctx.report.other_combined
+    if not oc or ctx.uses_other_combined:
+        return
+    typed = [c for c in _COLUMNS if not ctx.is_blank(f"{OTHER_COMBINED}.{c}")]
+    if not typed:
+        return
+    keys = [f"{OTHER_COMBINED}.{c}" for c in typed]
+    differs = [c for c in typed if abs(ctx.num(f"{OTHER_COMBINED}.{c}") - ctx.total(_k(r, c) for r in _OTHER_ROWS)) > 1e-9]
+    name = row_name(OTHER_COMBINED)
+    if differs:
+        what = (f"其中“{column_name(differs[0])}”列合并行为 {fmt_number(ctx.num(f'{OTHER_COMBINED}.{differs[0]}'))}，"
+                f"1–3 行之和为 {fmt_number(ctx.total(_k(r, differs[0]) for r in _OTHER_ROWS))}，两者不同")
+    else:
+        what = "各列都等于 1–3 行之和"
+    yield Hit(f"“{name}”（{refs(keys[:1])} 起 {len(keys)} 格）填了数字，而（六）的 1–3 行（{refs([_k(_OTHER_ROWS[0], 'natural_person')])} 所在的三行）也填了数字；"
+              f"核对和生成报告都按 1–3 行计算，合并行的数字不会使用（{what}）。合并行只用于导入旧版式报告，"
+              f"请清空它；如合并行的数字才是对的，请把它们分填到 1–3 行。",
+              keys + [_k(r, c) for r in _OTHER_ROWS for c in differs[:1]],
+              expected="合并行留空", actual=ctx.num(keys[0]), subject="other-combined-ignored",
+              severity=None if differs else WARNING)
 
 
 def _rows_with_combined(ctx: Context) -> list[str]:
