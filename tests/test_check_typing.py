@@ -240,3 +240,10 @@ def test_combined_other_row_never_vanishes_without_a_finding(tmp_path):
     same.other_combined = {"natural_person": sums["natural_person"], "total": sums["total"]}
     (hit,) = [f for f in run_checks(same).findings if "合并行" in f.message]
     assert hit.severity == "warning"
+
+
+def test_g5_one_finding_per_leftover():
+    report = read_workbook(D2024)
+    report.narrative["oversight"] = NarrativeText("", "由XX科负责，联系人某某，依据〔 〕号文件；再由XX科复核。")
+    g5 = [f for f in run_checks(report).findings if f.rule == "G5" and "oversight" in f.keys[0]]
+    assert sorted(f.actual for f in g5) == sorted(["XX", "某某", "〔 〕"])

@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-import cn2an
+from functools import lru_cache
 
 _DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3,
            "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8,
@@ -26,8 +25,17 @@ def cn_to_int(text: str) -> int | None:
     """
     if not text or any(ch not in CN_NUMERAL_CHARS for ch in text):
         return None
+    return _cn2an(text.replace("○", "〇"))
+
+
+@lru_cache(maxsize=4096)
+def _cn2an(text: str) -> int | None:
+    # Imported on first use: cn2an takes about a second to import (it builds its tables),
+    # which `nianbao check` on a narrative without Chinese numerals should not pay.
+    import cn2an
+
     try:
-        value = cn2an.cn2an(text.replace("○", "〇"), "smart")
+        value = cn2an.cn2an(text, "smart")
     except (ValueError, KeyError, IndexError, TypeError):
         return None
     return int(value) if float(value).is_integer() else None

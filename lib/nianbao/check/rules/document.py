@@ -196,14 +196,15 @@ def g5_placeholders(ctx: Context) -> Iterable[Hit]:
                   subject=f"{part}:{problem.placeholder}", severity=ERROR)
     reported = {p.placeholder for _, p in ctx.placeholder_problems}
     for part, text in ctx.texts.items():
+        seen = set(reported)              # one finding per distinct leftover in each part
         for m in _LEFTOVER.finditer(text):
-            if m.group(0) in reported:
+            if m.group(0) in seen:
                 continue
+            seen.add(m.group(0))
             start = max(0, m.start() - 10)
             yield Hit(f"文字材料中“…{text[start:m.end() + 10]}…”含有未替换的模板内容“{m.group(0)}”，请改为实际内容。",
                       (narrative_key(part),), expected="实际内容", actual=m.group(0),
                       subject=f"{part}:{m.group(0)}")
-            break
     for key in ("title", "agency"):
         v = ctx.report.meta.get(key)
         if isinstance(v, str) and _LEFTOVER.search(v):
