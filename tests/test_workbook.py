@@ -2,6 +2,7 @@
 examples, and how staff's typing is read."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
@@ -171,3 +172,37 @@ def test_text_starting_with_formula_chars_stays_text(tmp_path):
     assert back.narrative["problems"].text == "=HYPERLINK(\"http://evil\")"
     assert back.narrative["other_matters"].text == "+1、-2、@3"
     assert "<f>" not in zipfile.ZipFile(path).read("xl/worksheets/sheet7.xml").decode()
+
+
+def _overlapping_words(pdf: Path) -> list[tuple[int, str, str]]:
+    """Pairs of words whose boxes intersect on a page of ``pdf`` (pdftotext -bbox): text printed
+    on top of other text, as rows too short for their wrapped text print in LibreOffice."""
+    import re
+    import subprocess
+    from xml.etree import ElementTree as ET
+
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    html = re.sub(r"<!DOCTYPE[^>]*>", "", html).replace('xmlns="http://www.w3.org/1999/xhtml"', "")
+    out = []
+    for number, page in enumerate(ET.fromstring(html).iter("page"), 1):
+        words = [(float(w.get("xMin")), float(w.get("yMin")), float(w.get("xMax")), float(w.get("yMax")),
+                  w.text) for w in page.iter("word")]
+        for i, a in enumerate(words):
+            for b in words[i + 1:]:
+                if min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1.5:
+                    out.append((number, a[4], b[4]))
+    return out
+
+
+def test_template_prints_without_overlapping_text(tmp_path):
+    """Issue 10 point 7: the 填报说明 rule table printed F1–F3 on top of each other."""
+    import shutil
+    import subprocess
+
+    if not (shutil.which("soffice") and shutil.which("pdftotext")):
+        pytest.skip("LibreOffice or poppler-utils is not installed")
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(ROOT / "templates" / "report.xlsx")], check=True, capture_output=True, timeout=180,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    assert _overlapping_words(tmp_path / "report.pdf") == []
