@@ -105,6 +105,10 @@ CORPUS: tuple[tuple[str, tuple[tuple[str, int | float], ...]], ...] = (
     ("行政许可事项办结2103件。", (("active.licensing_decisions", 2103),)),
     ("建议办结14件。", ()),
     ("信访事项结转下年度处理2件。", ()),
+    ("12345热线工单办结1200件。", ()),
+    ("本年新收来信30件。", ()),
+    ("政务服务工单结转下年度2件。", ()),
+    ("全年办结率达到100%。", ()),
     ("制发行政规范性文件3件。", (("active.normative_documents.issued", 3),)),
     ("公开行政处罚决定287件。", (("active.penalty_decisions", 287),)),
 )

@@ -39,6 +39,10 @@ _CARRIED_OVER = re.compile(r"上一?年度?结转|去年结转|上年度?转入|
 _CARRIED_FORWARD = re.compile(r"(结转|顺延|转入|转|延续|留)(到|至|入)?(下一?年度?|次年|明年)|结转下")
 #: "结转下年度" names table 三's row 四 on its own, without "申请".
 _CARRIED_FORWARD_ROW = re.compile(r"结转(到|至)?下一?年度?")
+#: The whole clause before the figure is table 三's row 四 on its own: "结转下年度继续办理8件"
+#: (not "工单结转下年度2件", whose subject is something else).
+_CARRIED_FORWARD_ALONE = re.compile(r"(?:其中|另有|仍有|共有?|尚有)?结转(?:到|至)?下一?年度?(?:继续)?(?:办理|处理|答复)?的?"
+                                    r"(?:申请)?(?:共计?|合计)?")
 #: Words that name the connective between a figure and its comparison ("数量比上年增加").
 _DELTA_PREFIX = re.compile(r"(?:申请)?(?:数量|件数|总数|总量|数|量)?(?:共|总共)?")
 _GROUPS = (("withheld", re.compile(r"不予以?公开")), ("partially_disclosed", re.compile(r"部分公开")),
@@ -47,8 +51,11 @@ _GROUPS = (("withheld", re.compile(r"不予以?公开")), ("partially_disclosed"
            ("rejected", re.compile(r"不予处理")), ("other", re.compile(r"其他处理")))
 _ANSWERED = re.compile(r"办结|答复|回复|办理完毕|处理完毕|完成办理|办理结果(?:总计|合计|共)")
 #: On their own these name table 三's figures even without "申请": 本年新收73件, 办结72件.
-_NEW_ONLY = re.compile(r"新收")
-_ANSWERED_ONLY = re.compile(r"办结|办理结果(?:总计|合计|共)")
+_PERIOD = r"(?:其中|另|共|合计)?(?:本年度?|今年|全年|当年|年内|\d{4}\s*年度?)?(?:共|累计|依法|按时|已|全部)*"
+#: Clauses that name table 三's figures on their own, without "申请": 本年新收73件, 办结72件,
+#: 办理结果总计72件 (but not "工单办结1200件" or "新收来信30件": another subject).
+_NEW_ONLY = re.compile(_PERIOD + r"新收(?:各类)?(?:的)?(?:申请)?(?:共计?|合计)?")
+_ANSWERED_ONLY = re.compile(_PERIOD + r"(?:办结|办理结果(?:总计|合计|共))(?:了)?(?:申请)?(?:共计?|合计)?")
 #: Outcome groups named precisely enough to stand without "申请" (予以公开 is also said of
 #: proactive disclosure, so it needs the application context).
 _GROUPS_ALONE = frozenset({"partially_disclosed", "withheld", "unavailable", "rejected"})
@@ -228,7 +235,7 @@ def _classify(tok, before: str, after: str, sent_before: str, rest: str, state: 
         return "req.carried_over", {}
     applications = state.application or state.paragraph_application or bool(_APPLICATION.search(window))
     if unit in _COUNT_UNITS and not excluded and (
-            (_CARRIED_FORWARD.search(window) and applications) or _CARRIED_FORWARD_ROW.search(window)
+            (_CARRIED_FORWARD.search(window) and applications) or _CARRIED_FORWARD_ALONE.fullmatch(before.strip())
             or (_APPLICATION.search(after) and _CARRIED_FORWARD_ROW.search(rest))):
         return "req.carried_forward", {}
     if (unit in _COUNT_UNITS or unit == "%") and not excluded:
@@ -241,7 +248,7 @@ def _classify(tok, before: str, after: str, sent_before: str, rest: str, state: 
             if len(found) > 1 and not _BOTH_GROUPS.search(wide):
                 key = _nearest_group(wide, found)
             return (f"req.pct.{key}" if unit == "%" else f"req.group.{key}"), {}
-    if unit in _COUNT_UNITS and not excluded and (_APPLICATION.search(window) or _NEW_ONLY.search(before)):
+    if unit in _COUNT_UNITS and not excluded and (_APPLICATION.search(window) or _NEW_ONLY.fullmatch(before.strip())):
         incl = bool(_INCL_CARRIED.search(rest) or _INCL_CARRIED_BEFORE.search(before))
         if _RECEIVED.search(wide + after):
             return "req.new", {"incl_carried": incl}
@@ -250,7 +257,7 @@ def _classify(tok, before: str, after: str, sent_before: str, rest: str, state: 
         if _HANDLED.search(window):
             return "req.handled", {"incl_carried": incl}
     if unit in _COUNT_UNITS and not excluded and not _NOT_APPLICATION.search(sent_before) and (
-            (applications and _ANSWERED.search(before)) or _ANSWERED_ONLY.search(before)):
+            (applications and _ANSWERED.search(before)) or _ANSWERED_ONLY.fullmatch(before.strip())):
         return "req.answered", {}
     return _active(unit, before, after, sent_before, state)
 
