@@ -110,3 +110,16 @@ def test_comparison_phrase_of_another_figure_is_not_the_requests():
     report.narrative["requests"] = NarrativeText("", "本年新收政府信息公开申请{新收申请总数}件，比上年减少99件。")
     f1 = [f for f in run_checks(report, prior).findings if f.rule == "F1"]
     assert len(f1) == 1 and f1[0].actual == -99
+
+
+def test_placeholder_comparison_of_another_figure_is_not_taken_for_the_requests():
+    """"{办理结果总数比上年}" right after the requests is the processed figure's change."""
+    report, prior = demo(), demo(2023)
+    report.values["requests.total_processed.total"] = 60        # +4 on last year, the requests +13
+    report.narrative["requests"] = NarrativeText(
+        "", "本年新收政府信息公开申请{新收申请总数}件，{办理结果总数比上年}。")
+    result = run_checks(report, prior)
+    assert [r.status for r in result.runs if r.rule == "F1"] == ["run"]
+    assert [f for f in result.findings if f.rule == "F1"] == []
+    report.narrative["requests"] = NarrativeText("", "本年新收政府信息公开申请{新收申请总数}件，{新收申请总数比上年}。")
+    assert [f for f in run_checks(report, prior).findings if f.rule == "F1"] == []

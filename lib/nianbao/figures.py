@@ -110,17 +110,28 @@ _WIDE_BRACES = str.maketrans({"｛": "{", "｝": "}"})
 
 
 @dataclass(frozen=True)
+class FilledSpan:
+    """Where a placeholder's replacement sits in the filled text, and what it states."""
+    start: int
+    end: int
+    name: str                    # the figure, e.g. 新收申请总数
+    comparison: bool             # {名称比上年}: a change from last year, computed from the tables
+
+
+@dataclass(frozen=True)
 class PlaceholderProblem:
     placeholder: str
     message: str
 
 
-def fill_placeholders(text: str, report: Report, prior: Report | None = None
-                      ) -> tuple[str, list[PlaceholderProblem]]:
+def fill_placeholders(text: str, report: Report, prior: Report | None = None,
+                      spans: list[FilledSpan] | None = None) -> tuple[str, list[PlaceholderProblem]]:
     """Replace ``{名称}`` by its figure and ``{名称比上年}`` by a comparison.
 
     Unknown names and comparisons without last year's figures are left in the
     text unchanged and reported, so the checker (G5) and the job can say so.
+    ``spans``, if given, receives where each replacement sits in the filled text
+    (so the checker knows "比上年增加5条" there is the portal posts' change).
     """
     now = figure_values(report)
     before = figure_values(prior) if prior else {}
@@ -152,7 +163,20 @@ def fill_placeholders(text: str, report: Report, prior: Report | None = None
             return m.group(0)
         return compare_phrase(now[name], previous, units.get(name, ""))
 
-    filled = PLACEHOLDER.sub(sub, text.translate(_WIDE_BRACES))
+    source = text.translate(_WIDE_BRACES)
+    pieces: list[str] = []
+    at = out_len = 0
+    for m in PLACEHOLDER.finditer(source):
+        pieces.append(source[at: m.start()])
+        out_len += m.start() - at
+        replacement = sub(m)
+        if spans is not None and replacement != m.group(0):
+            spans.append(FilledSpan(out_len, out_len + len(replacement), m.group(1), bool(m.group(2))))
+        pieces.append(replacement)
+        out_len += len(replacement)
+        at = m.end()
+    pieces.append(source[at:])
+    filled = "".join(pieces)
     # Stray braces: what is left once the placeholders already reported are taken out.
     masked = PLACEHOLDER.sub(lambda m: "\0" * len(m.group(0)), filled)
     for m in re.finditer(r"[{}]", masked):

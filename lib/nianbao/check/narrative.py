@@ -134,17 +134,21 @@ class _State:
     primary: Mention | None = None
 
 
-def extract(texts: dict[str, str]) -> NarrativeFigures:
+def extract(texts: dict[str, str], filled: dict[str, list] | None = None) -> NarrativeFigures:
+    """The figures each narrative part cites. ``filled``: per part, where placeholder
+    replacements sit (``figures.FilledSpan``); a comparison phrase produced by
+    ``{名称比上年}`` is computed from the tables and is never taken for a cited change."""
     out = NarrativeFigures()
     for part, text in texts.items():
         if not text:
             continue
         counts: dict[str, int] = {}
+        computed = [(f.start, f.end) for f in (filled or {}).get(part, []) if f.comparison]
         for pm in _PARAGRAPH.finditer(text):
             about_applications = False
             for sm in _SENTENCE.finditer(pm.group(0)):
                 about_applications = _sentence(part, sm.group(0), pm.start() + sm.start(), out, counts,
-                                               about_applications)
+                                               about_applications, computed)
                 _zero_claims(part, sm.group(0), out)
     return out
 
@@ -163,7 +167,7 @@ def _zero_claims(part: str, sentence: str, out: NarrativeFigures) -> None:
 
 
 def _sentence(part: str, s: str, offset: int, out: NarrativeFigures, counts: dict[str, int],
-              paragraph_application: bool = False) -> bool:
+              paragraph_application: bool = False, computed: list[tuple[int, int]] = ()) -> bool:
     """Read one sentence; returns whether the paragraph is now about applications."""
     tokens = find_numbers(s)
     state = _State(application=bool(_APPLICATION.search(s[: tokens[0].start] if tokens else "")
@@ -194,6 +198,8 @@ def _sentence(part: str, s: str, offset: int, out: NarrativeFigures, counts: dic
         if topic == "delta":
             if state.primary is None or state.primary.unit not in _COUNT_UNITS:
                 continue
+            if any(a <= offset + tok.start < b for a, b in computed):
+                continue                  # "{名称比上年}": computed from the tables, right by construction
             mention.of = state.primary
         else:
             if (topic == "req.new" and state.primary is not None and state.primary.topic == "req.new"
