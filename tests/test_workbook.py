@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -195,14 +196,16 @@ def _overlapping_words(pdf: Path) -> list[tuple[int, str, str]]:
     return out
 
 
-def test_template_prints_without_overlapping_text(tmp_path):
-    """Issue 10 point 7: the 填报说明 rule table printed F1–F3 on top of each other."""
+@pytest.mark.parametrize("workbook", ["templates/report.xlsx", "examples/demo-agency/2024.xlsx"])
+def test_workbook_prints_without_overlapping_text(tmp_path, workbook):
+    """Issue 10 point 7: the 填报说明 rule table printed F1–F3 on top of each other; the filled
+    demo also prints its ✓ marks and help texts apart."""
     import shutil
     import subprocess
 
     if not (shutil.which("soffice") and shutil.which("pdftotext")):
         pytest.skip("LibreOffice or poppler-utils is not installed")
     subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
-                    str(ROOT / "templates" / "report.xlsx")], check=True, capture_output=True, timeout=180,
+                    str(ROOT / workbook)], check=True, capture_output=True, timeout=180,
                    env={**os.environ, "HOME": str(tmp_path)})
-    assert _overlapping_words(tmp_path / "report.pdf") == []
+    assert _overlapping_words(tmp_path / (Path(workbook).stem + ".pdf")) == []

@@ -378,6 +378,8 @@ class _Builder:
                                 f"说明：每组的“总计”应等于{'、'.join(o.label for o in outcomes[:-1])}四项之和"
                                 f"（第 {layout.APPEAL_ROW + 1} 行即时显示检查结果）。" + SIGN_NOTE))
         _merge(ws, layout.APPEAL_ROW + 2, 1, layout.APPEAL_ROW + 2, 3 * n)
+        ws.row_dimensions[layout.APPEAL_ROW + 1].height = 18
+        ws.row_dimensions[layout.APPEAL_ROW + 2].height = 36      # two printed lines of help text
         ws.conditional_formatting.add(f"A{layout.APPEAL_ROW + 1}:{get_column_letter(3 * n)}{layout.APPEAL_ROW + 1}",
                                       FormulaRule(formula=[f'LEFT(A{layout.APPEAL_ROW + 1},1)="✗"'], font=_RED))
 
