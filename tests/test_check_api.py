@@ -14,7 +14,10 @@ from nianbao.check.numerals import cn_to_int, find_numbers, parse_number
 from nianbao.check.registry import _RULES
 from nianbao.workbook.layout import place, ref
 
-from test_check_support import seed
+from nianbao.check.result import NOT_RUN
+from nianbao.model import NarrativeText
+
+from test_check_support import seed, seed_prior
 
 
 def broken_seed():
@@ -31,7 +34,7 @@ def test_finding_fields_and_json():
     f = next(f for f in data["findings"] if f["rule"] == "C3")
     assert {"rule", "severity", "message", "cells", "expected", "actual", "fingerprint", "difference",
             "formula", "status"} <= set(f)
-    assert f["severity"] == "error" and f["expected"] == 3 and f["actual"] == 2 and f["difference"] == -1
+    assert f["severity"] == "error" and f["expected"] == 3 and f["actual"] == 2 and f["difference"] == 1
     assert ref("requests.disclosed.commercial") in f["cells"] and ref("requests.disclosed.total") in f["cells"]
     assert "相差 1" in f["message"] and "依申请公开!E6" in f["message"]
     s = data["summary"]
@@ -231,3 +234,36 @@ def test_annotated_copy_lists_the_rules_notes(tmp_path):
     ws = openpyxl.load_workbook(write_annotated(path, result, tmp_path / "checked.xlsx"))[RESULT_SHEET]
     assert ws.cell(2, 8).value == "未发现问题。"
     assert ws.cell(3, 1).value == "D3" and ws.cell(3, 2).value == "说明" and "复议机关" in ws.cell(3, 8).value
+
+
+def test_rules_catalogue_agrees_with_check(cli):
+    """`nianbao rules` lists, for each rule, every severity its findings can have (issue 15)
+    and the scope of the rules that do not run on a standard workbook, with check's reason."""
+    from pathlib import Path
+
+    from nianbao.check import list_rules
+    from nianbao.workbook.reader import read_workbook
+
+    demo = Path(__file__).resolve().parents[1] / "examples" / "demo-agency"
+    rows = {r["id"]: r for r in list_rules()}
+    allowed = {i: {r["severity"], *(a["severity"] for a in r["also"])} for i, r in rows.items()}
+    now, prior = read_workbook(demo / "2024.xlsx"), read_workbook(demo / "2023.xlsx")
+    broken = seed()
+    broken.values["requests.new_received.total"] += 1
+    broken.narrative["overview"] = NarrativeText("", "本年新收申请{不存在的数}件}。")
+    checked = 0
+    for report, before in ((now, None), (now, prior), (broken, None), (seed(), seed_prior())):
+        result = run_checks(report, before)
+        for f in result.findings:
+            assert f.severity in allowed[f.rule], (f.rule, f.severity, f.message)
+            checked += 1
+        for run in result.runs:
+            if run.status == NOT_RUN and not rows[run.rule]["needs_prior"]:
+                if run.rule in ("A5", "C4", "G2", "G6"):
+                    assert rows[run.rule]["applies"], run.rule
+    assert checked >= 5
+    assert "错误" in rows["G5"]["severity_zh"] and rows["G5"]["severity_zh"].startswith("警告")
+    code, out, _ = cli("rules")
+    assert code == 0 and "级别：警告；错误：未替换的 {占位符}" in out
+    assert "warning" not in out and "error" not in out
+    assert "适用范围：仅适用于 2019 年试行格式" in out

@@ -2,9 +2,11 @@
 examples, and how staff's typing is read."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -73,7 +75,8 @@ def test_every_input_cell_has_a_defined_name_and_is_unlocked():
         dn = wb.defined_names[place.name]
         assert dn.attr_text.endswith(f"${place.coord.rstrip('0123456789')}${place.row}"), key
         cell = wb[place.sheet][place.coord]
-        assert cell.protection.locked is False, key
+        grey = key.startswith("narrative.") and key.endswith(".title") and cell.fill.fgColor.rgb.endswith("EDEDED")
+        assert cell.protection.locked is grey, key       # grey label cells are locked (issue 15)
     ws = wb[layout.SHEET_REQUESTS]
     assert ws.protection.sheet and ws["A1"].protection.locked
     assert ws["A1"].value == FORMAT.request_note
@@ -170,3 +173,39 @@ def test_text_starting_with_formula_chars_stays_text(tmp_path):
     assert back.narrative["problems"].text == "=HYPERLINK(\"http://evil\")"
     assert back.narrative["other_matters"].text == "+1、-2、@3"
     assert "<f>" not in zipfile.ZipFile(path).read("xl/worksheets/sheet7.xml").decode()
+
+
+def _overlapping_words(pdf: Path) -> list[tuple[int, str, str]]:
+    """Pairs of words whose boxes intersect on a page of ``pdf`` (pdftotext -bbox): text printed
+    on top of other text, as rows too short for their wrapped text print in LibreOffice."""
+    import re
+    import subprocess
+    from xml.etree import ElementTree as ET
+
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    html = re.sub(r"<!DOCTYPE[^>]*>", "", html).replace('xmlns="http://www.w3.org/1999/xhtml"', "")
+    out = []
+    for number, page in enumerate(ET.fromstring(html).iter("page"), 1):
+        words = [(float(w.get("xMin")), float(w.get("yMin")), float(w.get("xMax")), float(w.get("yMax")),
+                  w.text) for w in page.iter("word")]
+        for i, a in enumerate(words):
+            for b in words[i + 1:]:
+                if min(a[2], b[2]) - max(a[0], b[0]) > 1 and min(a[3], b[3]) - max(a[1], b[1]) > 1.5:
+                    out.append((number, a[4], b[4]))
+    return out
+
+
+@pytest.mark.parametrize("workbook", ["templates/report.xlsx", "examples/demo-agency/2024.xlsx"])
+def test_workbook_prints_without_overlapping_text(tmp_path, workbook):
+    """Issue 10 point 7: the 填报说明 rule table printed F1–F3 on top of each other; the filled
+    demo also prints its ✓ marks and help texts apart."""
+    import shutil
+    import subprocess
+
+    if not (shutil.which("soffice") and shutil.which("pdftotext")):
+        pytest.skip("LibreOffice or poppler-utils is not installed")
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(tmp_path),
+                    str(ROOT / workbook)], check=True, capture_output=True, timeout=180,
+                   env={**os.environ, "HOME": str(tmp_path)})
+    assert _overlapping_words(tmp_path / (Path(workbook).stem + ".pdf")) == []

@@ -252,8 +252,8 @@ def cmd_rules(args) -> int:
                                     ensure_ascii=False, indent=2, default=str) + "\n")
         return 0
     for r in rows:
-        get = r.get if isinstance(r, dict) else (lambda k, r=r: getattr(r, k, ""))
-        _out(f"{get('id'):<4}{get('severity'):<8}{get('title')}\n    {get('formula')}")
+        _out(f"{r['id']:<4}{r['title']}\n    级别：{r['severity_zh']}\n    {r['formula']}"
+             + (f"\n    适用范围：{r['applies']}" if r["applies"] else ""))
     return 0
 
 

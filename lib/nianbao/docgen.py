@@ -67,22 +67,24 @@ def _cell(text: object) -> str:
 
 
 def rules_reference() -> str:
-    """docs/rules.md: the rule catalogue as ``nianbao rules`` lists it."""
+    """docs/rules.md: the rule catalogue as ``nianbao rules`` lists it
+    (severity in Chinese, with the cases reported at another severity, and
+    where a rule applies when not to every workbook)."""
     from .check import list_rules
     from .check.rule import SEVERITY_ZH
 
     rows = list_rules()
-    extra = [k for k in (rows[0] if rows else {}) if k not in
-             ("id", "severity", "title", "formula", "needs_prior", "source", "same_as")]
-    head = ["编号", "级别", "名称", "公式 / 说明", "需要上年", "来源", *extra]
+    head = ["编号", "级别", "名称", "公式 / 说明", "需要上年", "适用范围", "来源"]
     lines = [HEADER, "# 校验规则目录\n\n",
              f"共 {len(rows)} 条，编号与 `shared/domain/report-format.md` §2 一致（同 `nianbao rules`）。"
-             "“来源”：OFFICIAL 国家格式原文，STRUCTURAL 表格结构，INFERRED 推断，PRACTICE 实践中的通报问题。\n\n",
+             "“适用范围”空白的规则适用于每一份报告。"
+             "“来源”：OFFICIAL 国家格式原文，STRUCTURAL 表格结构，INFERRED 推断，PRACTICE 实践中的通报问题。"
+             "在笔记本中增加本地规则的方法见 README“给分析员”一节。\n\n",
              "| " + " | ".join(head) + " |\n", "|" + "---|" * len(head) + "\n"]
     for r in rows:
-        cells = [r["id"], SEVERITY_ZH.get(r["severity"], r["severity"]), r["title"],
+        cells = [r["id"], r.get("severity_zh") or SEVERITY_ZH.get(r["severity"], r["severity"]), r["title"],
                  r["formula"] + (f"（同 {r['same_as']}）" if r.get("same_as") else ""),
-                 "是" if r.get("needs_prior") else "", r.get("source", ""), *(r.get(k) for k in extra)]
+                 "是" if r.get("needs_prior") else "", r.get("applies", ""), r.get("source", "")]
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |\n")
     return "".join(lines)
 

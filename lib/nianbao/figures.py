@@ -110,17 +110,28 @@ _WIDE_BRACES = str.maketrans({"｛": "{", "｝": "}"})
 
 
 @dataclass(frozen=True)
+class FilledSpan:
+    """Where a placeholder's replacement sits in the filled text, and what it states."""
+    start: int
+    end: int
+    name: str                    # the figure, e.g. 新收申请总数
+    comparison: bool             # {名称比上年}: a change from last year, computed from the tables
+
+
+@dataclass(frozen=True)
 class PlaceholderProblem:
     placeholder: str
     message: str
 
 
-def fill_placeholders(text: str, report: Report, prior: Report | None = None
-                      ) -> tuple[str, list[PlaceholderProblem]]:
+def fill_placeholders(text: str, report: Report, prior: Report | None = None,
+                      spans: list[FilledSpan] | None = None) -> tuple[str, list[PlaceholderProblem]]:
     """Replace ``{名称}`` by its figure and ``{名称比上年}`` by a comparison.
 
     Unknown names and comparisons without last year's figures are left in the
     text unchanged and reported, so the checker (G5) and the job can say so.
+    ``spans``, if given, receives where each replacement sits in the filled text
+    (so the checker knows "比上年增加5条" there is the portal posts' change).
     """
     now = figure_values(report)
     before = figure_values(prior) if prior else {}
@@ -131,24 +142,44 @@ def fill_placeholders(text: str, report: Report, prior: Report | None = None
     def sub(m: re.Match) -> str:
         name, compare = m.group(1), m.group(2)
         if name not in now:
-            problems.append(PlaceholderProblem(m.group(0), f"不认识的占位符“{m.group(0)}”"))
+            problems.append(PlaceholderProblem(
+                m.group(0), f"有不认识的占位符“{m.group(0)}”：请改为“文字材料”表下方列出的占位符名称，或删去花括号"))
             return m.group(0)
         if not compare:
             return fmt_number(now[name]) if now[name] is not None else m.group(0)
         previous = before.get(name) if prior else None
         if previous is None:
             previous = priors_typed.get(name)
-        if previous is None or now[name] is None:
+        if now[name] is None:
             problems.append(PlaceholderProblem(
-                m.group(0), f"“{m.group(0)}”需要上年数据：请提供上年工作簿（--prior）或填写上年数值"))
+                m.group(0), f"“{m.group(0)}”的本年数值没有填写：请在工作表中填写“{name}”"))
+            return m.group(0)
+        if previous is None:
+            if name in priors_typed:          # a work indicator: its 上年 column can be typed
+                advice = f"请在“工作指标”表“{name}”一行填写上年数值，或提供上年工作簿（--prior）"
+            else:                              # a table figure: only last year's workbook has it
+                advice = "请提供上年工作簿（--prior 上年工作簿）；不作比较时请删去这个占位符"
+            problems.append(PlaceholderProblem(m.group(0), f"“{m.group(0)}”需要上年数据：{advice}"))
             return m.group(0)
         return compare_phrase(now[name], previous, units.get(name, ""))
 
-    filled = PLACEHOLDER.sub(sub, text.translate(_WIDE_BRACES))
-    unresolved = {p.placeholder for p in problems}
-    for m in re.finditer(r"[{}]", filled):
+    source = text.translate(_WIDE_BRACES)
+    pieces: list[str] = []
+    at = out_len = 0
+    for m in PLACEHOLDER.finditer(source):
+        pieces.append(source[at: m.start()])
+        out_len += m.start() - at
+        replacement = sub(m)
+        if spans is not None and replacement != m.group(0):
+            spans.append(FilledSpan(out_len, out_len + len(replacement), m.group(1), bool(m.group(2))))
+        pieces.append(replacement)
+        out_len += len(replacement)
+        at = m.end()
+    pieces.append(source[at:])
+    filled = "".join(pieces)
+    # Stray braces: what is left once the placeholders already reported are taken out.
+    masked = PLACEHOLDER.sub(lambda m: "\0" * len(m.group(0)), filled)
+    for m in re.finditer(r"[{}]", masked):
         around = filled[max(0, m.start() - 8): m.end() + 8]
-        if not any(u in around for u in unresolved):
-            problems.append(PlaceholderProblem(around, f"有多余或不成对的花括号（“…{around}…”）"))
-            break
+        problems.append(PlaceholderProblem(around, f"有多余或不成对的花括号“{m.group(0)}”（“…{around}…”）"))
     return filled, problems

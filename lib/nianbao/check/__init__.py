@@ -76,11 +76,30 @@ def run_checks(report: Report, prior: Report | None = None,
     return CheckResult(findings, runs, report.agency, report.year)
 
 
+#: When rules whose decorators live elsewhere apply (their own ``applies=`` wins when set).
+
+
+
+def applies(r: Rule) -> str:
+    """When ``r`` runs, in Chinese, if not on every report: its scope, the prior
+    workbook it needs, or the rule it duplicates (the reasons ``check`` gives)."""
+    parts = [r.applies]
+    if r.needs_prior:
+        parts.append("需要上年报告（--prior 上年工作簿）")
+    if r.same_as:
+        parts.append(f"与 {r.same_as} 是同一项检查，结果见 {r.same_as}")
+    return "；".join(p for p in parts if p)
+
+
 def list_rules(as_frame: bool = False):
     """The catalogue for ``nianbao rules`` and the 填报说明 sheet: a list of dicts
-    (id, severity, title, formula, needs_prior, source, same_as), or a DataFrame."""
+    (id, severity, severity_zh, also, title, formula, needs_prior, source, same_as, applies),
+    or a DataFrame. ``severity_zh`` names every severity the rule's findings can have,
+    as ``check`` reports them ("警告（未替换的 {占位符}…：错误）")."""
     rows = [{"id": r.id, "severity": r.severity, "title": r.title_zh, "formula": r.formula_zh,
-             "needs_prior": r.needs_prior, "source": r.source_tag, "same_as": r.same_as or ""}
+             "needs_prior": r.needs_prior, "source": r.source_tag, "same_as": r.same_as or "",
+             "severity_zh": r.severity_zh(), "also": [{"severity": s, "when": when} for s, when in r.also],
+             "applies": applies(r)}
             for r in all_rules()]
     if not as_frame:
         return rows

@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Iterable
 
-from ..figures import PlaceholderProblem, fill_placeholders
+from ..figures import FilledSpan, PlaceholderProblem, fill_placeholders
 from ..format import FORMAT, OTHER_COMBINED
 from ..model import Report
 from ..values import NotApplicable, Value
@@ -112,16 +112,17 @@ class Context:
 
     # --- narrative ------------------------------------------------------------
     @cached_property
-    def _filled(self) -> tuple[dict[str, str], list[tuple[str, PlaceholderProblem]]]:
-        texts, problems = {}, []
+    def _filled(self) -> tuple[dict[str, str], list[tuple[str, PlaceholderProblem]], dict[str, list[FilledSpan]]]:
+        texts, problems, spans = {}, [], {}
         for part, t in self.report.narrative.items():
-            if "{" in t.text:
-                text, probs = fill_placeholders(t.text, self.report, self.prior)
+            spans[part] = []
+            if "{" in t.text or "｛" in t.text:
+                text, probs = fill_placeholders(t.text, self.report, self.prior, spans[part])
                 problems += [(part, p) for p in probs]
             else:
                 text = t.text
             texts[part] = text
-        return texts, problems
+        return texts, problems, spans
 
     @property
     def texts(self) -> dict[str, str]:
@@ -138,7 +139,7 @@ class Context:
     @cached_property
     def figures(self) -> NarrativeFigures:
         """Figures cited in the narrative, extracted once per run for all F/B4/D2 rules."""
-        return extract(self.texts)
+        return extract(self.texts, self._filled[2])
 
     def note(self, text: str) -> None:
         self.notes.append(text)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "壹": 1, "二": 2, "贰": 2, "两": 2, "三": 3, "叁": 3,
            "四": 4, "肆": 4, "五": 5, "伍": 5, "六": 6, "陆": 6, "七": 7, "柒": 7, "八": 8, "捌": 8,
@@ -17,25 +18,27 @@ CN_NUMERAL_CHARS = "".join(_DIGITS) + "".join(_SMALL_UNITS) + "".join(_BIG_UNITS
 
 
 def cn_to_int(text: str) -> int | None:
-    """Chinese numeral to int: 十二 → 12, 一百零三 → 103, 两万三千 → 23000, 二〇二三 → 2023."""
+    """Chinese numeral to int: 十二 → 12, 一百零三 → 103, 两万三千 → 23000, 二〇二三 → 2023.
+
+    The conversion is cn2an's (a maintained library, "smart" mode also reads
+    digit-by-digit years); ``None`` when the text is not a Chinese numeral.
+    """
     if not text or any(ch not in CN_NUMERAL_CHARS for ch in text):
         return None
-    if all(ch in _DIGITS for ch in text):          # digit by digit: 二〇二三
-        return int("".join(str(_DIGITS[ch]) for ch in text)) if len(text) > 1 else _DIGITS[text]
-    total, section, digit = 0, 0, None
-    for ch in text:
-        if ch in _DIGITS:
-            digit = _DIGITS[ch]
-        elif ch in _SMALL_UNITS:
-            section += (1 if digit is None else digit) * _SMALL_UNITS[ch]
-            digit = None
-        else:                                      # 万 / 亿
-            section += digit or 0
-            if section == 0:
-                return None
-            total += section * _BIG_UNITS[ch]
-            section, digit = 0, None
-    return total + section + (digit or 0)
+    return _cn2an(text.replace("○", "〇"))
+
+
+@lru_cache(maxsize=4096)
+def _cn2an(text: str) -> int | None:
+    # Imported on first use: cn2an takes about a second to import (it builds its tables),
+    # which `nianbao check` on a narrative without Chinese numerals should not pay.
+    import cn2an
+
+    try:
+        value = cn2an.cn2an(text, "smart")
+    except (ValueError, KeyError, IndexError, TypeError):
+        return None
+    return int(value) if float(value).is_integer() else None
 
 
 def parse_number(text: str) -> int | float | None:

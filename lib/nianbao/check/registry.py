@@ -18,10 +18,12 @@ def register(rule: Rule, replace: bool = False) -> Rule:
 
 
 def rule(id: str, severity: str, title_zh: str, formula_zh: str, *, needs_prior: bool = False,
-         source_tag: str = "INFERRED", same_as: str | None = None) -> Callable[[RuleFunc], RuleFunc]:
-    """Decorator form of ``register`` for a rule function."""
+         source_tag: str = "INFERRED", same_as: str | None = None,
+         also: tuple[tuple[str, str], ...] = (), applies: str = "") -> Callable[[RuleFunc], RuleFunc]:
+    """Decorator form of ``register`` for a rule function (``also``/``applies``: see ``Rule``)."""
     def wrap(func: RuleFunc) -> RuleFunc:
-        register(Rule(id, severity, title_zh, formula_zh, func, needs_prior, source_tag, same_as))
+        register(Rule(id, severity, title_zh, formula_zh, func, needs_prior, source_tag, same_as,
+                      tuple(also), applies))
         return func
     return wrap
 

@@ -62,7 +62,17 @@ class Rule:
     needs_prior: bool = False
     source_tag: str = "INFERRED"   # OFFICIAL | STRUCTURAL | INFERRED | PRACTICE
     same_as: str | None = None     # a duplicate view of another rule (E2 = B2)
+    #: Other severities the rule reports in named cases, as (severity, when in Chinese):
+    #: G5 is a warning, but an unreplaced {占位符} is an error.
+    also: tuple[tuple[str, str], ...] = ()
+    #: When the rule applies, if not to every report ("仅适用于 2019 年试行格式"), in Chinese.
+    applies: str = ""
 
     def __post_init__(self) -> None:
-        if self.severity not in SEVERITIES:
-            raise ValueError(f"rule {self.id}: unknown severity {self.severity!r}")
+        for severity in (self.severity, *(s for s, _ in self.also)):
+            if severity not in SEVERITIES:
+                raise ValueError(f"rule {self.id}: unknown severity {severity!r}")
+
+    def severity_zh(self) -> str:
+        """"警告；错误：未替换的 {占位符}…": the severities this rule reports, in Chinese."""
+        return "；".join([SEVERITY_ZH[self.severity], *(f"{SEVERITY_ZH[s]}：{when}" for s, when in self.also)])

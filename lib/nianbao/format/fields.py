@@ -12,8 +12,10 @@ class MetaField:
     label: str
     help: str
     required: bool = False
-    kind: str = "text"           # text | int | date | choice | emails
+    kind: str = "text"           # text | int | date | choice | emails | digits (a text cell: 邮编, 电话)
     choices: tuple[str, ...] = ()
+    min_len: int = 0             # digits: the length the workbook's validation accepts
+    max_len: int = 0
 
 
 AGENCY_KINDS = ("部门", "人民政府")
@@ -28,9 +30,9 @@ META_FIELDS = (
     MetaField("year", "报告年度", "统计期限为该年1月1日至12月31日，如 2024", True, "int"),
     MetaField("contact_office", "联系机构", "“如有疑问请与……联系”中的机构，空则用机关全称"),
     MetaField("address", "地址", "联系地址"),
-    MetaField("postcode", "邮编", "6位邮政编码"),
-    MetaField("phone", "电话", "联系电话，如 0533-2771826"),
-    MetaField("fax", "传真", "传真号码（可空）"),
+    MetaField("postcode", "邮编", "6位邮政编码，如 010010", kind="digits", min_len=6, max_len=6),
+    MetaField("phone", "电话", "联系电话，区号带开头的 0，如 0533-2771826", kind="digits", min_len=7, max_len=40),
+    MetaField("fax", "传真", "传真号码，区号带开头的 0（可空）", kind="digits", min_len=7, max_len=40),
     MetaField("email", "电子邮箱", "联系邮箱"),
     MetaField("website", "门户网站", "机关门户网站地址（可空）"),
     MetaField("publish_date", "计划发布日期", "如 2025-01-20；部门须在1月31日前公布", False, "date"),

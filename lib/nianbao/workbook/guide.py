@@ -30,19 +30,35 @@ def _rules() -> list[tuple[str, str, str, str]]:
         return []
     rows = []
     for r in list_rules():
-        get = r.get if isinstance(r, dict) else (lambda k, r=r: getattr(r, k, ""))
-        rows.append((get("id"), get("severity"), get("title"), get("formula")))
+        formula = r["formula"]
+        for also in r.get("also", []):
+            formula += f"\n{SEVERITY_ZH[also['severity']]}：{also['when']}"
+        if r.get("applies"):
+            formula += f"\n适用范围：{r['applies']}"
+        rows.append((r["id"], SEVERITY_ZH.get(r["severity"], r["severity"]), r["title"], formula))
     return rows
 
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+#: Points per printed line of 11-pt text, and the widths (in Excel character units) of the columns.
+LINE_PT = 15
+WIDTHS = {"A": 7, "B": 7, "C": 30, "D": 86}
+
+
+def text_lines(text: str, width: float) -> int:
+    """Printed lines of ``text`` wrapped in a column ``width`` characters wide (a CJK character
+    takes two width units, ASCII one), so rows can be made tall enough to print without overlap."""
+    lines = 0
+    for para in str(text).split("\n"):
+        units = sum(2 if ord(ch) > 0x2E7F else 1 for ch in para)
+        lines += max(1, -(-int(units * 1.1) // max(1, int(width))))
+    return lines
 
 
 def write_guide(ws) -> None:
-    ws.column_dimensions["A"].width = 8
-    ws.column_dimensions["B"].width = 8
-    ws.column_dimensions["C"].width = 30
-    ws.column_dimensions["D"].width = 80
+    for col, width in WIDTHS.items():
+        ws.column_dimensions[col].width = width
+    full = sum(WIDTHS.values())
     r = 1
     for kind, text in INTRO:
         cell = ws.cell(r, 1, text)
@@ -55,7 +71,7 @@ def write_guide(ws) -> None:
         else:
             cell.font = styles.LABEL_FONT
             cell.alignment = styles.LEFT
-            ws.row_dimensions[r].height = 32 if len(text) > 60 else 18
+            ws.row_dimensions[r].height = LINE_PT * text_lines(text, full) + 4
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=4)
         r += 1
     rules = _rules()
@@ -65,10 +81,13 @@ def write_guide(ws) -> None:
         r += 1
         for c, text in enumerate(("规则", "级别", "名称", "公式或说明"), 1):
             styles.label(ws.cell(r, c, text), head=True)
-        for rid, sev, title, formula in rules:
+        ws.print_title_rows = f"{r}:{r}"
+        for row in rules:
             r += 1
-            for c, text in enumerate((rid, SEVERITY_ZH.get(str(sev), str(sev)), title, formula), 1):
+            for c, text in enumerate(row, 1):
                 cell = ws.cell(r, c, text)
                 styles.label(cell, align=styles.LEFT)
+            ws.row_dimensions[r].height = LINE_PT * max(
+                text_lines(text, WIDTHS[col]) for col, text in zip("ABCD", row)) + 4
     ws.protection.sheet = True
     _ = layout  # sheet names referenced in the text above

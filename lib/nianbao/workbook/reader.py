@@ -16,7 +16,7 @@ from ..errors import InputError, Problem
 from ..format import FORMAT, OTHER_COMBINED
 from ..format.fields import CUSTOM_INDICATOR_SLOTS, META_FIELDS, NARRATIVE_PARTS, STANDARD_INDICATORS
 from ..model import IndicatorValue, NarrativeText, Note, Report, empty_report
-from ..values import parse_cell
+from ..values import contact_problem, expected_kind, parse_cell
 from . import layout
 from .layout import get_column_letter
 from .guard import open_xlsx
@@ -147,23 +147,30 @@ class _Reader:
     def read_figures(self, report: Report) -> None:
         for cell in FORMAT.cells:
             report.values[cell.key] = self.read_number(cell.key, money=not cell.is_count,
-                                                       what=cell.label)
+                                                       what=cell.label, unit=cell.unit)
         combined = {c.key: self.read_number(f"{OTHER_COMBINED}.{c.key}", False, "（六）其他处理（合并行）")
                     for c in FORMAT.request_columns}
         if any(v is not None for v in combined.values()):
             report.other_combined = combined
 
-    def read_number(self, key: str, money: bool, what: str):
+    def read_number(self, key: str, money: bool, what: str, unit: str | None = None):
         got = self.raw(key)
         if got is None:
             return None
         sheet, coord, cell = got
         if cell is None:
             return None
-        parsed = parse_cell(cell.value, money=money)
+        if isinstance(cell.value, (int, float)) and not isinstance(cell.value, bool) \
+                and cell.style in self.data.date_styles:
+            shown = self.read_date(cell.value, cell, sheet, coord, what, quiet=True)
+            self.problem("cell-date", f"“{what}”：单元格是日期格式（显示为 {shown or '一个日期'}），"
+                         f"不是{'件数' if not money else '数'}", sheet, coord, expected_kind(money, unit),
+                         "把单元格格式改为“常规”或“数值”后重新填写数字（Excel/WPS 可能把“1-5”“3/4”自动变成日期）")
+            return None
+        parsed = parse_cell(cell.value, money=money, unit=unit)
         if parsed.error:
             if money:
-                fix = "只填写数字（单位万元，如 1.5）；不适用可填“/”"
+                fix = f"只填写数字（单位{unit or '万元'}{'，如 1.5' if unit in (None, '万元') else ''}）；不适用可填“/”"
             else:
                 fix = "只填写整数件数（没有就填 0）；不适用可填“/”；说明性文字请写在“文字材料”中"
             self.problem("cell-value", f"“{what}”：{parsed.error}", sheet, coord, parsed.expected, fix)
@@ -210,16 +217,22 @@ class _Reader:
                              sheet, coord, " / ".join(f.choices), "从下拉列表中选择")
             elif value is not None and not isinstance(value, str):
                 value = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+            problem = contact_problem(f.key, value) if f.kind == "digits" else None
+            if problem:
+                self.notes.append(Note(f"“{f.label}”：{problem}", sheet, coord))
             if f.required and value in (None, ""):
                 self.problem("meta-required", f"请填写“{f.label}”", sheet, coord, f.help,
                              f"在“{layout.SHEET_META}”表中填写{f.label}")
             meta[f.key] = value
         report.meta = meta
 
-    def read_date(self, value, cell: RawCell | None, sheet, coord, label) -> str | None:
+    def read_date(self, value, cell: RawCell | None, sheet, coord, label, quiet: bool = False) -> str | None:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             if cell is not None and cell.style in self.data.date_styles or 30000 < value < 80000:
-                return (date(1899, 12, 30) + timedelta(days=int(value))).isoformat()
+                try:
+                    return (date(1899, 12, 30) + timedelta(days=int(value))).isoformat()
+                except (OverflowError, ValueError):
+                    pass
         text = unicodedata.normalize("NFKC", str(value)).strip()
         m = re.fullmatch(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?", text)
         if m:
@@ -227,8 +240,9 @@ class _Reader:
                 return date(int(m.group(1)), int(m.group(2)), int(m.group(3))).isoformat()
             except ValueError:
                 pass
-        self.problem("meta-date", f"“{label}”不是有效日期：“{value}”", sheet, coord, "如 2025-01-20",
-                     "按“年-月-日”填写日期")
+        if not quiet:
+            self.problem("meta-date", f"“{label}”不是有效日期：“{value}”", sheet, coord, "如 2025-01-20",
+                         "按“年-月-日”填写日期")
         return None
 
     def read_monthday(self, value, cell: RawCell | None, sheet, coord, label) -> list[int] | None:
@@ -253,24 +267,31 @@ class _Reader:
         for ind in STANDARD_INDICATORS:
             out.append(IndicatorValue(
                 ind.key, ind.label, ind.unit,
-                self.read_indicator_number(f"indicators.{ind.key}.value", ind.label),
-                self.read_indicator_number(f"indicators.{ind.key}.prior", ind.label + "（上年）")))
+                self.read_indicator_number(f"indicators.{ind.key}.value", ind.label, ind.unit),
+                self.read_indicator_number(f"indicators.{ind.key}.prior", ind.label + "（上年）", ind.unit)))
         for k in range(1, CUSTOM_INDICATOR_SLOTS + 1):
             label = self.read_text(f"indicators.custom{k}.label")
-            value = self.read_indicator_number(f"indicators.custom{k}.value", label or f"自定义指标{k}")
-            prior = self.read_indicator_number(f"indicators.custom{k}.prior", label or f"自定义指标{k}")
+            unit = self.read_text(f"indicators.custom{k}.unit") or None
+            value = self.read_indicator_number(f"indicators.custom{k}.value", label or f"自定义指标{k}", unit)
+            prior = self.read_indicator_number(f"indicators.custom{k}.prior", label or f"自定义指标{k}", unit)
             if label:
                 out.append(IndicatorValue(f"custom{k}", label, self.read_text(f"indicators.custom{k}.unit"),
                                           value, prior, custom=True))
         report.indicators = out
 
-    def read_indicator_number(self, key: str, what: str):
-        return self.read_number(key, money=True, what=what)
+    def read_indicator_number(self, key: str, what: str, unit: str | None = None):
+        return self.read_number(key, money=True, what=what, unit=unit or "按该行填写的单位")
 
     def read_narrative(self, report: Report) -> None:
         for part in NARRATIVE_PARTS:
-            report.narrative[part.key] = NarrativeText(
-                self.read_text(f"narrative.{part.key}.title"), self.read_text(f"narrative.{part.key}.text"))
+            title = self.read_text(f"narrative.{part.key}.title")
+            if title and not part.number:
+                # The grey "—" cell of a part without a sub-heading: the report never prints it.
+                got = self.raw(f"narrative.{part.key}.title")
+                self.notes.append(Note(f"“{part.label}”没有小标题，标题格中的“{title}”不会进入报告，已忽略",
+                                       got[0] if got else None, got[1] if got else None))
+                title = ""
+            report.narrative[part.key] = NarrativeText(title, self.read_text(f"narrative.{part.key}.text"))
 
     def read_acceptances(self, report: Report) -> None:
         sheet = self.data.sheets.get(layout.SHEET_ACCEPT, {})

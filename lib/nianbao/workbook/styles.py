@@ -22,12 +22,14 @@ CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 TOP_LEFT = Alignment(horizontal="left", vertical="top", wrap_text=True)
 UNLOCKED = Protection(locked=False)
+LOCKED = Protection(locked=True)
 
 
 def label(cell, head: bool = False, align: Alignment = CENTER) -> None:
     cell.font = HEAD_FONT if head else LABEL_FONT
     cell.fill = HEAD_FILL if head else LABEL_FILL
     cell.alignment = align
+    cell.protection = LOCKED     # grey and blue cells are labels: never typed into
     cell.border = BORDER
 
 

@@ -27,6 +27,9 @@ from ..values import NotApplicable
 from . import guide, layout, styles
 
 FIXED_TIME = datetime(2021, 9, 26)
+#: One sign convention for every live check, as in the checker's findings: 差额 = 左 − 右.
+SIGN_NOTE = ("✓ 表示相等；“✗ 差N”中 N ＝ 等式左边 − 右边，如“✗ 差-1”表示左边比右边少 1。"
+             "某一块还没有填写任何数字时，检查格保持空白。")
 _RED = Font(color="C00000", bold=True)
 
 
@@ -145,6 +148,15 @@ class _Builder:
                 value = f"{value[0]}月{value[1]}日"
             self.input(ws, f"meta.{f.key}", value, styles.LEFT)
             styles.helptext(ws.cell(p.row, 3, f.help))
+            if f.kind == "digits":
+                # A text cell: Excel/WPS/LibreOffice keep the leading 0 of 010010 and 0533-….
+                ws.cell(p.row, p.col).number_format = "@"
+                dv = DataValidation(type="textLength", operator="between", formula1=str(f.min_len),
+                                    formula2=str(f.max_len), allow_blank=True, errorStyle="warning",
+                                    errorTitle=f.label, error=f.help + "（请连同开头的 0 一起填写）",
+                                    showErrorMessage=True)
+                ws.add_data_validation(dv)
+                dv.add(p.coord)
             if f.kind == "choice":
                 dv = DataValidation(type="list", formula1='"' + ",".join(f.choices) + '"', allow_blank=True,
                                     errorTitle=f.label, error=f"请从列表中选择：{'、'.join(f.choices)}")
@@ -285,24 +297,31 @@ class _Builder:
             t = get_column_letter(last_col)
             chk = ws.cell(r, last_col + 1,
                           f'=IF(COUNT({a}{r}:{t}{r})=0,"",IF(SUM({a}{r}:{b}{r})=N({t}{r}),"✓",'
-                          f'"✗ 差"&(N({t}{r})-SUM({a}{r}:{b}{r}))))')
+                          f'"✗ 差"&(SUM({a}{r}:{b}{r})-N({t}{r}))))')
             styles.check(chk)
         self._figure_validations(ws, keys, set())
-        _label(ws, 3, last_col + 1, "行合计检查", True)
+        _label(ws, 1, last_col + 1, "行合计检查\n（差＝各类申请人之和−总计）", True, (3, last_col + 1))
         # Column checks below the table (C1 勾稽 and C2 结果合计), for people only.
         idx = {row.key: first_row + i for i, row in enumerate(rows)}
         r1, r2 = last_row + 2, last_row + 3
         _label(ws, r1, 1, "勾稽检查：第一项＋第二项＝第三项（七）总计＋第四项", True, (r1, 3), styles.LEFT)
         _label(ws, r2, 1, "办理结果检查：（一）至（六）之和＝（七）总计", True, (r2, 3), styles.LEFT)
+        styles.helptext(ws.cell(r2 + 1, 1, SIGN_NOTE))
+        _merge(ws, r2 + 1, 1, r2 + 1, last_col + 1)
+        ws.row_dimensions[r2 + 1].height = 30
         res_first = idx[RESULT_ROWS[0]]
         res_last = idx[RESULT_ROWS[-1]]
         for j in range(len(cols)):
             c = get_column_letter(first_col + j)
             n, co, tp, cf = (f"N({c}{idx[k]})" for k in ("new_received", "carried_over",
                                                          "total_processed", "carried_forward"))
-            ws.cell(r1, first_col + j, f'=IF({n}+{co}={tp}+{cf},"✓","✗ 差"&({n}+{co}-{tp}-{cf}))')
+            typed = ",".join(f"{c}{idx[k]}" for k in ("new_received", "total_processed", "carried_forward"))
+            # Blank until the staff have typed something in the block (二 may come from last year).
+            ws.cell(r1, first_col + j, f'=IF(COUNT({typed},{c}{res_first}:{c}{res_last})=0,"",'
+                                       f'IF({n}+{co}={tp}+{cf},"✓","✗ 差"&({n}+{co}-{tp}-{cf})))')
             ws.cell(r2, first_col + j,
-                    f'=IF(SUM({c}{res_first}:{c}{res_last})={tp},"✓","✗ 差"&({tp}-SUM({c}{res_first}:{c}{res_last})))')
+                    f'=IF(COUNT({c}{res_first}:{c}{res_last},{c}{idx["total_processed"]})=0,"",'
+                    f'IF(SUM({c}{res_first}:{c}{res_last})={tp},"✓","✗ 差"&(SUM({c}{res_first}:{c}{res_last})-{tp})))')
             styles.check(ws.cell(r1, first_col + j))
             styles.check(ws.cell(r2, first_col + j))
         rng = f"{get_column_letter(first_col)}{first_row}:{get_column_letter(last_col + 1)}{r2}"
@@ -345,8 +364,10 @@ class _Builder:
                     self.input(ws, key, self.value(key))
                 parts = f"{get_column_letter(col)}{layout.APPEAL_ROW}:{get_column_letter(col + n - 2)}{layout.APPEAL_ROW}"
                 total = f"N({get_column_letter(col + n - 1)}{layout.APPEAL_ROW})"
+                last = f"{get_column_letter(col + n - 1)}{layout.APPEAL_ROW}"
                 chk = ws.cell(layout.APPEAL_ROW + 1, col + n - 1,
-                              f'=IF(SUM({parts})={total},"✓","✗ 差"&({total}-SUM({parts})))')
+                              f'=IF(COUNT({parts},{last})=0,"",IF(SUM({parts})={total},"✓",'
+                              f'"✗ 差"&(SUM({parts})-{total})))')
                 styles.check(chk)
                 col += n
         for r in (1, 2, 3):
@@ -355,8 +376,10 @@ class _Builder:
         self._figure_validations(ws, [f"appeals.{g.key}.{o.key}" for g in FORMAT.appeal_groups for o in outcomes], set())
         styles.helptext(ws.cell(layout.APPEAL_ROW + 2, 1,
                                 f"说明：每组的“总计”应等于{'、'.join(o.label for o in outcomes[:-1])}四项之和"
-                                f"（第 {layout.APPEAL_ROW + 1} 行即时显示检查结果）。"))
+                                f"（第 {layout.APPEAL_ROW + 1} 行即时显示检查结果）。" + SIGN_NOTE))
         _merge(ws, layout.APPEAL_ROW + 2, 1, layout.APPEAL_ROW + 2, 3 * n)
+        ws.row_dimensions[layout.APPEAL_ROW + 1].height = 18
+        ws.row_dimensions[layout.APPEAL_ROW + 2].height = 36      # two printed lines of help text
         ws.conditional_formatting.add(f"A{layout.APPEAL_ROW + 1}:{get_column_letter(3 * n)}{layout.APPEAL_ROW + 1}",
                                       FormulaRule(formula=[f'LEFT(A{layout.APPEAL_ROW + 1},1)="✗"'], font=_RED))
 

@@ -9,7 +9,7 @@ from ...format import FORMAT
 from ..context import Context
 from ..registry import rule
 from ..rule import ERROR, INFO, WARNING, Hit
-from .common import APPEAL_NAMES, balance, compare_all, refs
+from .common import BLANK_ALSO, APPEAL_NAMES, balance, compare_all, refs
 
 _GROUPS = {g.key: (f"{g.parent}·{g.label}" if g.parent else g.label) for g in FORMAT.appeal_groups}
 _PARTS = tuple(o.key for o in FORMAT.appeal_outcomes if o.key != "total")
@@ -24,7 +24,7 @@ def _total_of(*groups: str) -> str:
 
 @rule("D1", ERROR, "复议诉讼分组合计",
       f"每组（{'、'.join(g.label for g in FORMAT.appeal_groups)}）：{_TOTAL} = "
-      + " + ".join(_OUTCOME_NAMES[p] for p in _PARTS), source_tag="STRUCTURAL")
+      + " + ".join(_OUTCOME_NAMES[p] for p in _PARTS), source_tag="STRUCTURAL", also=BLANK_ALSO)
 def d1_groups(ctx: Context) -> Iterable[Hit]:
     for group, name in _GROUPS.items():
         hit = balance(ctx, tuple(f"appeals.{group}.{p}" for p in _PARTS), (f"appeals.{group}.total",),

@@ -1,6 +1,7 @@
 """A. Cell-level types and units (A1–A5)."""
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 from typing import Iterable
@@ -17,9 +18,24 @@ from .common import refs
 _COUNT_KEYS = tuple(c.key for c in FORMAT.cells if c.is_count)
 _FEES = "active.fees_wan_yuan"
 _YUAN = re.compile(r"(\d+(?:\.\d+)?)\s*元")
-#: Above this many 万元 a fee figure is implausible for the organ's level (A3).
-FEE_LIMITS_WAN = {"乡镇级": 1_000, "县级": 100_000, "设区的市级": 1_000_000, "省级": 10_000_000,
-                  "国务院部门": 10_000_000, None: 10_000_000}
+#: From this many 万元 on, a fee figure is implausible for the organ's level (A3): it was
+#: probably typed in 元. A locality sets its own with the environment variable
+#: ``NIANBAO_FEE_LIMIT_WAN`` (one number for every level).
+FEE_LIMITS_WAN = {"乡镇级": 500, "县级": 20_000, "设区的市级": 100_000, "省级": 1_000_000,
+                  "国务院部门": 5_000_000, None: 100_000}
+#: A fee this many times last year's is read as 元 typed into the 万元 cell (A3, with --prior).
+FEE_JUMP = 10_000
+
+
+def fee_limit_wan(level: str | None) -> float:
+    """The A3 threshold in 万元 for an organ's level (``NIANBAO_FEE_LIMIT_WAN`` overrides)."""
+    override = os.environ.get("NIANBAO_FEE_LIMIT_WAN", "").strip()
+    if override:
+        try:
+            return float(override)
+        except ValueError:
+            pass
+    return FEE_LIMITS_WAN.get(level, FEE_LIMITS_WAN[None])
 
 
 def _count_keys(ctx: Context) -> list[str]:
@@ -35,7 +51,9 @@ def _n_counts(table: str) -> int:
 
 @rule("A1", ERROR, "件数须为不小于 0 的整数",
       f"表二 {_n_counts('active')} 个件数单元格、表三 {_n_counts('requests')} 个、表四 {_n_counts('appeals')} 个："
-      "整数且 ≥ 0", source_tag="STRUCTURAL")
+      "整数且 ≥ 0", source_tag="STRUCTURAL",
+      also=((INFO, "读取时转换了写法的单元格（如“12件”“1e3”）"),
+            (WARNING, "邮编、电话丢了开头的 0（基本信息中的文本单元格）")))
 def a1_counts(ctx: Context) -> Iterable[Hit]:
     yield from _empty_table_hits(ctx)
     yield from reader_notes(ctx, money=False)
@@ -70,6 +88,12 @@ def reader_notes(ctx: Context, money: bool) -> Iterable[Hit]:
         is_money = key is not None and key.startswith("active.") and not FORMAT.cell(key).is_count
         if is_money != money:
             continue
+        if key is not None and key.startswith("meta."):
+            # a contact detail that would print wrong (邮编 without its leading 0): a warning to fix
+            yield Hit(f"{n.render()}。请在“基本信息”表改正（这些是文本单元格，连同开头的 0 一起填写）。",
+                      (key,), expected="完整的号码", actual=ctx.report.meta.get(key.split(".", 1)[1]),
+                      subject=f"note:{key}", severity=WARNING)
+            continue
         v = ctx.value(key) if key else None
         read = f"，按 {fmt_number(v)} 读取" if isinstance(v, (int, float)) and not isinstance(v, bool) else ""
         yield Hit(f"{n.render()}{read}。请确认无误；今后请只填数字。", (key or where,) if where else (),
@@ -87,6 +111,8 @@ def empty_tables(ctx: Context) -> list[str]:
     """
     out = []
     for table in _TABLE_SECTIONS:
+        if table == "active" and ctx.report.format.key != FORMAT.key:
+            continue       # a 2019-format table 二 has other cells; rule A5 checks them
         keys = [c.key for c in FORMAT.cells_of(table)]
         if table == "requests" and ctx.report.other_combined:
             keys += [f"{OTHER_COMBINED}.{c.key}" for c in FORMAT.request_columns]
@@ -113,7 +139,7 @@ def _empty_table_hits(ctx: Context) -> Iterable[Hit]:
 
 
 @rule("A2", ERROR, "收费金额须为不小于 0 的数（万元）", "本年收费金额（万元）为数且 ≥ 0，可有小数",
-      source_tag="OFFICIAL-TABLE")
+      source_tag="OFFICIAL-TABLE", also=((INFO, "读取时转换了写法的金额（如“1.5万元”）"),))
 def a2_fees(ctx: Context) -> Iterable[Hit]:
     yield from reader_notes(ctx, money=True)
     v = ctx.value(_FEES)
@@ -127,7 +153,9 @@ def a2_fees(ctx: Context) -> Iterable[Hit]:
                   (_FEES,), expected="不小于 0 的数（万元）", actual=v)
 
 
-@rule("A3", WARNING, "收费金额的单位应为万元", "本年收费金额不应是以元填写的数（与文字中的元金额相同，或数额过大）")
+@rule("A3", WARNING, "收费金额的单位应为万元",
+      f"本年收费金额不应是以元填写的数：与文字中的元金额相同；有上年报告时达到上年的 {FEE_JUMP} 倍；"
+      "或达到本行政层级的参考上限（可用环境变量 NIANBAO_FEE_LIMIT_WAN 设定）")
 def a3_fee_unit(ctx: Context) -> Iterable[Hit]:
     v = ctx.value(_FEES)
     if not isinstance(v, (int, float)) or isinstance(v, bool) or v <= 0:
@@ -141,16 +169,26 @@ def a3_fee_unit(ctx: Context) -> Iterable[Hit]:
                           (_FEES, narrative_key(part)), expected=round(v / 10000, 6), actual=v,
                           subject=f"{_FEES}:{part}")
                 return
+    before = ctx.value(_FEES, ctx.prior) if ctx.prior is not None else None
+    if isinstance(before, (int, float)) and not isinstance(before, bool) and before > 0 \
+            and v >= FEE_JUMP * before:
+        yield Hit(f"{refs([_FEES])} 本年收费金额 {fmt_number(v)} 万元，是上年 {fmt_number(before)} 万元的 "
+                  f"{fmt_number(round(v / before))} 倍。是否按元填写了？{fmt_number(v)} 元应填 "
+                  f"{fmt_number(round(v / 10000, 6))} 万元；金额确实如此请在“已说明”表写明理由。",
+                  (_FEES,), expected=f"< {fmt_number(FEE_JUMP * before)}（上年的 {FEE_JUMP} 倍）", actual=v,
+                  subject=f"{_FEES}:jump")
+        return
     level = ctx.report.meta.get("level")
-    limit = FEE_LIMITS_WAN.get(level, FEE_LIMITS_WAN[None])
-    if v > limit:
+    limit = fee_limit_wan(level)
+    if v >= limit:
         yield Hit(f"{refs([_FEES])} 本年收费金额 {fmt_number(v)} 万元（{fmt_number(v / 10000)} 亿元），"
-                  f"对{level or '本机关'}而言过大（上限参考 {fmt_number(limit)} 万元），请确认单位是万元而不是元。",
-                  (_FEES,), expected=f"≤ {limit}", actual=v)
+                  f"对{level or '本机关'}而言过大（参考上限 {fmt_number(limit)} 万元）。是否按元填写了？"
+                  f"{fmt_number(v)} 元应填 {fmt_number(round(v / 10000, 6))} 万元。",
+                  (_FEES,), expected=f"< {fmt_number(limit)}", actual=v)
 
 
-@rule("A4", WARNING, "空白或“/”单元格", "数据单元格不应空白或填“/”“-”“无”（计算时按 0）",
-      source_tag="PRACTICE")
+@rule("A4", WARNING, "空白或“/”单元格", "数据单元格不应空白或填“/”“-”“无”“N/A”（计算时按 0）",
+      source_tag="PRACTICE", also=((INFO, "表二整行填“/”（本机关无此职权）"),))
 def a4_blanks(ctx: Context) -> Iterable[Hit]:
     """Blanks grouped so a clerk sees them together: table 三 by column, tables 二/四 by row."""
     groups: dict[tuple[str, str], list[str]] = {}
@@ -181,7 +219,8 @@ def a4_blanks(ctx: Context) -> Iterable[Hit]:
 
 
 @rule("A5", INFO, "本年增/减可为负数（仅 2019 年格式）", "2019 年试行格式表二的“本年增/减”可为负数，其余单元格同 A1",
-      source_tag="PRACTICE")
+      source_tag="PRACTICE",
+      applies="仅适用于 2019 年试行格式的报告（导入的 2019 年报告；标准工作簿按 2021 年格式，没有“本年增/减”栏）")
 def a5_legacy_change(ctx: Context) -> Iterable[Hit]:
     """Table 二 of a 2019-format report (report-format.md §1.9, rule A5; the
     Hubei annotation "减用负值表示，如-8" [R12]): 本年增/减 is a whole number

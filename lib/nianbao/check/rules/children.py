@@ -103,7 +103,8 @@ def _num(v: object) -> float | int:
 
 
 # Title and formula as catalogued (they are printed in the template's 填报说明 sheet).
-@rule("G6", WARNING, "汇总报告等于下级单位之和", "汇总（本级）报告的每个单元格 = 各下级单位之和（范围可配置）")
+@rule("G6", WARNING, "汇总报告等于下级单位之和", "汇总（本级）报告的每个单元格 = 各下级单位之和（范围可配置）",
+      applies="仅在核对汇总（本级）报告与各下级单位报告时运行：nianbao check 汇总报告 --children 下级工作簿或文件夹")
 def g6_roll_up(ctx: Context) -> Iterable[Hit]:
     from ...rollup import other_keys, other_total, sum_values, uses_combined
 

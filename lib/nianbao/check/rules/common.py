@@ -14,6 +14,8 @@ from ..narrative import Mention
 from ..rule import WARNING, Hit
 
 EPS = 1e-6
+#: ``balance``'s lower severity, for the rule catalogue (``Rule.also``).
+BLANK_ALSO = ((WARNING, "较小一侧有空白单元格，且报告来自已发布的文档（不是工作簿）"),)
 
 
 def refs(keys: Iterable[str]) -> str:
@@ -78,12 +80,12 @@ def balance(ctx: Context, left: Sequence[str], right: Sequence[str], *, what: st
     lv, rv = ctx.total(left), ctx.total(right)
     if abs(lv - rv) < EPS:
         return None
-    diff = rv - lv
+    diff = lv - rv                      # 差额 = 左 − 右, everywhere (findings, messages, template)
     short = left if lv < rv else right
     blank_short = [k for k in short if ctx.is_blank(k)]
     blank_any = [k for k in (*left, *right) if ctx.is_blank(k)]
     msg = (f"{what}不成立：{_side(ctx, left, left_words, lv, namer)}；"
-           f"{_side(ctx, right, right_words, rv, namer)}；相差 {fmt_number(abs(diff))}。")
+           f"{_side(ctx, right, right_words, rv, namer)}；相差 {fmt_number(diff)}（左边 − 右边）。")
     severity = None
     if blank_short:
         # In someone else's published report (or its JSON) a blank is what was
@@ -115,6 +117,7 @@ def _appeal_topics() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     groups["litigation"] = tuple(g.key for g in suits)
     names["litigation"] = suits[0].parent
     groups["both"] = tuple(g.key for g in FORMAT.appeal_groups)
+    names["both"] = f"{FORMAT.appeal_groups[0].label}和{suits[0].parent}"
     return groups, names
 
 
@@ -134,11 +137,13 @@ def topic_keys(ctx: Context, topic: str) -> tuple[tuple[str, ...], str] | None:
     if topic == "req.carried_forward":
         return ("requests.carried_forward.total",), FORMAT.cell("requests.carried_forward.total").label
     if p[0] == "req" and p[1] in ("group", "pct"):
-        rows = _GROUP_ROWS[p[2]]
-        keys = tuple(f"requests.{r}.total" for r in rows)
-        if p[2] == "other" and ctx.uses_other_combined:
-            keys = (f"{OTHER_COMBINED}.total",)
-        return keys, f"{group_name(p[2])}（总计列合计）"
+        keys: tuple[str, ...] = ()
+        for group in p[2].split("+"):     # "disclosed+partially_disclosed": 予以公开及部分公开
+            if group == "other" and ctx.uses_other_combined:
+                keys += (f"{OTHER_COMBINED}.total",)
+            else:
+                keys += tuple(f"requests.{r}.total" for r in _GROUP_ROWS[group])
+        return keys, f"{' + '.join(group_name(g) for g in p[2].split('+'))}（总计列合计）"
     if p[0] == "appeal" and p[1] == "outcome":
         groups = _APPEAL_GROUPS[p[3]]
         return (tuple(f"appeals.{g}.{p[2]}" for g in groups),
@@ -172,7 +177,7 @@ def compare_mention(ctx: Context, m: Mention, *, severity: str | None = None,
         return None
     blank = [k for k in keys if ctx.is_blank(k)]
     msg = (f"文字材料说“{m.snippet}”（{fmt_number(said)}），但表格中{name} = {fmt_number(table)}"
-           f"（{refs(keys)}），相差 {fmt_number(abs(table - said))}。")
+           f"（{refs(keys)}），相差 {fmt_number(said - table)}（文字 − 表格）。")
     if blank:
         msg += f"其中 {blanks_in_words(ctx, blank)}（按 0 计算）。"
     msg += "请改正文字材料或表格，使两者一致。"

@@ -33,7 +33,7 @@ def b2_continuity(ctx: Context) -> Iterable[Hit]:
             yield Hit(f"{name}：现行有效 {fmt_number(ctx.num(in_force))} 件（{refs([in_force])}），但上年现行有效 "
                       f"{fmt_number(before)} + 本年制发 {fmt_number(ctx.num(issued))} − 本年废止 "
                       f"{fmt_number(ctx.num(repealed))} = {fmt_number(expected)}，相差 "
-                      f"{fmt_number(abs(ctx.num(in_force) - expected))}。如因有效期届满、修订或机构改革造成差异，"
+                      f"{fmt_number(ctx.num(in_force) - expected)}（本年 − 推算）。如因有效期届满、修订或机构改革造成差异，"
                       f"请在“校验说明”中说明；否则请核对。",
                       (in_force, issued, repealed), expected=expected, actual=ctx.num(in_force),
                       difference=ctx.num(in_force) - expected,
@@ -46,7 +46,8 @@ _CF = FORMAT.request_row("carried_forward").label
 
 
 @rule("E1", WARNING, "上年结转等于上年报告的结转下年度",
-      "二、上年结转(本年)[c] = 四、结转下年度继续办理(上年)[c]（总计列且机关未变时为错误）", needs_prior=True)
+      "二、上年结转(本年)[c] = 四、结转下年度继续办理(上年)[c]（总计列且机关未变时为错误）", needs_prior=True,
+      also=((ERROR, "总计列且机关未变"),))
 def e1_carry_over(ctx: Context) -> Iterable[Hit]:
     same_agency = (ctx.report.agency or "") == (ctx.prior.agency or "")
     for col in FORMAT.request_columns:
@@ -58,7 +59,7 @@ def e1_carry_over(ctx: Context) -> Iterable[Hit]:
         severity = ERROR if col.key == "total" and same_agency else None
         yield Hit(f"依申请公开表“{column_name(col.key)}”列：{_CO} = {fmt_number(now)}（{refs([now_key])}），"
                   f"但上年报告的 {_CF} = {fmt_number(before)}（上年工作簿 {refs([before_key])}），"
-                  f"相差 {fmt_number(abs(now - before))}。本年的上年结转应等于上年的结转下年度，请核对。",
+                  f"相差 {fmt_number(now - before)}（本年 − 上年）。本年的上年结转应等于上年的结转下年度，请核对。",
                   (now_key,), expected=before, actual=now, difference=now - before,
                   left=f"本年上年结转 = {fmt_number(now)}", right=f"上年结转下年度 = {fmt_number(before)}",
                   severity=severity)

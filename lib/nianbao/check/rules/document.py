@@ -81,7 +81,8 @@ def _g1_narrative(ctx: Context) -> Iterable[Hit]:
 _TITLE_SUFFIX = "政府信息公开工作年度报告"
 
 
-@rule("G2", WARNING, "标题规范", "标题含机关全称、年度和“政府信息公开工作年度报告”", source_tag="PRACTICE")
+@rule("G2", WARNING, "标题规范", "标题含机关全称、年度和“政府信息公开工作年度报告”", source_tag="PRACTICE",
+      applies="仅适用于有单独标题的报告（导入的报告；工作簿的标题由模板按机关全称和年度生成）")
 def g2_title(ctx: Context) -> Iterable[Hit]:
     title = ctx.report.meta.get("title")
     if not title:
@@ -145,7 +146,7 @@ def _date(v: object) -> dt.date | None:
 
 
 @rule("G4", ERROR, "按时公布", "部门：次年1月31日前公布；人民政府（本级报告）：次年3月31日前公布",
-      source_tag="OFFICIAL")
+      source_tag="OFFICIAL", also=((WARNING, "日期无效或早于报告年度结束"),))
 def g4_deadline(ctx: Context) -> Iterable[Hit]:
     meta = ctx.report.meta
     date = _date(meta.get("publish_date"))
@@ -184,25 +185,26 @@ _LEFTOVER = re.compile(r"[XＸ]{2,}|[xｘ]{2,}(?![a-z])|[×＊*]{2,}|某某|〔\
 
 
 @rule("G5", WARNING, "没有残留的占位符", "文字中没有 XX、××、某某、空的〔 〕、“请填写”等模板提示或未替换的 {占位符}",
-      source_tag="PRACTICE")
+      source_tag="PRACTICE", also=((ERROR, "未替换的 {占位符} 或多余的花括号（会原样印进报告）"),))
 def g5_placeholders(ctx: Context) -> Iterable[Hit]:
     for part, problem in ctx.placeholder_problems:
         # An unresolved nianbao placeholder would be printed as "{…}" in the
         # published report for certain, so it blocks rendering (an error);
         # template leftovers below (XX, ××) stay warnings as in §2.
-        yield Hit(f"文字材料中{problem.message}，生成报告时会原样留下；请改正占位符或补齐数据。",
+        yield Hit(f"文字材料中{problem.message}。不改正的话，生成的报告会原样印出这些字符。",
                   (narrative_key(part),), expected="已替换的数字", actual=problem.placeholder,
                   subject=f"{part}:{problem.placeholder}", severity=ERROR)
     reported = {p.placeholder for _, p in ctx.placeholder_problems}
     for part, text in ctx.texts.items():
+        seen = set(reported)              # one finding per distinct leftover in each part
         for m in _LEFTOVER.finditer(text):
-            if m.group(0) in reported:
+            if m.group(0) in seen:
                 continue
+            seen.add(m.group(0))
             start = max(0, m.start() - 10)
             yield Hit(f"文字材料中“…{text[start:m.end() + 10]}…”含有未替换的模板内容“{m.group(0)}”，请改为实际内容。",
                       (narrative_key(part),), expected="实际内容", actual=m.group(0),
                       subject=f"{part}:{m.group(0)}")
-            break
     for key in ("title", "agency"):
         v = ctx.report.meta.get(key)
         if isinstance(v, str) and _LEFTOVER.search(v):

@@ -13,7 +13,7 @@ from ..registry import rule
 from ..rule import ERROR, INFO, WARNING, Hit
 from .active import b4_narrative
 from .common import EPS, compare_all, refs, topic_keys
-from .requests import fee_charged_yuan
+from .requests import fee_charged
 
 _NEW, _CO, _TP = ("requests.new_received.total", "requests.carried_over.total",
                   "requests.total_processed.total")
@@ -44,7 +44,7 @@ def _f1_hit(ctx: Context, m: Mention) -> Hit | None:
                    left=f"文字材料 = {fmt_number(m.value)}", right=f"{words} = {fmt_number(expected)}",
                    subject=f"{m.part}:{m.topic}:{m.ordinal}", severity=WARNING)
     return Hit(f"文字材料说“{m.snippet}”（{fmt_number(m.value)} 件），但表格中{words} = {fmt_number(expected)}"
-               f"（{refs(keys)}），相差 {fmt_number(abs(m.value - expected))}，也不等于其他口径"
+               f"（{refs(keys)}），相差 {fmt_number(m.value - expected)}（文字 − 表格），也不等于其他口径"
                f"（含上年结转 {fmt_number(new + co)}、办结 {fmt_number(tp)}）。请改正文字材料或表格。",
                (nkey, *keys), expected=expected, actual=m.value, difference=m.value - expected,
                left=f"文字材料 = {fmt_number(m.value)}", right=f"{words} = {fmt_number(expected)}",
@@ -70,7 +70,7 @@ def _delta_hit(ctx: Context, d: Mention) -> Hit | None:
 
 
 @rule("F1", WARNING, "文字中的收到申请数与表三一致",
-      "文字“收到/受理…申请X件” = 一[总计]（写明含上年结转时 = 一 + 二）；“比上年增加Y件” = 一(本年) − 一(上年)")
+      "文字“收到/受理…申请X件” = 一[总计]（写明含上年结转时 = 一 + 二）；“比上年增加Y件” = 一(本年) − 一(上年)", also=((ERROR, "收到申请数与表格的各种口径都不同"),))
 def f1_received(ctx: Context) -> Iterable[Hit]:
     for m in ctx.figures.mentions:
         hit = None
@@ -121,13 +121,14 @@ def f4_same_as_b4(ctx: Context) -> Iterable[Hit]:
 
 @rule("F5", INFO, "信息处理费与行政事业性收费", "第六部分写明收取的信息处理费（元）≤ 表二 行政事业性收费（万元）× 10000")
 def f5_fee_vs_admin_fees(ctx: Context) -> Iterable[Hit]:
-    charged = fee_charged_yuan(ctx)
+    found = fee_charged(ctx)
     key = "active.fees_wan_yuan"
-    if not charged or charged <= 0:
+    if not found or found[0] <= 0:
         return
+    charged, where = found
     fees_yuan = ctx.num(key) * 10_000
     if fees_yuan + EPS < charged:
-        yield Hit(f"第六部分写明收取信息处理费 {fmt_number(charged)} 元，而表二行政事业性收费为 "
+        yield Hit(f"{where}写明收取信息处理费 {fmt_number(charged)} 元，而表二行政事业性收费为 "
                   f"{fmt_number(ctx.num(key))} 万元（{refs([key])}），少于信息处理费。信息处理费属于行政事业性收费，"
                   f"如本机关将其计入，表二金额应不少于 {fmt_number(charged / 10000)} 万元；请确认。",
                   (key, narrative_key("other_matters")), expected=f"≥ {fmt_number(charged / 10000)}",

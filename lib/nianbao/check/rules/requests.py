@@ -6,10 +6,10 @@ from typing import Iterable
 
 from ...figures import fmt_number
 from ...format import FORMAT, OTHER_COMBINED
-from ..context import Context, column_name, group_name, narrative_key, row_name, section_heading
+from ..context import Context, column_name, group_name, narrative_key, row_name, section_heading, section_title
 from ..registry import rule
 from ..rule import ERROR, WARNING, Hit, NotRun
-from .common import balance, refs
+from .common import BLANK_ALSO, balance, refs
 
 _COLUMNS = tuple(c.key for c in FORMAT.request_columns)
 _APPLICANTS = _COLUMNS[:-1]
@@ -26,7 +26,7 @@ def _k(row: str, col: str) -> str:
 
 
 @rule("C1", ERROR, "勾稽关系（每一列）", "一 + 二 = 三（七）总计 + 四（对 7 列中的每一列）",
-      source_tag="OFFICIAL")
+      source_tag="OFFICIAL", also=BLANK_ALSO)
 def c1_balance(ctx: Context) -> Iterable[Hit]:
     for col in _COLUMNS:
         hit = balance(ctx, (_k("new_received", col), _k("carried_over", col)),
@@ -40,7 +40,8 @@ def c1_balance(ctx: Context) -> Iterable[Hit]:
 
 @rule("C2", ERROR, "办理结果合计（每一列）",
       "三（七）总计 = （一）+（二）+（三）1–8 +（四）1–3 +（五）1–5 +（六）1–3（对每一列）",
-      source_tag="STRUCTURAL")
+      source_tag="STRUCTURAL",
+      also=BLANK_ALSO + ((WARNING, "（六）合并行与（六）1–3 行都填了数字、且各列都等于 1–3 行之和（合并行不用）"),))
 def c2_results(ctx: Context) -> Iterable[Hit]:
     rows = ctx.result_rows()
     for col in _COLUMNS:
@@ -50,6 +51,35 @@ def c2_results(ctx: Context) -> Iterable[Hit]:
                       namer=lambda k: row_name(k.split(".")[-2] if k.startswith("requests.") else OTHER_COMBINED))
         if hit:
             yield hit
+    yield from _ignored_combined_row(ctx)
+
+
+_OTHER_ROWS = tuple(r.key for r in FORMAT.rows_in_group("other"))
+
+
+def _ignored_combined_row(ctx: Context) -> Iterable[Hit]:
+    """Figures in the combined （六） row while （六）1–3 also hold figures: the sub-rows are
+    used and the combined row is not, so its figures must not vanish without a word."""
+    oc = ctx.report.other_combined
+    if not oc or ctx.uses_other_combined:
+        return
+    typed = [c for c in _COLUMNS if not ctx.is_blank(f"{OTHER_COMBINED}.{c}")]
+    if not typed:
+        return
+    keys = [f"{OTHER_COMBINED}.{c}" for c in typed]
+    differs = [c for c in typed if abs(ctx.num(f"{OTHER_COMBINED}.{c}") - ctx.total(_k(r, c) for r in _OTHER_ROWS)) > 1e-9]
+    name = row_name(OTHER_COMBINED)
+    if differs:
+        what = (f"其中“{column_name(differs[0])}”列合并行为 {fmt_number(ctx.num(f'{OTHER_COMBINED}.{differs[0]}'))}，"
+                f"1–3 行之和为 {fmt_number(ctx.total(_k(r, differs[0]) for r in _OTHER_ROWS))}，两者不同")
+    else:
+        what = "各列都等于 1–3 行之和"
+    yield Hit(f"“{name}”（{refs(keys[:1])} 起 {len(keys)} 格）填了数字，而（六）的 1–3 行（{refs([_k(_OTHER_ROWS[0], 'natural_person')])} 所在的三行）也填了数字；"
+              f"核对和生成报告都按 1–3 行计算，合并行的数字不会使用（{what}）。合并行只用于导入旧版式报告，"
+              f"请清空它；如合并行的数字才是对的，请把它们分填到 1–3 行。",
+              keys + [_k(r, c) for r in _OTHER_ROWS for c in differs[:1]],
+              expected="合并行留空", actual=ctx.num(keys[0]), subject="other-combined-ignored",
+              severity=None if differs else WARNING)
 
 
 def _rows_with_combined(ctx: Context) -> list[str]:
@@ -61,7 +91,7 @@ def _rows_with_combined(ctx: Context) -> list[str]:
 
 @rule("C3", ERROR, "行合计",
       f"每一行：{column_name('total')} = " + " + ".join(column_name(c) for c in _APPLICANTS),
-      source_tag="STRUCTURAL")
+      source_tag="STRUCTURAL", also=BLANK_ALSO)
 def c3_row_totals(ctx: Context) -> Iterable[Hit]:
     for row in _rows_with_combined(ctx):
         hit = balance(ctx, tuple(_k(row, c) for c in _APPLICANTS), (_k(row, "total"),),
@@ -78,7 +108,7 @@ SUBTOTALS = "subtotals"
 
 
 @rule("C4", ERROR, "小计行不重复计算", "原文有分组小计行（非官方格式）时：小计 = 该组各分项之和，且（七）总计不再计入小计",
-      source_tag="PRACTICE")
+      source_tag="PRACTICE", applies="仅适用于导入的、原文有分组小计行的报告（标准工作簿没有小计行）")
 def c4_subtotals(ctx: Context) -> Iterable[Hit]:
     subtotals = ctx.report.meta.get(SUBTOTALS)
     if not subtotals:
@@ -102,7 +132,7 @@ def c4_subtotals(ctx: Context) -> Iterable[Hit]:
 
 
 @rule("C5", ERROR, "结转下年度不超过可办理数", "四（结转下年度）≤ 一（本年新收）+ 二（上年结转）（每一列）",
-      source_tag="STRUCTURAL")
+      source_tag="STRUCTURAL", also=((WARNING, "一或二有空白单元格"),))
 def c5_carry_forward(ctx: Context) -> Iterable[Hit]:
     for col in _COLUMNS:
         cf, new, co = _k("carried_forward", col), _k("new_received", col), _k("carried_over", col)
@@ -143,26 +173,34 @@ def c6_fee_notices(ctx: Context) -> Iterable[Hit]:
                   (key, narrative_key("other_matters")), expected="第六部分写明收费通知", actual="未写")
 
 
-def fee_charged_yuan(ctx: Context) -> float | None:
-    """Information-processing fee collected, in 元, from section 六 or the indicator."""
+def fee_charged(ctx: Context) -> tuple[float, str] | None:
+    """Information-processing fee collected, in 元, and where it is stated (for messages):
+    the 工作指标 "信息处理费实收金额" if typed, else the amount section 六 states."""
     ind = ctx.report.indicator("fee_collected_yuan")
     if ind and isinstance(ind.value, (int, float)):
-        return float(ind.value)
+        return float(ind.value), f"工作指标“{ind.label}”"
     text = ctx.text("other_matters")
     for m in _FEE_CHARGED.finditer(text):
         if _NEGATED.search(text[: m.start()]):
             continue
         amount, unit = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-        return float(amount) * (10_000 if unit == "万元" else 1)
+        return float(amount) * (10_000 if unit == "万元" else 1), f"第六部分“{section_title('六')}”"
     return None
+
+
+def fee_charged_yuan(ctx: Context) -> float | None:
+    """Information-processing fee collected, in 元 (see ``fee_charged``)."""
+    found = fee_charged(ctx)
+    return found[0] if found else None
 
 
 @rule("C7", WARNING, "收取信息处理费须有申请", "若第六部分写明收取了信息处理费：一 + 二 > 0")
 def c7_fee_needs_requests(ctx: Context) -> Iterable[Hit]:
-    charged = fee_charged_yuan(ctx)
+    found = fee_charged(ctx)
+    charged, where = found if found else (None, "")
     keys = ("requests.new_received.total", "requests.carried_over.total")
     if charged and charged > 0 and ctx.total(keys) == 0:
-        yield Hit(f"第六部分或工作指标写明收取信息处理费 {fmt_number(charged)} 元，但依申请公开表中"
+        yield Hit(f"{where}写明收取信息处理费 {fmt_number(charged)} 元，但依申请公开表中"
                   f"一（本年新收）+ 二（上年结转）= 0（{refs(keys)}）；没有申请就不会收取信息处理费。请核对。",
                   (*keys, narrative_key("other_matters")), expected="> 0", actual=0)
 
