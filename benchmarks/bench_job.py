@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -27,6 +28,13 @@ def main() -> None:
     from nianbao.job import _kernel_manager_class, _kernel_name, run_job
 
     tmp = Path(tempfile.mkdtemp(prefix="nianbao-bench-"))
+    try:
+        _measure(tmp, args.n, _kernel_manager_class, _kernel_name, run_job)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _measure(tmp: Path, n: int, _kernel_manager_class, _kernel_name, run_job) -> None:
     empty = tmp / "empty.ipynb"
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(IMPORTS)]
@@ -43,7 +51,7 @@ def main() -> None:
 
     times = {"baseline": [], "job": []}
     baseline()  # warm the OS file cache for both
-    for _ in range(args.n):  # interleaved, so drift affects both alike
+    for _ in range(n):  # interleaved, so drift affects both alike
         for name, fn in (("baseline", baseline), ("job", job)):
             t = time.perf_counter()
             fn()
@@ -51,7 +59,7 @@ def main() -> None:
     b, j = statistics.median(times["baseline"]), statistics.median(times["job"])
     print(f"papermill empty notebook (same imports): {b:6.2f} s")
     print(f"nianbao run (docx+html):                 {j:6.2f} s")
-    print(f"ratio {j / b:.2f}  (median of {args.n})")
+    print(f"ratio {j / b:.2f}  (median of {n})")
     ratios = sorted(jt / bt for jt, bt in zip(times["job"], times["baseline"]))
     print(f"spread: baseline {min(times['baseline']):.2f}–{max(times['baseline']):.2f} s, "
           f"job {min(times['job']):.2f}–{max(times['job']):.2f} s, "
