@@ -5,7 +5,8 @@ and a status board built from the jobs' summaries (their ``results.json``).
 
 Each job writes only under its own folder (``OUTROOT/<name>-<agency hash>-<year>``,
 the same whatever the order of the batch), so a re-run breaks nothing: every
-job replaces only its own outputs.
+job replaces only its own outputs. Two inputs of one agency and year are
+refused before any job starts.
 """
 from __future__ import annotations
 
@@ -99,14 +100,31 @@ def plan(workbooks: Iterable[str | Path], outroot: str | Path, prior_dir: str | 
             if agency and year:
                 priors.setdefault((agency, year), p)
     jobs = []
-    for wb in map(Path, workbooks):
-        agency, year = _identity(wb)
+    identities = {wb: _identity(wb) for wb in map(Path, workbooks)}
+    _refuse_duplicates(identities)
+    for wb, (agency, year) in identities.items():
         prior = priors.get((agency, year - 1)) if agency and year else None
         if prior is None and prior_dir is not None and (Path(prior_dir) / wb.name).is_file():
             prior = Path(prior_dir) / wb.name
         jobs.append(BatchJob(str(wb), str(prior) if prior else None,
                              str(Path(outroot) / folder_name(wb, agency, year)), formats))
     return jobs
+
+
+def _refuse_duplicates(identities: dict[Path, tuple[str | None, int | None]]) -> None:
+    """Two inputs of one agency and year (a draft and a revised copy) would
+    race for one folder: refuse the batch before any job starts, naming both."""
+    seen: dict[tuple[str, int], list[Path]] = {}
+    for wb, (agency, year) in identities.items():
+        if agency and year:
+            seen.setdefault((agency, year), []).append(wb)
+    dups = {k: v for k, v in seen.items() if len(v) > 1}
+    if dups:
+        raise InputError([Problem(
+            "batch-duplicate", f"{agency} {year} 年度有 {len(files)} 个工作簿：" + "、".join(f"“{f}”" for f in files)
+            + "；同一机关同一年度只能有一个，批量作业未开始",
+            fix="只保留其中一个（如修订后的那份），把其他的移出本批次后重新运行")
+            for (agency, year), files in dups.items()])
 
 
 def status_board(summaries: Iterable[dict]):

@@ -66,7 +66,7 @@ def _out(text: str) -> None:
 def cmd_template(args) -> int:
     from .workbook.writer import write_template
 
-    path = write_template(output_file(args.output, ".xlsx", force=True))
+    path = write_template(output_file(args.output, ".xlsx", force=args.force, replaceable=_is_blank_template))
     _out(f"已生成标准工作簿：{path}")
     return 0
 
@@ -193,11 +193,13 @@ def cmd_rules(args) -> int:
 @command("run", "运行年报作业：校验、与上年对比、生成报告（Word / 网页 / PDF）")
 def cmd_run(args) -> int:
     from .job import run_job
+    from .procs import on_terminate
 
+    on_terminate()
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     result = run_job(args.workbook, prior=args.prior, output_dir=args.output, formats=formats,
                      strict=not args.no_strict, mail_to=args.mail_to, send=bool(args.mail_to) or args.send,
-                     progress=not args.quiet, notebook=args.notebook)
+                     progress=not args.quiet, notebook=args.notebook, force=args.force)
     _out(result.render())
     return result.exit_code
 
@@ -206,8 +208,11 @@ def cmd_run(args) -> int:
 def cmd_batch(args) -> int:
     from .batch import STATUS_ZH, plan, run_batch, status_board
     from .fsutil import atomic_write_text
+    from .csvout import csv_text
     from .outputs import output_dir
+    from .procs import on_terminate
 
+    on_terminate()
     outroot = output_dir(args.output)
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     jobs = plan(args.workbooks, outroot, args.prior_dir, formats)
@@ -222,7 +227,7 @@ def cmd_batch(args) -> int:
     results = run_batch(jobs, max_workers=args.workers, on_done=done)
     board = status_board(r if r.get("outdir") else r | {"outdir": j.output_dir} for r, j in zip(results, jobs))
     # with a BOM, so Excel on Windows opens the Chinese columns correctly
-    atomic_write_text(outroot / "status.csv", "\ufeff" + board.to_csv(index=False))
+    atomic_write_text(outroot / "status.csv", csv_text(board))
     _out(board.drop(columns=["文件夹"]).fillna("").to_string(index=False))
     _out(f"汇总表：{outroot / 'status.csv'}")
     worst = max((r.get("exit_code", 3) for r in results), default=0)
@@ -232,8 +237,13 @@ def cmd_batch(args) -> int:
 @command("mail", "发送（或重新发送）已完成的签发包")
 def cmd_mail(args) -> int:
     from .signoff import load_settings, send_package
+    from .signoff.addresses import check_addresses
 
+    check_addresses(args.to, what="--to 给出的收件人", fix="用 --to 给出一个正确的邮箱地址（可重复 --to）")
     settings = load_settings(args.config)
+    if settings is not None and settings.mail_from:
+        check_addresses([settings.mail_from], what="发件人地址（NIANBAO_MAIL_FROM 或邮件设置文件中的 from）",
+                        file=args.config, fix="改为一个正确的邮箱地址")
     outcome = send_package(args.outdir, args.to or None, settings)
     _out(outcome.render() if hasattr(outcome, "render") else str(outcome))
     return 0
@@ -259,6 +269,28 @@ def _is_export_of(path: Path, report) -> bool:
         return False
     return (isinstance(data, dict) and data.get("format") == report.format.key
             and data.get("agency") == report.agency and data.get("year") == report.year)
+
+
+def _is_blank_template(path: Path) -> bool:
+    """A blank template (every input cell empty) may be replaced; a workbook
+    with anything filled in may not."""
+    try:
+        import openpyxl
+
+        from .workbook import layout
+
+        wb = openpyxl.load_workbook(path, read_only=True)
+        try:
+            for place in layout.places().values():
+                if place.sheet not in wb.sheetnames:
+                    return False
+                if wb[place.sheet][place.coord].value not in (None, ""):
+                    return False
+        finally:
+            wb.close()
+        return True
+    except Exception:
+        return False
 
 
 def _is_annotated_copy(path: Path) -> bool:
@@ -289,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = add("template")
     s.add_argument("-o", "--output", default="templates/report.xlsx", help="输出路径（默认 templates/report.xlsx）")
+    s.add_argument("--force", action="store_true", help="输出文件已存在时覆盖（未填写的空白模板会直接替换）")
 
     s = add("export")
     s.add_argument("workbook", help="标准工作簿 .xlsx（或报告 JSON）")
@@ -329,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--mail-to", action="append", default=[], metavar="邮箱", help="签发人邮箱（可重复；默认取工作簿基本信息）")
     s.add_argument("--send", action="store_true", help="按工作簿中的签发人邮箱发送签发邮件")
     s.add_argument("--notebook", help="用自己修改过的笔记本代替 notebooks/annual_report.ipynb")
+    s.add_argument("--force", action="store_true", help="输出文件夹中已有另一个机关或年度的签发包时仍然运行（替换它）")
     s.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
 
     s = add("batch")

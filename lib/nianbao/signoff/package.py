@@ -72,7 +72,9 @@ def package(outdir: str | Path, to: Iterable[str] | str | None = None, *,
     Recipients default to results.json ``signoff_to``; the sender to
     ``settings.mail_from`` or ``NIANBAO_MAIL_FROM`` (the .eml may have no From:
     a client sending it by hand fills it in)."""
-    outdir = Path(outdir)
+    from nianbao.publish import package_dir
+
+    outdir = package_dir(outdir)
     info = read_results(outdir)
     rcpts = _recipients(to, info)
     sender = sender or (settings.mail_from if settings else None) or os.environ.get("NIANBAO_MAIL_FROM")
@@ -104,7 +106,9 @@ def send_package(outdir: str | Path, to: Iterable[str] | str | None = None,
     """Send (or resend) OUTDIR's sign-off mail and append the delivery to
     ``mail-sent.json`` (time, recipients, server, no password). Returns that
     record as a ``Delivery``; raises ``SendError`` (the .eml kept) when it was not delivered."""
-    outdir = Path(outdir)
+    from nianbao.publish import package_dir
+
+    outdir = package_dir(outdir)
     eml = outdir / EML
     info = read_results(outdir)
     if settings is None:

@@ -121,6 +121,10 @@ def verify(path: str | Path, manifest: str | Path | None = None) -> VerifyResult
     target = Path(path)
     if not target.exists():
         return _bad(target, "verify-not-found", "要核对的文件或目录不存在。")
+    if target.is_dir():
+        from nianbao.publish import package_dir
+
+        target = package_dir(target)       # F's published package, never a staging folder
     if manifest is not None:
         mpath = Path(manifest)
     elif target.is_dir():
