@@ -108,8 +108,10 @@ def send_package(outdir: str | Path, to: Iterable[str] | str | None = None,
     record as a ``Delivery``; raises ``SendError`` (the .eml kept) when it was not delivered."""
     from nianbao.publish import package_dir
 
-    outdir = package_dir(outdir)
+    given = Path(outdir)
+    outdir = package_dir(given)
     eml = outdir / EML
+    shown_eml = given / EML if (given / EML).resolve() == eml.resolve() else eml   # F/signoff.eml, not its run folder
     info = read_results(outdir)
     if settings is None:
         settings = load_settings(config_path)
@@ -140,7 +142,7 @@ def send_package(outdir: str | Path, to: Iterable[str] | str | None = None,
               "manifest_sha256": quoted_manifest_sha(msg), "server": settings.describe(),
               "attempts": 0}
     try:
-        report = send(msg, settings, retries=retries, eml_path=eml)
+        report = send(msg, settings, retries=retries, eml_path=shown_eml)
     except SendError as e:
         if e.report is None:
             raise
