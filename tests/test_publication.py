@@ -205,3 +205,38 @@ def test_users_own_files_in_the_folder_survive_and_are_not_signed(tmp_path):
     assert "notes.txt" not in paths and "report.docx" in paths      # the package's own report.docx
     assert (out / "current" / "report.docx").read_bytes()[:2] == b"PK"
     assert _verify(out)[0] == 0
+
+
+def test_stale_staging_and_sockets_are_never_hashed(tmp_path, monkeypatch):
+    """A killed run's staging folder (with a kernel's IPC socket in it) is
+    removed by the next run; sockets and hidden folders are never listed."""
+    import socket
+
+    from nianbao.publish import STATE, clear_stale, tidy
+    from nianbao.signoff.manifest import list_outputs
+
+    stale = tmp_path / STATE / "staging" / "20260101T000000-dead00"
+    stale.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)                       # socket paths must be short
+    with socket.socket(socket.AF_UNIX) as s1, socket.socket(socket.AF_UNIX) as s2:
+        s1.bind(str(stale.relative_to(tmp_path) / "kernel-ipc-1"))
+        (tmp_path / "report.html").write_text("x", encoding="utf-8")
+        s2.bind("kernel-ipc-2")
+        (tmp_path / ".charts-pre").mkdir()
+        (tmp_path / ".charts-pre" / "a.png").write_bytes(b"png")
+        assert list_outputs(tmp_path) == ["report.html"]
+        assert clear_stale(tmp_path) == [stale.name] and not stale.exists()
+        tidy(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_without_symlinks_the_pointer_file_names_the_package(tmp_path):
+    """The documented fallback (Windows without symlink rights): readers find
+    the current package through .nianbao/current.txt."""
+    from nianbao.publish import STATE, package_dir
+
+    run = tmp_path / STATE / "runs" / "20260101T000000-abc123"
+    run.mkdir(parents=True)
+    assert package_dir(tmp_path) == tmp_path
+    (tmp_path / STATE / "current.txt").write_text(run.name + "\n", encoding="utf-8")
+    assert package_dir(tmp_path) == run

@@ -107,16 +107,23 @@ def clear_stale(folder: Path) -> list[str]:
     """Remove staging folders of dead runs (call with the lock held: no live
     run can own one). Returns their names."""
     staging = Path(folder) / STATE / "staging"
-    gone = []
-    if staging.is_dir():
-        for p in sorted(staging.iterdir()):
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() and not p.is_symlink() else p.unlink()
-            gone.append(p.name)
-    for p in Path(folder).glob(f".{CURRENT}-*"):      # a link made just before a kill
-        if p.is_symlink():
-            p.unlink()
-            gone.append(p.name)
-    return gone
+    found = sorted(staging.iterdir()) if staging.is_dir() else []
+    found += [p for p in Path(folder).glob(f".{CURRENT}-*") if p.is_symlink()]   # a link made just before a kill
+    for p in found:
+        _remove(p)
+    return [p.name for p in found]
+
+
+def _remove(path: Path) -> None:
+    """Remove a file, link or folder; what cannot be removed is left (and
+    ignored: it is never part of a package)."""
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink()
+    except OSError:
+        pass
 
 
 def begin(folder: Path) -> Path:
@@ -133,12 +140,12 @@ def tidy(package: Path) -> None:
     socket) anywhere in it."""
     for p in list(Path(package).iterdir()):
         if p.name.startswith("."):
-            shutil.rmtree(p, ignore_errors=True) if p.is_dir() and not p.is_symlink() else p.unlink()
+            _remove(p)
     for dirpath, dirnames, filenames in os.walk(package):
         for name in filenames:
             p = Path(dirpath) / name
             if p.is_symlink() or not p.is_file():
-                p.unlink()
+                _remove(p)
 
 
 @dataclass
