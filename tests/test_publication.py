@@ -147,14 +147,15 @@ def test_sigkill_at_any_moment_never_loses_the_signed_package(signed):
     assert 1 <= len(kept) <= 3, "old runs are pruned"
 
 
-def test_sigterm_ends_the_kernel_and_removes_staging(tmp_path):
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_ends_the_kernel_and_removes_staging(tmp_path, sig, code):
     out = tmp_path / "F"
     proc = _start(out)
     assert _wait_for(lambda: _has_child(proc, "ipykernel"), proc), "the kernel started"
     children = _tree(proc)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(sig)
     proc.wait(timeout=60)
-    assert proc.returncode != 0
+    assert proc.returncode == code
     gone, alive = psutil.wait_procs(children, timeout=8)
     assert not _alive(alive)
     assert not _staging(out), "a terminated run removes its staging folder"

@@ -21,7 +21,7 @@ from .errors import InputError, NianbaoError, Problem
 from .job import run_job, safe_name
 from .workbook.reader import read_workbook
 
-STATUS_ZH = {"ok": "完成", "errors": "数字有错误", "bad-input": "输入有误", "failed": "作业失败"}
+STATUS_ZH = {"ok": "完成", "errors": "数字有错误", "bad-input": "输入有误", "busy": "文件夹正被占用", "failed": "作业失败"}
 
 
 @dataclass(frozen=True)
