@@ -578,7 +578,7 @@ def _send(run_dir: Path, outdir: Path, mail_to: list[str] | None, text: str) -> 
     from .signoff import send_package
 
     try:
-        delivery = send_package(run_dir, mail_to or None)
+        delivery = send_package(outdir, mail_to or None)      # outdir/current is run_dir (the lock is held)
     except NianbaoError as e:
         return text + "\n签发邮件未能发送：" + _outside(e.render(), run_dir, outdir), True
     return text + "\n" + _outside(delivery.render(), run_dir, outdir), False

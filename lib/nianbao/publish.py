@@ -254,6 +254,20 @@ def publish(folder: Path, staging: Path, keep: int | None = None) -> Publication
     return pub
 
 
+def link_top_level(folder: Path, name: str) -> Path:
+    """After publication (e.g. ``mail-sent.json`` written later): give NAME of
+    the current package a top-level link in F, unless F already holds that
+    name. Returns the path to show staff."""
+    folder = Path(folder)
+    link = folder / name
+    if (folder / CURRENT).is_symlink() and not (link.exists() or link.is_symlink()):
+        try:
+            os.symlink(Path(CURRENT) / name, link)
+        except OSError:
+            return package_dir(folder) / name
+    return link if _ours(link) else package_dir(folder) / name
+
+
 def _point(folder: Path, run_id: str) -> None:
     from .fsutil import atomic_write_text
 

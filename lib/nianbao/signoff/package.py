@@ -106,7 +106,7 @@ def send_package(outdir: str | Path, to: Iterable[str] | str | None = None,
     """Send (or resend) OUTDIR's sign-off mail and append the delivery to
     ``mail-sent.json`` (time, recipients, server, no password). Returns that
     record as a ``Delivery``; raises ``SendError`` (the .eml kept) when it was not delivered."""
-    from nianbao.publish import package_dir
+    from nianbao.publish import link_top_level, package_dir
 
     given = Path(outdir)
     outdir = package_dir(given)
@@ -153,6 +153,7 @@ def send_package(outdir: str | Path, to: Iterable[str] | str | None = None,
     record.update(sent=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                   accepted=report.accepted, refused=report.refused, attempts=report.attempts)
     _log_sent(outdir, record)
+    log = link_top_level(given, MAIL_LOG) if outdir != given else outdir / MAIL_LOG
     if error is not None:
         raise error
-    return Delivery(record, outdir / MAIL_LOG)
+    return Delivery(record, log)
