@@ -77,6 +77,8 @@ class JobResult:
                 "bad-input": "输入有误", "busy": "输出文件夹正被占用"}[self.status]
         if self.status == "ok" and f.get("error"):
             head = "已生成报告，但数字有错误"
+        if self.status == "bad-input" and str((s.get("problems") or [{}])[0].get("code", "")).startswith("output-"):
+            head = "输出位置有问题"        # the folder, not the workbook: no workbook advice
         lines = [f"【{head}】{s.get('title') or ''}"]
         if f:
             lines.append(f"校验：错误 {f.get('error', 0)} 处，警告 {f.get('warning', 0)} 处"
@@ -283,7 +285,7 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
     base = {"nianbao": __version__, "workbook": str(workbook),
             "prior_workbook": str(prior_path) if prior_path else None,
             "started": started.isoformat(timespec="seconds"), "formats": list(formats)}
-    outdir: Path | None = None
+    report = None
     try:
         _encodable(workbook, "工作簿文件")
         if prior_path:
@@ -306,7 +308,8 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
                           "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         if e.problems[0].code == "path-not-utf8":
             return JobResult("bad-input", Path(output_dir or "."), summary, e.render())
-        outdir = Path(output_dir or default_outdir(workbook, None)).resolve()
+        known = (report.year, report.agency) if report is not None else (None, None)
+        outdir = Path(output_dir or default_outdir(workbook, *known)).resolve()
         if e.problems[0].code in ("output-other-package", "current-not-ours"):
             return JobResult("bad-input", outdir, summary, e.render())
         # A folder that holds an earlier run keeps its summary: a typo in today's
