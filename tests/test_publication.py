@@ -241,3 +241,20 @@ def test_without_symlinks_the_pointer_file_names_the_package(tmp_path):
     assert package_dir(tmp_path) == tmp_path
     (tmp_path / STATE / "current.txt").write_text(run.name + "\n", encoding="utf-8")
     assert package_dir(tmp_path) == run
+
+
+def test_a_flat_package_of_an_older_nianbao_is_taken_over(signed, tmp_path):
+    """A folder written by nianbao before this layout (regular files at the
+    top, a results.json made by nianbao): its outputs become links into the
+    new package, the user's own file stays, the manifest lists the package."""
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree((signed / "current").resolve(), old)
+    (old / "mynotes.txt").write_text("我的备注", encoding="utf-8")
+    code, text = _run(old, "--formats", "docx")
+    assert code == 0, text
+    assert (old / "report.docx").is_symlink() and not (old / "report.pdf").exists()
+    assert (old / "mynotes.txt").read_text(encoding="utf-8") == "我的备注"
+    assert _manifest_paths(old) == _package_files(old) and "mynotes.txt" not in _manifest_paths(old)
+    assert _verify(old)[0] == 0
