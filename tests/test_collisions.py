@@ -129,3 +129,6 @@ def test_workbook_name_that_is_not_utf8_is_refused_cleanly(tmp_path, cli):
     assert code == 2, stdout + err
     assert "不是 UTF-8" in stdout + err and "Traceback" not in err
     assert not out.exists(), "no partial outputs"
+    code, stdout, err = cli("batch", wb, "-o", tmp_path / "batch", "--formats", "html")
+    assert code == 2 and "不是 UTF-8" in err
+    assert not any((tmp_path / "batch").iterdir()), "no job started"

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import InputError, NianbaoError, Problem
-from .job import run_job, safe_name
+from .job import check_utf8_path, run_job, safe_name
 from .workbook.reader import read_workbook
 
 STATUS_ZH = {"ok": "完成", "errors": "数字有错误", "bad-input": "输入有误", "busy": "文件夹正被占用", "failed": "作业失败"}
@@ -100,7 +100,10 @@ def plan(workbooks: Iterable[str | Path], outroot: str | Path, prior_dir: str | 
             if agency and year:
                 priors.setdefault((agency, year), p)
     jobs = []
-    identities = {wb: _identity(wb) for wb in map(Path, workbooks)}
+    workbooks = [Path(wb) for wb in workbooks]
+    for wb in workbooks:                 # a name we cannot write into results or status.csv
+        check_utf8_path(wb, "工作簿文件")
+    identities = {wb: _identity(wb) for wb in workbooks}
     _refuse_duplicates(identities)
     for wb, (agency, year) in identities.items():
         prior = priors.get((agency, year - 1)) if agency and year else None

@@ -221,7 +221,7 @@ class _Exporter:
                 self.proc.kill()
 
 
-def _encodable(path: Path, what: str) -> None:
+def check_utf8_path(path: Path, what: str) -> None:
     """A path we cannot write into JSON, the notebook or a message (bytes that
     are not UTF-8 in a file name) is refused before anything is made."""
     try:
@@ -287,11 +287,11 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
             "started": started.isoformat(timespec="seconds"), "formats": list(formats)}
     report = None
     try:
-        _encodable(workbook, "工作簿文件")
+        check_utf8_path(workbook, "工作簿文件")
         if prior_path:
-            _encodable(prior_path, "上年工作簿文件")
+            check_utf8_path(prior_path, "上年工作簿文件")
         if output_dir is not None:
-            _encodable(Path(output_dir).resolve(), "输出文件夹")
+            check_utf8_path(Path(output_dir).resolve(), "输出文件夹")
         if bad or not formats:
             raise InputError(Problem("formats", f"不认识的报告格式：{'、'.join(bad)}" if bad else "没有指定报告格式",
                                      expected="docx、html、pdf 中的一个或几个，用逗号分隔"))
