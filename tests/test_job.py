@@ -73,7 +73,7 @@ def test_executed_notebook_and_code_free_html(demo_run):
 def test_second_run_replaces_outputs(demo_run, tmp_path):
     _, first = demo_run
     out = tmp_path / "again"
-    shutil.copytree(first, out)
+    shutil.copytree(first, out, symlinks=True)
     (out / "notes-of-the-clerk.txt").write_text("不是 nianbao 的文件", encoding="utf-8")
     from nianbao.job import run_job
 
@@ -170,7 +170,7 @@ def test_bad_notebook_is_bad_input(tmp_path, cli):
 def test_bad_input_leaves_an_earlier_run_alone(demo_run, tmp_path, cli):
     _, first = demo_run
     out = tmp_path / "again"
-    shutil.copytree(first, out)
+    shutil.copytree(first, out, symlinks=True)
     before = (out / "results.json").read_bytes()
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"junk")

@@ -85,6 +85,9 @@ def test_run_sends_signoff_mail_and_keeps_the_password_secret(smtp, tmp_path, cl
     for secret in _secret_forms():
         assert secret.decode("latin-1") not in stdout + stderr
     assert PASSWORD not in stdout + stderr
+    # the send log sits beside the package (a link into it), and staff are shown that path
+    assert (out / "mail-sent.json").is_file() and f"发送记录：{out / 'mail-sent.json'}" in stdout
+    assert ".nianbao" not in stdout
 
     # resend the same package; then prove what was signed
     code, stdout, stderr = cli("mail", out)

@@ -85,11 +85,11 @@ def test_compare_csv_opens_in_excel(shipped_run, tmp_path):
     assert lines[0] == "指标,单位,本年,上年,变化,说法"
     assert lines[1] == "新收申请总数,件,70,57,13,比上年增加13件"
     assert any(line.startswith("行政事业性收费金额,万元,2.95,3.62,-0.67,") for line in lines)
-    from nianbao.compare import COLUMNS, write_csv
+    from nianbao.compare import COLUMNS
+    from nianbao.csvout import csv_text
 
     df = pd.DataFrame([["=HYPERLINK(\"http://x\")", "件", 1, None, None, ""]], columns=COLUMNS, dtype=object)
-    write_csv(df, tmp_path / "c.csv")
-    row = (tmp_path / "c.csv").read_text(encoding="utf-8-sig").splitlines()[1]
+    row = csv_text(df).removeprefix("\ufeff").splitlines()[1]
     assert not row.startswith("=") and "HYPERLINK" in row and row.endswith(",件,1,,,")
 
 

@@ -19,11 +19,11 @@ def test_run_with_relative_output_folder_and_rerun(tmp_path, cli, monkeypatch):
     assert not (tmp_path / "out1" / "out1").exists()
     code, out, _ = cli("verify", "out1")
     assert code == 0, out
-    # the clerk keeps a note among the charts; a re-run with HTML only keeps it
-    (tmp_path / "out1" / "charts" / "mynote.txt").write_text("我的备注", encoding="utf-8")
+    # the clerk keeps a note beside the package; a re-run with HTML only keeps it
+    (tmp_path / "out1" / "mynote.txt").write_text("我的备注", encoding="utf-8")
     code, out, _ = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", "out1", "--formats", "html", "-q")
     assert code == 0, out
-    assert (tmp_path / "out1" / "charts" / "mynote.txt").exists()
+    assert (tmp_path / "out1" / "mynote.txt").read_text(encoding="utf-8") == "我的备注"
     assert not (tmp_path / "out1" / "report.docx").exists()
     assert not (tmp_path / "out1" / "signoff.eml").exists() and "未生成签发邮件" in out
     files = json.loads((tmp_path / "out1" / "results.json").read_text())["files"]

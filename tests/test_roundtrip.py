@@ -9,7 +9,7 @@ the agency and year. Hongze's samples print （六）其他处理 as one row
 """
 from __future__ import annotations
 
-from conftest import SHARED
+from conftest import SHARED, needs_shared
 
 from pathlib import Path
 
@@ -73,6 +73,7 @@ def _diff(want: dict, got: dict, prefix: str = "") -> list[tuple[str, object, ob
     return out
 
 
+@needs_shared
 def test_cases_found():
     assert len(CASES) >= 7, sorted(CASES)
     assert any("hongze" in n for n in CASES)   # the （六）其他处理-as-one-row layout
@@ -96,6 +97,7 @@ def test_agency_and_year_come_back(rendered, imported, name, kind):
     assert want["agency"] and want["year"]
 
 
+@needs_shared
 def test_other_combined_printed_as_one_row(rendered):
     """Hongze: the three （六） sub-rows are blank, so one （六）其他处理 row carries the figures."""
     from test_render_support import docx_text

@@ -5,7 +5,8 @@ and a status board built from the jobs' summaries (their ``results.json``).
 
 Each job writes only under its own folder (``OUTROOT/<name>-<agency hash>-<year>``,
 the same whatever the order of the batch), so a re-run breaks nothing: every
-job replaces only its own outputs.
+job replaces only its own outputs. Two inputs of one agency and year are
+refused before any job starts.
 """
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import InputError, NianbaoError, Problem
-from .job import run_job, safe_name
+from .job import check_utf8_path, run_job, safe_name
 from .workbook.reader import read_workbook
 
-STATUS_ZH = {"ok": "完成", "errors": "数字有错误", "bad-input": "输入有误", "failed": "作业失败"}
+STATUS_ZH = {"ok": "完成", "errors": "数字有错误", "bad-input": "输入有误", "busy": "文件夹正被占用", "failed": "作业失败"}
 
 
 @dataclass(frozen=True)
@@ -29,12 +30,14 @@ class BatchJob:
     prior: str | None = None
     output_dir: str | None = None
     formats: tuple[str, ...] = ("docx", "html", "pdf")
+    notebook: str | None = None                      # an analyst's own notebook for every agency
+    params: tuple[tuple[str, object], ...] = ()      # its extra parameters (name, value)
 
 
 def _run_one(job: BatchJob) -> dict:
     """Runs in a worker process; returns the job's results.json content."""
     result = run_job(job.workbook, prior=job.prior, output_dir=job.output_dir, formats=list(job.formats),
-                     progress=False)
+                     progress=False, notebook=job.notebook, params=dict(job.params))
     return dict(result.summary, outdir=str(result.outdir), exit_code=result.exit_code)
 
 
@@ -86,27 +89,52 @@ def _identity(path: Path) -> tuple[str | None, int | None]:
 
 
 def plan(workbooks: Iterable[str | Path], outroot: str | Path, prior_dir: str | Path | None = None,
-         formats: tuple[str, ...] = ("docx", "html", "pdf")) -> list[BatchJob]:
-    """One job per workbook. The prior is the workbook in ``prior_dir`` of the
-    same agency for the year before (or, failing that, of the same file name)."""
+         formats: tuple[str, ...] = ("docx", "html", "pdf"), notebook: str | Path | None = None,
+         params: dict | None = None) -> list[BatchJob]:
+    """One job per workbook. The prior is the workbook in ``prior_dir`` (or its
+    sub-folders) of the same agency for the year before (or, failing that, of
+    the same file name). ``notebook``/``params``: as for ``run_job``, for every job."""
+    from .inputs import collect_workbooks
+
     priors: dict[tuple[str, int], Path] = {}
     if prior_dir is not None:
         if not Path(prior_dir).is_dir():
             raise InputError(Problem("prior-dir", "找不到上年工作簿所在的文件夹", file=str(prior_dir),
                                      fix="检查 --prior-dir 给出的路径"))
-        for p in sorted(Path(prior_dir).glob("*.xlsx")):
+        for p in collect_workbooks([prior_dir])[0]:
             agency, year = _identity(p)
             if agency and year:
                 priors.setdefault((agency, year), p)
     jobs = []
-    for wb in map(Path, workbooks):
-        agency, year = _identity(wb)
+    workbooks = [Path(wb) for wb in workbooks]
+    for wb in workbooks:                 # a name we cannot write into results or status.csv
+        check_utf8_path(wb, "工作簿文件")
+    identities = {wb: _identity(wb) for wb in workbooks}
+    _refuse_duplicates(identities)
+    for wb, (agency, year) in identities.items():
         prior = priors.get((agency, year - 1)) if agency and year else None
         if prior is None and prior_dir is not None and (Path(prior_dir) / wb.name).is_file():
             prior = Path(prior_dir) / wb.name
         jobs.append(BatchJob(str(wb), str(prior) if prior else None,
-                             str(Path(outroot) / folder_name(wb, agency, year)), formats))
+                             str(Path(outroot) / folder_name(wb, agency, year)), formats,
+                             str(notebook) if notebook else None, tuple((params or {}).items())))
     return jobs
+
+
+def _refuse_duplicates(identities: dict[Path, tuple[str | None, int | None]]) -> None:
+    """Two inputs of one agency and year (a draft and a revised copy) would
+    race for one folder: refuse the batch before any job starts, naming both."""
+    seen: dict[tuple[str, int], list[Path]] = {}
+    for wb, (agency, year) in identities.items():
+        if agency and year:
+            seen.setdefault((agency, year), []).append(wb)
+    dups = {k: v for k, v in seen.items() if len(v) > 1}
+    if dups:
+        raise InputError([Problem(
+            "batch-duplicate", f"{agency} {year} 年度有 {len(files)} 个工作簿：" + "、".join(f"“{f}”" for f in files)
+            + "；同一机关同一年度只能有一个，批量作业未开始",
+            fix="只保留其中一个（如修订后的那份），把其他的移出本批次后重新运行")
+            for (agency, year), files in dups.items()])
 
 
 def status_board(summaries: Iterable[dict]):

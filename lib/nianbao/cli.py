@@ -66,7 +66,7 @@ def _out(text: str) -> None:
 def cmd_template(args) -> int:
     from .workbook.writer import write_template
 
-    path = write_template(output_file(args.output, ".xlsx", force=True))
+    path = write_template(output_file(args.output, ".xlsx", force=args.force, replaceable=_is_blank_template))
     _out(f"已生成标准工作簿：{path}")
     return 0
 
@@ -261,7 +261,9 @@ def cmd_rules(args) -> int:
 def cmd_run(args) -> int:
     from .job import run_job
     from .nbparams import parse_assignments
+    from .procs import on_terminate
 
+    on_terminate()
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     if args.fonts:          # the notebook kernel inherits it; the PDF conversion reads it
         from .render.fonts import FONTS_ENV, fonts_dir
@@ -269,7 +271,8 @@ def cmd_run(args) -> int:
         os.environ[FONTS_ENV] = str(fonts_dir(args.fonts))
     result = run_job(args.workbook, prior=args.prior, output_dir=args.output, formats=formats,
                      strict=not args.no_strict, mail_to=args.mail_to, send=bool(args.mail_to) or args.send,
-                     progress=not args.quiet, notebook=args.notebook, params=parse_assignments(args.param))
+                     progress=not args.quiet, notebook=args.notebook, params=parse_assignments(args.param),
+                     force=args.force)
     _out(result.render())
     return result.exit_code
 
@@ -288,11 +291,24 @@ def cmd_notebook(args) -> int:
 def cmd_batch(args) -> int:
     from .batch import STATUS_ZH, plan, run_batch, status_board
     from .fsutil import atomic_write_text
+    from .csvout import csv_text
     from .outputs import output_dir
+    from .procs import on_terminate
 
+    from .inputs import collect_workbooks
+    from .job import _checked_notebook
+    from .nbparams import parse_assignments, typed_params
+
+    on_terminate()
     outroot = output_dir(args.output)
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
-    jobs = plan(args.workbooks, outroot, args.prior_dir, formats)
+    notebook = _checked_notebook(args.notebook)
+    params = typed_params(notebook, parse_assignments(args.param))
+    workbooks, skipped = collect_workbooks(args.workbooks)
+    for line in skipped:
+        print(line, file=sys.stderr)
+    jobs = plan(workbooks, outroot, args.prior_dir, formats, notebook=notebook if args.notebook else None,
+                params=params)
     for job in jobs:
         if args.prior_dir and not job.prior:
             print(f"  {Path(job.workbook).name}：没有找到上年工作簿，不做跨年度校验和对比", file=sys.stderr)
@@ -301,12 +317,21 @@ def cmd_batch(args) -> int:
         name = summary.get("agency") or Path(summary.get("workbook") or "").name
         print(f"  {name}：{STATUS_ZH.get(summary.get('status'), summary.get('status'))}", file=sys.stderr)
 
-    results = run_batch(jobs, max_workers=args.workers, on_done=done)
+    if args.scheduler:
+        from .cluster import executor
+
+        with executor(args.scheduler, workers=args.workers) as ex:
+            results = run_batch(jobs, executor=ex, on_done=done)
+    else:
+        results = run_batch(jobs, max_workers=args.workers, on_done=done)
     board = status_board(r if r.get("outdir") else r | {"outdir": j.output_dir} for r, j in zip(results, jobs))
     # with a BOM, so Excel on Windows opens the Chinese columns correctly
-    atomic_write_text(outroot / "status.csv", "\ufeff" + board.to_csv(index=False))
+    atomic_write_text(outroot / "status.csv", csv_text(board))
     _out(board.drop(columns=["文件夹"]).fillna("").to_string(index=False))
     _out(f"汇总表：{outroot / 'status.csv'}")
+    from .board import write_board
+
+    _out(f"进度看板：{write_board(outroot)}")
     worst = max((r.get("exit_code", 3) for r in results), default=0)
     return worst
 
@@ -314,8 +339,13 @@ def cmd_batch(args) -> int:
 @command("mail", "发送（或重新发送）已完成的签发包")
 def cmd_mail(args) -> int:
     from .signoff import load_settings, send_package
+    from .signoff.addresses import check_addresses
 
+    check_addresses(args.to, what="--to 给出的收件人", fix="用 --to 给出一个正确的邮箱地址（可重复 --to）")
     settings = load_settings(args.config)
+    if settings is not None and settings.mail_from:
+        check_addresses([settings.mail_from], what="发件人地址（NIANBAO_MAIL_FROM 或邮件设置文件中的 from）",
+                        file=args.config, fix="改为一个正确的邮箱地址")
     outcome = send_package(args.outdir, args.to or None, settings)
     _out(outcome.render() if hasattr(outcome, "render") else str(outcome))
     return 0
@@ -341,6 +371,28 @@ def _is_export_of(path: Path, report) -> bool:
         return False
     return (isinstance(data, dict) and data.get("format") == report.format.key
             and data.get("agency") == report.agency and data.get("year") == report.year)
+
+
+def _is_blank_template(path: Path) -> bool:
+    """A blank template (every input cell empty) may be replaced; a workbook
+    with anything filled in may not."""
+    try:
+        import openpyxl
+
+        from .workbook import layout
+
+        wb = openpyxl.load_workbook(path, read_only=True)
+        try:
+            for place in layout.places().values():
+                if place.sheet not in wb.sheetnames:
+                    return False
+                if wb[place.sheet][place.coord].value not in (None, ""):
+                    return False
+        finally:
+            wb.close()
+        return True
+    except Exception:
+        return False
 
 
 def _is_annotated_copy(path: Path) -> bool:
@@ -371,6 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = add("template")
     s.add_argument("-o", "--output", default="templates/report.xlsx", help="输出路径（默认 templates/report.xlsx）")
+    s.add_argument("--force", action="store_true", help="输出文件已存在时覆盖（未填写的空白模板会直接替换）")
 
     s = add("export")
     s.add_argument("workbook", help="标准工作簿 .xlsx（或报告 JSON）")
@@ -440,6 +493,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--fonts", metavar="文件夹", help="本单位已授权字体（方正小标宋简体、仿宋_GB2312 等）所在文件夹，用于生成 PDF（也可设环境变量 NIANBAO_FONTS）")
     s.add_argument("--param", action="append", default=[], metavar="名称=值",
                    help="笔记本的其他参数（可重复；按参数单元格声明的类型转换，如 --param 期限=15）")
+    s.add_argument("--force", action="store_true", help="输出文件夹中已有另一个机关或年度的签发包时仍然运行（替换它）")
     s.add_argument("-q", "--quiet", action="store_true", help="不显示进度条")
 
     s = add("notebook")
@@ -449,11 +503,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="文件已存在时覆盖")
 
     s = add("batch")
-    s.add_argument("workbooks", nargs="+", help="各机关本年度的工作簿 .xlsx")
-    s.add_argument("-o", "--output", required=True, help="输出总文件夹；每个机关一个子文件夹，另有汇总表 status.csv")
-    s.add_argument("--prior-dir", help="上年工作簿所在文件夹（按相同文件名对应）")
-    s.add_argument("--formats", default="docx,html,pdf", help="报告格式，逗号分隔（默认全部）")
-    s.add_argument("--workers", type=int, help="同时运行的作业数（默认为 CPU 核数）")
+    s.add_argument("workbooks", nargs="+", metavar="工作簿或文件夹",
+                   help="各机关本年度的工作簿 .xlsx，或存放它们的文件夹（含子文件夹；跳过 Office 锁文件 ~$*.xlsx 和非工作簿，各提示一行）")
+    s.add_argument("-o", "--output", required=True,
+                   help="输出总文件夹；每个机关一个子文件夹，另有汇总表 status.csv 和进度看板 board.html")
+    s.add_argument("--prior-dir", help="上年工作簿所在文件夹（含子文件夹）：按机关和上一年度对应，找不到时按相同文件名")
+    s.add_argument("--formats", default="docx,html,pdf", help="报告格式，逗号分隔（默认 docx,html,pdf）")
+    s.add_argument("--workers", type=int, help="同时运行的作业数（默认为 CPU 核数；--scheduler local 时为本机 Dask 工作进程数）")
+    s.add_argument("--scheduler", metavar="地址",
+                   help="在 Dask 集群上运行：调度器地址（如 tcp://10.0.0.5:8786），或 local 在本机临时启动（需安装 .[cluster]）")
+    s.add_argument("--notebook", help="所有机关都用这个修改过的笔记本代替 notebooks/annual_report.ipynb")
+    s.add_argument("--param", action="append", default=[], metavar="名称=值", help="笔记本的其他参数（可重复）")
 
     s = add("mail")
     s.add_argument("outdir", help="nianbao run 的输出文件夹")

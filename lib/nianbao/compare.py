@@ -2,13 +2,9 @@
 this year and last, with the change and the phrase the report would use."""
 from __future__ import annotations
 
-import io
-import os
-
 import pandas as pd
 
-from .figures import FIGURES, compare_phrase, fmt_number
-from .fsutil import atomic_write_text
+from .figures import FIGURES, compare_phrase
 from .model import Report
 
 COLUMNS = ["指标", "单位", "本年", "上年", "变化", "说法"]
@@ -41,19 +37,3 @@ def year_over_year(report: Report, prior: Report | None) -> pd.DataFrame:
 def _tidy(v):
     """12.0 → 12; other numbers and None unchanged."""
     return int(v) if isinstance(v, float) and v.is_integer() else v
-
-
-def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> None:
-    """The table as CSV for Excel: UTF-8 with BOM (Excel on Windows reads it
-    as Chinese), numbers as typed (70, 3.62; blank for none), and any cell
-    that Excel would take as a formula (=, +, -, @ …) neutralised by
-    ``defusedcsv`` — indicator names are typed by staff."""
-    from defusedcsv import csv
-
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(list(df.columns))
-    for row in df.itertuples(index=False):
-        writer.writerow([fmt_number(v) if isinstance(v, (int, float)) and not isinstance(v, bool)
-                         else ("" if v is None else str(v)) for v in row])
-    atomic_write_text(path, "\ufeff" + buf.getvalue())

@@ -18,7 +18,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,8 +27,11 @@ from .errors import InputError, NianbaoError, Problem
 from .fsutil import atomic_write_json
 from .outputs import os_error_problem
 from .outputs import output_dir as output_dir_checked
-from .sources import check_prior, load_report
+from .procs import child_kwargs
+from .publish import (FolderBusy, Publication, begin, check_folder, clear_stale, folder_lock, package_dir, publish,
+                      tidy)
 from .nbparams import typed_params
+from .sources import check_prior, load_report
 from .steps import NAMES
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "annual_report.ipynb"
@@ -41,7 +43,7 @@ FORMATS = ("docx", "html", "pdf")
 OUTPUTS = (RESULTS, EXECUTED, EXECUTED_HTML, "manifest.json", "signoff.eml", "mail-sent.json",
            *(v for k, v in NAMES.items() if k != "charts"))
 
-EXIT = {"ok": 0, "errors": 1, "bad-input": 2, "failed": 3}
+EXIT = {"ok": 0, "errors": 1, "bad-input": 2, "busy": 2, "failed": 3}
 #: Report files: a job that stops or fails leaves none of them behind.
 REPORT_FILES = ("report.docx", "report.html", "report.pdf")
 #: Exceptions whose message is already written for staff.
@@ -62,7 +64,7 @@ class JobResult:
     @property
     def exit_code(self) -> int:
         """0 ok, 1 figures have errors (also when rendered anyway with --no-strict),
-        2 bad input, 3 a step failed, 4 mail not sent."""
+        2 bad input (or the output folder is busy with another run), 3 a step failed, 4 mail not sent."""
         if self.status == "ok" and self.summary.get("findings", {}).get("error"):
             return 1
         if self.status == "ok" and self.mail_failed:
@@ -73,9 +75,11 @@ class JobResult:
         s = self.summary
         f = s.get("findings", {})
         head = {"ok": "完成", "errors": "数字有错误，未生成报告", "failed": "作业失败",
-                "bad-input": "输入有误"}[self.status]
+                "bad-input": "输入有误", "busy": "输出文件夹正被占用"}[self.status]
         if self.status == "ok" and f.get("error"):
             head = "已生成报告，但数字有错误"
+        if self.status == "bad-input" and str((s.get("problems") or [{}])[0].get("code", "")).startswith("output-"):
+            head = "输出位置有问题"        # the folder, not the workbook: no workbook advice
         lines = [f"【{head}】{s.get('title') or ''}"]
         if f:
             lines.append(f"校验：错误 {f.get('error', 0)} 处，警告 {f.get('warning', 0)} 处"
@@ -104,7 +108,27 @@ def safe_name(name: str, fallback: str = "report") -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or fallback
 
 
-def default_outdir(workbook: Path, year: int | None) -> Path:
+#: Characters Windows does not allow in a file name, and control characters.
+_ILLEGAL = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]+')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))}
+
+
+def folder_safe(name: str, fallback: str = "report") -> str:
+    """NAME (Chinese kept) as a folder name legal on Windows, macOS and Linux:
+    illegal characters become "-", no trailing dots or spaces, no reserved
+    device names, at most 80 characters."""
+    name = _ILLEGAL.sub("-", name).strip(" .-")[:80].rstrip(" .")
+    if not name or name.split(".")[0].upper() in _RESERVED:
+        return fallback
+    return name
+
+
+def default_outdir(workbook: Path, year: int | None, agency: str | None = None) -> Path:
+    """``out/<agency>-<year>``: unique per agency and year, whatever the
+    workbook's file is called. Without the agency (a workbook that could not
+    be read) the folder is named after the file."""
+    if agency and year:
+        return Path("out") / f"{folder_safe(agency, 'agency')}-{year}"
     stem = safe_name(workbook.stem)
     parent = safe_name(workbook.parent.name, "")
     name = f"{parent}-{stem}" if parent and parent != stem else stem
@@ -144,6 +168,8 @@ def _kernel_manager_class():
             # The notebook never needs the SMTP password (mail is sent by the
             # runner), so the kernel — and any cell an analyst adds — never sees it.
             kw["env"] = {k: v for k, v in kw.get("env", os.environ).items() if k not in SECRET_ENV}
+            # the kernel ends when the run ends, even when the run is killed
+            kw.update(child_kwargs())
             return await super()._async_pre_start_kernel(**kw)
 
     return IPCKernelManager
@@ -173,7 +199,7 @@ class _Exporter:
         try:
             self.proc = subprocess.Popen([sys.executable, "-m", "nianbao.nbexport"], stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-                                         encoding="utf-8")
+                                         encoding="utf-8", **child_kwargs())
         except OSError:
             self.proc = None
 
@@ -200,51 +226,65 @@ class _Exporter:
                 self.proc.kill()
 
 
-def _previous_outputs(outdir: Path) -> set[Path]:
-    """What an earlier run in OUTDIR made: the fixed names plus the files its
-    results.json lists. Only these may be replaced or removed — never a file
-    the user put there."""
-    names = {Path(n) for n in OUTPUTS}
+def check_utf8_path(path: Path, what: str) -> None:
+    """A path we cannot write into JSON, the notebook or a message (bytes that
+    are not UTF-8 in a file name) is refused before anything is made."""
     try:
-        files = json.loads((outdir / RESULTS).read_text(encoding="utf-8")).get("files", {})
-    except (OSError, ValueError, AttributeError):
-        files = {}
-    for value in files.values():
-        for rel in value if isinstance(value, list) else [value]:
-            p = Path(str(rel))
-            if not p.is_absolute() and ".." not in p.parts:
-                names.add(p)
-    return names
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        shown = str(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        raise InputError(Problem("path-not-utf8", f"{what}的名称中有无法识别的字符（不是 UTF-8 编码）",
+                                 file=shown, fix="把文件或文件夹改名（只用中文、字母、数字）后重新运行")) from None
 
 
-def _publish(staging: Path, outdir: Path) -> None:
-    """Move the staged outputs into OUTDIR, file by file (each an atomic
-    rename), and drop what an earlier run made that this run did not."""
-    made = {p.relative_to(staging) for p in staging.rglob("*")
-            if p.is_file() and not p.relative_to(staging).parts[0].startswith(".")}
-    for rel in _previous_outputs(outdir) - made:
-        old = outdir / rel
-        if old.is_file():
-            old.unlink()
-    for rel in sorted(made):
-        target = outdir / rel
-        if target.is_dir():
-            raise InputError(Problem("output-name-taken", f"输出文件夹中已有一个名为“{rel}”的文件夹，无法写入同名文件",
-                                     file=str(target), fix="移走或改名该文件夹后重新运行"))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging / rel, target)
+def _check_recipients(report, mail_to: list[str] | None, workbook: Path) -> None:
+    """签发人邮箱 (workbook) and --mail-to: plain addresses only, checked
+    before anything is written."""
+    from .signoff.addresses import check_addresses
+    from .workbook import layout
+
+    if mail_to:
+        check_addresses(mail_to, what="--mail-to 给出的收件人", fix="用 --mail-to 给出一个正确的邮箱地址")
+    where = layout.place("meta.signoff_to")
+    check_addresses(report.meta.get("signoff_to") or [], what="签发人邮箱", file=str(workbook), sheet=where.sheet,
+                    cell=where.coord, fix="每个单元格只填邮箱地址，多个用分号隔开，不要换行或写其他内容")
+
+
+def _check_same_package(outdir: Path, report, force: bool) -> None:
+    """``-o F`` must not replace another agency's or year's package."""
+    if force:
+        return
+    try:
+        info = json.loads((package_dir(outdir) / RESULTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if not isinstance(info, dict) or not info.get("agency") or not info.get("year"):
+        return
+    if (info["agency"], info["year"]) != (report.agency, report.year):
+        raise InputError(Problem(
+            "output-other-package",
+            f"输出文件夹中已有 {info['agency']} {info['year']} 年度的报告，与本工作簿"
+            f"（{report.agency} {report.year} 年度）不是同一份，为免覆盖未运行",
+            file=str(outdir), fix="用 -o 指定另一个文件夹（不给 -o 时每个机关、年度各用一个文件夹），"
+                                  "确需替换时加 --force"))
 
 
 def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: str | Path | None = None,
             formats: list[str] | tuple[str, ...] = FORMATS, strict: bool = True,
             mail_to: list[str] | None = None, send: bool = False, progress: bool = True,
-            timeout: int = 600, notebook: str | Path | None = None, params: dict | None = None) -> JobResult:
+            timeout: int = 600, notebook: str | Path | None = None, params: dict | None = None,
+            force: bool = False, lock_wait: float | None = None) -> JobResult:
     """Run the annual job; never raises for bad input or a failed step —
     the outcome is in the returned JobResult and in OUTDIR/results.json.
 
     ``notebook``: an analyst's own copy of the notebook; ``params``: extra
     parameters of that notebook (name → value; strings are converted to the
-    type the parameters cell declares, see ``nbparams``)."""
+    type the parameters cell declares, see ``nbparams``).
+
+    The package is built in OUTDIR/.nianbao/staging/<id> and published in one
+    atomic step (see ``nianbao.publish``); ``force`` allows replacing another
+    agency's or year's package; ``lock_wait`` (seconds, default
+    ``NIANBAO_LOCK_WAIT`` or 10) bounds the wait for another run into OUTDIR."""
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     workbook = Path(workbook).resolve()
@@ -254,7 +294,13 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
     base = {"nianbao": __version__, "workbook": str(workbook),
             "prior_workbook": str(prior_path) if prior_path else None,
             "started": started.isoformat(timespec="seconds"), "formats": list(formats)}
+    report = None
     try:
+        check_utf8_path(workbook, "工作簿文件")
+        if prior_path:
+            check_utf8_path(prior_path, "上年工作簿文件")
+        if output_dir is not None:
+            check_utf8_path(Path(output_dir).resolve(), "输出文件夹")
         if bad or not formats:
             raise InputError(Problem("formats", f"不认识的报告格式：{'、'.join(bad)}" if bad else "没有指定报告格式",
                                      expected="docx、html、pdf 中的一个或几个，用逗号分隔"))
@@ -263,62 +309,111 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
         report = load_report(workbook, documents=False)
         prior_report = load_report(prior_path) if prior_path else None
         notes = check_prior(report, prior_report, prior_path)
-        outdir = output_dir_checked(output_dir or default_outdir(workbook, report.year))
+        _check_recipients(report, mail_to, workbook)
+        outdir = output_dir_checked(output_dir or default_outdir(workbook, report.year, report.agency))
+        check_folder(outdir)
+        _check_same_package(outdir, report, force)
     except NianbaoError as e:
-        outdir = Path(output_dir or default_outdir(workbook, None)).resolve()
         summary = base | {"status": "bad-input", "problems": [p.to_dict() for p in e.problems],
                           "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        if e.problems[0].code == "path-not-utf8":
+            return JobResult("bad-input", Path(output_dir or "."), summary, e.render())
+        known = (report.year, report.agency) if report is not None else (None, None)
+        outdir = Path(output_dir or default_outdir(workbook, *known)).resolve()
+        if e.problems[0].code in ("output-other-package", "current-not-ours"):
+            return JobResult("bad-input", outdir, summary, e.render())
         # A folder that holds an earlier run keeps its summary: a typo in today's
         # command must not make a signed package look broken (the caller gets
         # this summary returned). A new folder records why nothing was made.
         try:
-            if not (outdir / RESULTS).exists():
+            if not (outdir / RESULTS).exists() and not (outdir / RESULTS).is_symlink():
                 outdir.mkdir(parents=True, exist_ok=True)
                 atomic_write_json(outdir / RESULTS, summary)
         except OSError:
             pass                        # the output folder itself is the problem; the message says so
         return JobResult("bad-input", outdir, summary, e.render())
 
-    staging = outdir / f".run-{uuid.uuid4().hex[:8]}"
-    staging.mkdir()
+    try:
+        with folder_lock(outdir, lock_wait):
+            return _run_locked(base, workbook, prior_path, outdir, report, prior_report, notes, notebook,
+                               params, list(formats), strict, mail_to, send, progress, timeout, t0)
+    except FolderBusy as e:
+        summary = base | {"status": "busy", "problems": [p.to_dict() for p in e.problems]}
+        return JobResult("busy", outdir, summary, e.render())
+    except OSError as e:             # the lock file itself could not be made
+        summary = base | {"status": "failed", "error": os_error_problem(e).render()}
+        return JobResult("failed", outdir, summary, os_error_problem(e).render())
+
+
+def _run_locked(base: dict, workbook: Path, prior_path: Path | None, outdir: Path, report, prior_report,
+                notes: list[str], notebook: Path, params: dict, formats: list[str], strict: bool,
+                mail_to: list[str] | None,
+                send: bool, progress: bool, timeout: int, t0: float) -> JobResult:
+    """The run proper, with OUTDIR's lock held: build the package in staging,
+    sign it, publish it in one step."""
+    stale = clear_stale(outdir)
     status, message = "ok", "\n".join(notes)
+    if stale:
+        message = "\n".join(m for m in (message, f"已清除被中断的作业留下的临时文件夹 {len(stale)} 个。") if m)
+    staging = begin(outdir)
+    published: Publication | None = None
+    mail_text, mail_failed, unsigned = "", False, True
+    can_sign = False
+    summary: dict = {}
     helpers = _Helpers(workbook, prior_path, staging)
     try:
-        status, text = _execute(notebook, workbook, prior_path, staging, list(formats), strict, progress, timeout,
-                                helpers, params)
-        # messages from inside the notebook name the staging folder, which is about to go
-        text = text.replace(str(staging), str(outdir))
-        message = "\n".join(m for m in (message, text) if m)
         try:
-            helpers.export(staging / EXECUTED, staging / EXECUTED_HTML)
-        except Exception:  # the report itself does not depend on this view
-            message += "\n（执行过的笔记本未能导出为网页版）"
+            status, text = _execute(notebook, workbook, prior_path, staging, formats, strict, progress, timeout,
+                                    helpers, params)
+            message = "\n".join(m for m in (message, _outside(text, staging, outdir)) if m)
+            try:
+                helpers.export(staging / EXECUTED, staging / EXECUTED_HTML)
+            except Exception:  # the report itself does not depend on this view
+                message += "\n（执行过的笔记本未能导出为网页版）"
+        finally:
+            helpers.close()
         if status != "ok":            # a stopped or failed job publishes no report at all
             for name in REPORT_FILES:
                 (staging / name).unlink(missing_ok=True)
-        _publish(staging, outdir)
+        tidy(staging)
+        can_sign = status == "ok" and bool({"docx", "pdf"} & set(formats))
+        summary = _summarise(base, status, staging, report, prior_report, mail_to, t0, can_sign, notebook)
+        if status == "ok" and summary["findings"].get("error"):
+            message = "\n".join(m for m in (message, "注意：数字有错误，按 --no-strict 仍生成了报告；"
+                                             "请改正后重新运行再送签。") if m)
+        if status == "failed":
+            summary["error"] = message
+        atomic_write_json(staging / RESULTS, summary)
+        if can_sign:
+            mail_text, unsigned = _package(staging, mail_to)
+            mail_failed = unsigned and send
+        published = publish(outdir, staging)
     except (NianbaoError, OSError) as e:
         status = "failed"
         message = e.render() if isinstance(e, NianbaoError) else os_error_problem(e).render()
+        summary = (summary or dict(base)) | {"status": "failed", "error": message}
+        can_sign = False
     finally:
-        helpers.close()
-        shutil.rmtree(staging, ignore_errors=True)
-
-    can_sign = status == "ok" and bool({"docx", "pdf"} & set(formats))
-    summary = _summarise(base, status, outdir, report, prior_report, mail_to, t0, can_sign, notebook)
-    if status == "ok" and summary["findings"].get("error"):
-        message = "\n".join(m for m in (message, "注意：数字有错误，按 --no-strict 仍生成了报告；"
-                                         "请改正后重新运行再送签。") if m)
-    if status == "failed":
-        summary["error"] = message
-    atomic_write_json(outdir / RESULTS, summary)
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    if published is not None:
+        if published.render():
+            message = "\n".join(m for m in (message, published.render()) if m)
+        mail_text = _outside(mail_text, staging, outdir)
     result = JobResult(status, outdir, summary, message)
-    if can_sign:
-        result.mail, result.mail_failed = _signoff(outdir, mail_to, send)
+    if can_sign and published is not None:
+        result.mail, result.mail_failed = mail_text, mail_failed
+        if send and not unsigned:
+            result.mail, result.mail_failed = _send(published.run_dir, outdir, mail_to, mail_text)
     elif status == "ok":
         result.mail = "只生成了网页版，未生成签发邮件（签发需要 Word 或 PDF：--formats 中加入 docx 或 pdf）。"
         result.mail_failed = send
     return result
+
+
+def _outside(text: str, inner: Path, outdir: Path) -> str:
+    """Messages name the package's place in OUTDIR, not its internal folder."""
+    return text.replace(str(inner) + os.sep, str(outdir) + os.sep).replace(str(inner), str(outdir))
 
 
 def _checked_notebook(notebook: str | Path | None) -> Path:
@@ -488,20 +583,25 @@ def _notebook_record(notebook: Path, provenance: dict, sha256_file) -> dict:
             "inputs": {k: provenance.get(k) for k in ("workbook_sha256", "prior_sha256", "nianbao")}}
 
 
-def _signoff(outdir: Path, mail_to: list[str] | None, send: bool) -> tuple[str, bool]:
-    """Always write the manifest and the .eml; send only when asked.
-    Returns the message for staff and whether a requested delivery failed."""
-    from .signoff import package, send_package
+def _package(staging: Path, mail_to: list[str] | None) -> tuple[str, bool]:
+    """Write the manifest and the .eml inside the package before it is
+    published. Returns the message for staff and whether it failed."""
+    from .signoff import package
 
     try:
-        pkg = package(outdir, mail_to or None)
+        pkg = package(staging, mail_to or None)
     except NianbaoError as e:
-        return "签发材料生成失败：" + e.render(), send
-    text = f"签发邮件已保存：{pkg.eml}（可用任何邮件客户端发送）；文件清单：{pkg.manifest}"
-    if send:
-        try:
-            delivery = send_package(outdir, mail_to or None)
-            text += "\n" + delivery.render()
-        except NianbaoError as e:
-            return text + "\n签发邮件未能发送：" + e.render(), True
-    return text, False
+        return "签发材料生成失败：" + e.render(), True
+    return f"签发邮件已保存：{pkg.eml}（可用任何邮件客户端发送）；文件清单：{pkg.manifest}", False
+
+
+def _send(run_dir: Path, outdir: Path, mail_to: list[str] | None, text: str) -> tuple[str, bool]:
+    """Send the published package's mail. Returns the message and whether
+    the delivery failed."""
+    from .signoff import send_package
+
+    try:
+        delivery = send_package(outdir, mail_to or None)      # outdir/current is run_dir (the lock is held)
+    except NianbaoError as e:
+        return text + "\n签发邮件未能发送：" + _outside(e.render(), run_dir, outdir), True
+    return text + "\n" + _outside(delivery.render(), run_dir, outdir), False

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from .fsutil import atomic_write_json, sha256_file
+from .fsutil import atomic_write_json, atomic_write_text, sha256_file
 from .model import Report
 
 #: Output names inside the job folder (ASCII-safe; Chinese names live inside the files).
@@ -182,10 +182,11 @@ class AnnualJob:
 
     # 三、与上年对比 ------------------------------------------------------
     def compare(self) -> pd.DataFrame:
-        from .compare import write_csv, year_over_year
+        from .compare import year_over_year
+        from .csvout import csv_text
 
         df = year_over_year(self.report, self.prior)
-        write_csv(df, self.out / NAMES["compare_csv"])
+        atomic_write_text(self.out / NAMES["compare_csv"], csv_text(df))
         self.files["compare_csv"] = NAMES["compare_csv"]
         return view(df)
 

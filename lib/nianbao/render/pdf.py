@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..procs import child_kwargs
 from ..errors import JobError, Problem
 from .fidelity import PdfFont, check_pdf_text, pdf_fonts
 from .fonts import conversion_fontconfig, fonts_dir, resolve_families
@@ -204,7 +205,7 @@ def docx_to_pdf(docx_path: str | os.PathLike, pdf_path: str | os.PathLike,
                "--norestore", "--nolockcheck", "--convert-to", "pdf:writer_pdf_Export",
                "--outdir", outdir, str(source)]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                                start_new_session=(os.name == "posix"))
+                                start_new_session=(os.name == "posix"), **child_kwargs())
         try:
             out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:

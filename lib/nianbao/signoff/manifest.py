@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -23,15 +24,24 @@ FORMAT = 1
 
 
 def list_outputs(outdir: Path) -> list[str]:
-    """Every file under OUTDIR (recursive), as sorted relative POSIX paths."""
+    """Every regular file under OUTDIR (recursive), as sorted relative POSIX
+    paths — not hidden entries (staging folders, ``.nianbao``), not symlinks,
+    sockets or other non-regular files, and not the sign-off's own records."""
     root = Path(outdir)
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in filenames:
-            rel = (Path(dirpath) / name).relative_to(root).as_posix()
-            if rel not in OWN_FILES:
-                found.append(rel)
+            path = Path(dirpath) / name
+            rel = path.relative_to(root).as_posix()
+            if name.startswith(".") or rel in OWN_FILES:
+                continue
+            try:
+                if not stat.S_ISREG(path.lstat().st_mode):
+                    continue
+            except OSError:
+                continue
+            found.append(rel)
     return sorted(found)
 
 

@@ -72,7 +72,9 @@ def package(outdir: str | Path, to: Iterable[str] | str | None = None, *,
     Recipients default to results.json ``signoff_to``; the sender to
     ``settings.mail_from`` or ``NIANBAO_MAIL_FROM`` (the .eml may have no From:
     a client sending it by hand fills it in)."""
-    outdir = Path(outdir)
+    from nianbao.publish import package_dir
+
+    outdir = package_dir(outdir)
     info = read_results(outdir)
     rcpts = _recipients(to, info)
     sender = sender or (settings.mail_from if settings else None) or os.environ.get("NIANBAO_MAIL_FROM")
@@ -104,8 +106,12 @@ def send_package(outdir: str | Path, to: Iterable[str] | str | None = None,
     """Send (or resend) OUTDIR's sign-off mail and append the delivery to
     ``mail-sent.json`` (time, recipients, server, no password). Returns that
     record as a ``Delivery``; raises ``SendError`` (the .eml kept) when it was not delivered."""
-    outdir = Path(outdir)
+    from nianbao.publish import link_top_level, package_dir
+
+    given = Path(outdir)
+    outdir = package_dir(given)
     eml = outdir / EML
+    shown_eml = given / EML if (given / EML).resolve() == eml.resolve() else eml   # F/signoff.eml, not its run folder
     info = read_results(outdir)
     if settings is None:
         settings = load_settings(config_path)
@@ -136,7 +142,7 @@ def send_package(outdir: str | Path, to: Iterable[str] | str | None = None,
               "manifest_sha256": quoted_manifest_sha(msg), "server": settings.describe(),
               "attempts": 0}
     try:
-        report = send(msg, settings, retries=retries, eml_path=eml)
+        report = send(msg, settings, retries=retries, eml_path=shown_eml)
     except SendError as e:
         if e.report is None:
             raise
@@ -147,6 +153,7 @@ def send_package(outdir: str | Path, to: Iterable[str] | str | None = None,
     record.update(sent=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                   accepted=report.accepted, refused=report.refused, attempts=report.attempts)
     _log_sent(outdir, record)
+    log = link_top_level(given, MAIL_LOG) if outdir != given else outdir / MAIL_LOG
     if error is not None:
         raise error
-    return Delivery(record, outdir / MAIL_LOG)
+    return Delivery(record, log)

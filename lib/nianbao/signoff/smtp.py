@@ -376,8 +376,11 @@ def send(msg: EmailMessage | bytes, settings: SmtpSettings, *, retries: int = 2,
             err = _classify(exc, progress, settings, eml_path, attempt)
             if not err.transient or attempt > retries:
                 raise err from None
-            log.warning("发送暂时失败，将重试：%s", err.problems[0].message)
-            sleep(settings.retry_delay * attempt)
+            delay = settings.retry_delay * attempt
+            brief = _classify(exc, progress, settings, None, 1).problems[0].message
+            log.warning("第 %d 次发送失败：%s%g 秒后重试（还会再试 %d 次）。", attempt, brief, delay,
+                        retries - attempt + 1)
+            sleep(delay)
             continue
         report.attempts = attempt
         log.info("签发邮件已被服务器接收：%s", "、".join(report.accepted))

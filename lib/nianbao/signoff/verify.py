@@ -121,6 +121,11 @@ def verify(path: str | Path, manifest: str | Path | None = None) -> VerifyResult
     target = Path(path)
     if not target.exists():
         return _bad(target, "verify-not-found", "要核对的文件或目录不存在。")
+    given = target
+    if target.is_dir():
+        from nianbao.publish import package_dir
+
+        target = package_dir(target)       # F's published package, never a staging folder
     if manifest is not None:
         mpath = Path(manifest)
     elif target.is_dir():
@@ -135,7 +140,8 @@ def verify(path: str | Path, manifest: str | Path | None = None) -> VerifyResult
     except ValueError as e:
         return _bad(target, "verify-bad-manifest", str(e), mpath, "清单已损坏，无法据此证明文件未被修改。")
     root = mpath.resolve().parent
-    res = VerifyResult(target, mpath, sha256_file(mpath))
+    shown = given / MANIFEST if given != target and (given / MANIFEST).resolve() == mpath.resolve() else mpath
+    res = VerifyResult(given, shown, sha256_file(mpath))
     res.manifest_mismatch = [f"{name} 中记录的清单 SHA-256 与当前清单不同，清单在签发后被替换过"
                              for name, sha in _quoted_manifest_hashes(root) if sha != res.manifest_sha256]
 

@@ -1,0 +1,260 @@
+"""The signed package is never lost, mixed or half-written: real runs of the
+real ``nianbao`` command, killed with SIGKILL at several moments, two runs
+into one folder at once, and the folder layout of ``nianbao.publish``."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from conftest import DEMO_2023, DEMO_2024, has_soffice
+
+NIANBAO = str(Path(sys.executable).parent / "nianbao")
+FORMATS = "docx,html,pdf" if has_soffice() else "docx,html"
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="kill tests use POSIX signals")
+
+
+def _start(out: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen([NIANBAO, "run", str(DEMO_2024), "--prior", str(DEMO_2023), "-o", str(out),
+                             "--formats", FORMATS, "-q", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def _run(out: Path, *extra: str, env: dict | None = None) -> tuple[int, str]:
+    proc = _start(out, *extra, env=env)
+    stdout, stderr = proc.communicate(timeout=600)
+    return proc.returncode, stdout + stderr
+
+
+def _verify(out: Path) -> tuple[int, str]:
+    p = subprocess.run([NIANBAO, "verify", str(out)], capture_output=True, text=True, timeout=120)
+    return p.returncode, p.stdout + p.stderr
+
+
+def _manifest_paths(out: Path) -> list[str]:
+    return [f["path"] for f in json.loads((out / "manifest.json").read_text(encoding="utf-8"))["files"]]
+
+
+def _package_files(out: Path) -> list[str]:
+    """The regular files of F's current package, minus the sign-off's own records."""
+    root = (out / "current").resolve()
+    own = {"manifest.json", "signoff.eml", "mail-sent.json"}
+    return sorted(p.relative_to(root).as_posix() for p in root.rglob("*")
+                  if p.is_file() and not p.is_symlink() and p.relative_to(root).as_posix() not in own)
+
+
+def _staging(out: Path) -> list[Path]:
+    return list((out / ".nianbao" / "staging").glob("*"))
+
+
+def _wait_for(predicate, proc: subprocess.Popen, limit: float = 120) -> bool:
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if proc.poll() is not None:
+            return False
+        try:
+            if predicate():
+                return True
+        except (OSError, psutil.Error):
+            pass
+        time.sleep(0.05)
+    return False
+
+
+def _alive(procs: list[psutil.Process]) -> list[psutil.Process]:
+    left = []
+    for p in procs:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                left.append(p)
+        except psutil.NoSuchProcess:
+            pass
+    return left
+
+
+def _tree(proc: subprocess.Popen) -> list[psutil.Process]:
+    try:
+        return psutil.Process(proc.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _has_child(proc: subprocess.Popen, word: str) -> bool:
+    return any(word in " ".join(c.cmdline()) for c in _tree(proc))
+
+
+@pytest.fixture(scope="module")
+def signed(tmp_path_factory):
+    """A good, signed package in F."""
+    out = tmp_path_factory.mktemp("pub") / "F"
+    code, text = _run(out)
+    assert code == 0, text
+    return out
+
+
+def _soffice_or_docx(out: Path, proc: subprocess.Popen) -> bool:
+    if has_soffice():
+        return _has_child(proc, "soffice")
+    return any((s / "report.docx").exists() for s in _staging(out))
+
+
+MOMENTS = {
+    "start": lambda out, proc: time.sleep(0.3) or True,
+    "kernel": lambda out, proc: _has_child(proc, "ipykernel"),
+    "rendering": _soffice_or_docx,
+    "publishing": lambda out, proc: any((s / "manifest.json").exists() for s in _staging(out)),
+}
+
+
+def test_sigkill_at_any_moment_never_loses_the_signed_package(signed):
+    """SIGKILL at start, with the kernel running, while LibreOffice renders,
+    while publishing: the earlier package still verifies, no process of the
+    killed run survives, and the next run signs exactly its own package."""
+    out = signed
+    caught = []
+    for moment, reached in MOMENTS.items():
+        before = (out / "manifest.json").resolve()
+        proc = _start(out)
+        hit = _wait_for(lambda: reached(out, proc), proc)
+        children = _tree(proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if not hit:
+            continue                     # the run finished first: nothing was killed
+        caught.append(moment)
+        gone, alive = psutil.wait_procs(children, timeout=8)
+        assert not _alive(alive), (moment, [p.pid for p in _alive(alive)])
+        code, text = _verify(out)
+        assert code == 0, (moment, text)
+        if moment != "publishing":       # killed after the switch, the new package is current: also whole
+            assert (out / "manifest.json").resolve() == before, moment
+    assert {"start", "kernel", "rendering"} <= set(caught), caught
+    code, text = _run(out)
+    assert code == 0, text
+    assert "已清除被中断的作业留下的临时文件夹" in text
+    assert not _staging(out)
+    assert _manifest_paths(out) == _package_files(out)
+    assert _verify(out)[0] == 0
+    kept = list((out / ".nianbao" / "runs").iterdir())
+    assert 1 <= len(kept) <= 3, "old runs are pruned"
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_interrupt_ends_the_kernel_and_removes_staging(tmp_path, sig, code):
+    out = tmp_path / "F"
+    proc = _start(out)
+    assert _wait_for(lambda: _has_child(proc, "ipykernel"), proc), "the kernel started"
+    children = _tree(proc)
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    assert proc.returncode == code
+    gone, alive = psutil.wait_procs(children, timeout=8)
+    assert not _alive(alive)
+    assert not _staging(out), "a terminated run removes its staging folder"
+    assert not (out / "current").exists()
+
+
+def test_two_runs_into_one_folder(tmp_path):
+    out = tmp_path / "F"
+    env = dict(os.environ, NIANBAO_LOCK_WAIT="0")
+    first = _start(out, "--formats", "docx", env=env)
+    assert _wait_for(lambda: _staging(out), first), "the first run holds the folder"
+    second = _start(out, "--formats", "docx", env=env)
+    out2, err2 = second.communicate(timeout=600)
+    out1, err1 = first.communicate(timeout=600)
+    assert first.returncode == 0, out1 + err1
+    assert second.returncode == 2, out2 + err2
+    assert "另一个 nianbao 作业正在向这个输出文件夹写入" in out2 + err2 and "这不是工作簿的问题" in out2 + err2
+    assert _verify(out)[0] == 0
+    assert _manifest_paths(out) == _package_files(out)
+    assert len(list((out / ".nianbao" / "runs").iterdir())) == 1, "one run's package, whole"
+
+
+def test_a_run_waits_for_the_lock(tmp_path):
+    from nianbao.publish import folder_lock
+
+    out = tmp_path / "F"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom nianbao.publish import folder_lock\n"
+                               "with folder_lock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(2)",
+                               str(out)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    t0 = time.monotonic()
+    with folder_lock(out, wait=30):
+        waited = time.monotonic() - t0
+    holder.wait()
+    assert 0.5 < waited < 30
+
+
+def test_users_own_files_in_the_folder_survive_and_are_not_signed(tmp_path):
+    out = tmp_path / "F"
+    out.mkdir()
+    (out / "report.docx").write_bytes(b"my own draft")
+    (out / "notes.txt").write_text("我的备注", encoding="utf-8")
+    code, text = _run(out, "--formats", "docx")
+    assert code == 0, text
+    assert (out / "report.docx").read_bytes() == b"my own draft"
+    assert "report.docx 不是 nianbao 生成的" in text
+    paths = _manifest_paths(out)
+    assert "notes.txt" not in paths and "report.docx" in paths      # the package's own report.docx
+    assert (out / "current" / "report.docx").read_bytes()[:2] == b"PK"
+    assert _verify(out)[0] == 0
+
+
+def test_stale_staging_and_sockets_are_never_hashed(tmp_path, monkeypatch):
+    """A killed run's staging folder (with a kernel's IPC socket in it) is
+    removed by the next run; sockets and hidden folders are never listed."""
+    import socket
+
+    from nianbao.publish import STATE, clear_stale, tidy
+    from nianbao.signoff.manifest import list_outputs
+
+    stale = tmp_path / STATE / "staging" / "20260101T000000-dead00"
+    stale.mkdir(parents=True)
+    monkeypatch.chdir(tmp_path)                       # socket paths must be short
+    with socket.socket(socket.AF_UNIX) as s1, socket.socket(socket.AF_UNIX) as s2:
+        s1.bind(str(stale.relative_to(tmp_path) / "kernel-ipc-1"))
+        (tmp_path / "report.html").write_text("x", encoding="utf-8")
+        s2.bind("kernel-ipc-2")
+        (tmp_path / ".charts-pre").mkdir()
+        (tmp_path / ".charts-pre" / "a.png").write_bytes(b"png")
+        assert list_outputs(tmp_path) == ["report.html"]
+        assert clear_stale(tmp_path) == [stale.name] and not stale.exists()
+        tidy(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_without_symlinks_the_pointer_file_names_the_package(tmp_path):
+    """The documented fallback (Windows without symlink rights): readers find
+    the current package through .nianbao/current.txt."""
+    from nianbao.publish import STATE, package_dir
+
+    run = tmp_path / STATE / "runs" / "20260101T000000-abc123"
+    run.mkdir(parents=True)
+    assert package_dir(tmp_path) == tmp_path
+    (tmp_path / STATE / "current.txt").write_text(run.name + "\n", encoding="utf-8")
+    assert package_dir(tmp_path) == run
+
+
+def test_a_flat_package_of_an_older_nianbao_is_taken_over(signed, tmp_path):
+    """A folder written by nianbao before this layout (regular files at the
+    top, a results.json made by nianbao): its outputs become links into the
+    new package, the user's own file stays, the manifest lists the package."""
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree((signed / "current").resolve(), old)
+    (old / "mynotes.txt").write_text("我的备注", encoding="utf-8")
+    code, text = _run(old, "--formats", "docx")
+    assert code == 0, text
+    assert (old / "report.docx").is_symlink() and not (old / "report.pdf").exists()
+    assert (old / "mynotes.txt").read_text(encoding="utf-8") == "我的备注"
+    assert _manifest_paths(old) == _package_files(old) and "mynotes.txt" not in _manifest_paths(old)
+    assert _verify(old)[0] == 0
