@@ -113,7 +113,7 @@ def test_a_worker_killed_mid_batch_loses_no_agency(books, cluster, tmp_path):
             deadline = time.time() + 120
             while time.time() < deadline:
                 busy = [w for w, tasks in watcher.processing().items() if tasks]
-                if len(busy) == 2 and list(out.glob("*/.run-*")):      # both inside a job
+                if len(busy) == 2 and list(out.glob("*/.nianbao/staging/*")):   # both inside a job
                     break
                 time.sleep(0.2)
             else:

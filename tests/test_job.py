@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import nbformat
@@ -39,7 +40,7 @@ def test_demo_job_produces_everything(demo_run):
         assert (out / "report.pdf").read_bytes()[:5] == b"%PDF-"
     new = next(k for k in results["key_figures"] if k["name"] == "新收申请总数")
     assert (new["value"], new["prior"], new["phrase"]) == (70, 57, "比上年增加13件")
-    assert not list(out.glob(".run-*")), "staging folder left behind"
+    assert not list(out.glob(".nianbao/staging/*")), "staging folder left behind"
     for p in out.rglob("*"):
         assert p.name.isascii(), f"output names are ASCII-safe: {p}"
 
@@ -140,7 +141,7 @@ def test_a_step_failing_after_rendering_publishes_no_report(tmp_path, cli):
                           "--notebook", nb)
     assert code == 3 and "输出清单" in stdout
     assert not list(out.glob("report.*")), "a failed job leaves no half-made report behind"
-    assert ".run-" not in stdout
+    assert ".nianbao/staging" not in stdout         # messages name the package, not the staging folder
 
 
 def test_no_strict_renders_but_still_exits_1(tmp_path, cli):
@@ -178,3 +179,22 @@ def test_bad_input_leaves_an_earlier_run_alone(demo_run, tmp_path, cli):
     assert code == 2
     assert (out / "results.json").read_bytes() == before
     assert cli("verify", out)[0] == 0, "the signed package still verifies"
+
+
+def test_every_file_of_the_package_is_in_the_readme_outputs_table(demo_run):
+    """The manual covers the tool: each file a job writes is named in the
+    README's outputs table (issue 16)."""
+    import fnmatch
+
+    from conftest import ROOT
+    from nianbao.publish import package_dir
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## 作业输出", 1)[1].split("\n### PDF", 1)[0]
+    documented = re.findall(r"`([^`\s]+)`", "\n".join(l for l in table.splitlines() if l.startswith("| `")))
+    _, out = demo_run
+    package = package_dir(out)
+    made = [p.relative_to(package).as_posix() for p in package.rglob("*") if p.is_file()]
+    assert len(made) > 10
+    missing = [m for m in made if not any(fnmatch.fnmatch(m, d) for d in documented)]
+    assert not missing, f"not in the README outputs table: {missing}"

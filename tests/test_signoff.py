@@ -440,6 +440,48 @@ def test_settings_from_env_and_file(tmp_path, monkeypatch):
         load_settings()
 
 
+def test_example_config_is_a_working_mail_toml(tmp_path, monkeypatch, cli):
+    """`nianbao mail --example-config` prints a mail.toml whose keys are the
+    ones the reader knows; saved as is, it loads (issue 16)."""
+    import tomllib
+
+    from nianbao.signoff.smtp import CONFIG_KEYS
+
+    code, out, _ = cli("mail", "--example-config")
+    assert code == 0 and "NIANBAO_SMTP_PASSWORD" in out
+    assert set(tomllib.loads(out)) <= CONFIG_KEYS
+    cfg = tmp_path / "mail.toml"
+    cfg.write_text(out, encoding="utf-8")
+    monkeypatch.setenv("NIANBAO_SMTP_PASSWORD", PASSWORD)
+    s = load_settings(cfg)
+    assert (s.host, s.effective_port, s.security, s.mail_from) == (
+        "smtp.example.gov.cn", 465, "ssl", "gongkai@example.gov.cn")
+    code, _, err = cli("mail")
+    assert code == 2 and "签发包文件夹" in err
+
+
+def test_config_errors_name_the_file_and_the_key(tmp_path, monkeypatch):
+    cfg = tmp_path / "mail.toml"
+    cfg.write_text('[smtp]\nhost = "smtp.example.gov.cn"\nport = "四六五"\n', encoding="utf-8")
+    with pytest.raises(MailConfigError) as e:
+        load_settings(cfg)
+    text = e.value.render()
+    assert str(cfg) in text and "邮件设置文件中的 port" in text and "四六五" in text
+    monkeypatch.setenv("NIANBAO_SMTP_TIMEOUT", "-1")
+    cfg.write_text('[smtp]\nhost = "smtp.example.gov.cn"\n', encoding="utf-8")
+    with pytest.raises(MailConfigError) as e:
+        load_settings(cfg)
+    assert "环境变量 NIANBAO_SMTP_TIMEOUT" in e.value.render()
+    monkeypatch.delenv("NIANBAO_SMTP_TIMEOUT")
+    from nianbao.signoff.smtp import envelope
+
+    msg = email.message.EmailMessage()
+    msg["To"] = "a@example.gov.cn"
+    with pytest.raises(MailConfigError) as e:          # an [smtp] section without mail_from
+        envelope(msg, load_settings(cfg))
+    assert "mail_from" in e.value.render() and "--example-config" in e.value.render()
+
+
 # --- verify -----------------------------------------------------------------------------
 
 def test_verify_outdir_and_single_file(outdir, tmp_path):

@@ -341,6 +341,14 @@ def cmd_mail(args) -> int:
     from .signoff import load_settings, send_package
     from .signoff.addresses import check_addresses
 
+    if args.example_config:
+        from .signoff.smtp import EXAMPLE_CONFIG
+
+        sys.stdout.write(EXAMPLE_CONFIG)
+        return 0
+    if not args.outdir:
+        raise InputError(Problem("mail-args", "没有给出签发包文件夹", expected="nianbao run 的输出文件夹",
+                                 fix="例如：nianbao mail out/示例市市场监督管理局-2024"))
     check_addresses(args.to, what="--to 给出的收件人", fix="用 --to 给出一个正确的邮箱地址（可重复 --to）")
     settings = load_settings(args.config)
     if settings is not None and settings.mail_from:
@@ -516,9 +524,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--param", action="append", default=[], metavar="名称=值", help="笔记本的其他参数（可重复）")
 
     s = add("mail")
-    s.add_argument("outdir", help="nianbao run 的输出文件夹")
+    s.add_argument("outdir", nargs="?", help="nianbao run 的输出文件夹")
     s.add_argument("--to", action="append", default=[], metavar="邮箱", help="收件人（可重复；默认取签发包中的）")
-    s.add_argument("--config", help="邮件设置文件（密码只能用环境变量 NIANBAO_SMTP_PASSWORD）")
+    s.add_argument("--config", help="邮件设置文件（默认 ~/.config/nianbao/mail.toml；密码只能用环境变量 NIANBAO_SMTP_PASSWORD）")
+    s.add_argument("--example-config", action="store_true", help="显示一份带说明的邮件设置文件示例（mail.toml）并退出")
 
     s = add("verify")
     s.add_argument("path", help="签发包文件夹，或其中的某个文件")

@@ -42,6 +42,21 @@ _ENV = {"host": "NIANBAO_SMTP_HOST", "port": "NIANBAO_SMTP_PORT",
         "timeout": "NIANBAO_SMTP_TIMEOUT"}
 PASSWORD_ENV = "NIANBAO_SMTP_PASSWORD"
 
+#: ``nianbao mail --example-config``: every key a mail.toml may hold.
+EXAMPLE_CONFIG = """\
+# nianbao 邮件设置：~/.config/nianbao/mail.toml（或用 --config 指定）。
+# 每一项都可以用环境变量覆盖（括号中）；密码（或邮箱授权码）不能写在这里，
+# 只能用环境变量 NIANBAO_SMTP_PASSWORD。项可以写在顶层，也可以写在 [smtp] 节中。
+
+host = "smtp.example.gov.cn"      # 邮件服务器（NIANBAO_SMTP_HOST）；不设置则只保存 signoff.eml、不发送
+port = 465                        # 端口（NIANBAO_SMTP_PORT）；不写时 ssl 用 465，starttls 用 587，none 用 25
+security = "ssl"                  # ssl、starttls 或 none（NIANBAO_SMTP_SECURITY）
+user = "gongkai@example.gov.cn"   # 登录用户名（NIANBAO_SMTP_USER）；服务器不要求登录时删去
+mail_from = "gongkai@example.gov.cn"  # 发件人地址（NIANBAO_MAIL_FROM）；不写时用 user
+# cafile = "/etc/ssl/单位内部CA.pem"  # 服务器用单位内部证书时，其 CA 证书（NIANBAO_SMTP_CAFILE）
+# timeout = 30                    # 连接超时，秒（NIANBAO_SMTP_TIMEOUT）
+"""
+
 
 class MailConfigError(NianbaoError):
     """The mail settings cannot be used as they are (bad input, exit code 2)."""
@@ -134,23 +149,29 @@ def load_settings(config_path: str | Path | None = None,
         path = default_config_path(env)
         values = _read_config(path) if path.is_file() else {}
     src = str(path) if values else None
+    origin = {k: f"邮件设置文件中的 {k}" for k in values}
     for key, var in _ENV.items():
         if env.get(var):
             values[key] = env[var]
+            origin[key] = f"环境变量 {var}"
     password = env.get(PASSWORD_ENV) or None
     if not values.get("host"):
         return None
-    try:
-        port = int(values.get("port") or 0)
-        timeout = float(values.get("timeout") or 30)
-    except (TypeError, ValueError):
-        raise _config_error("mail-config-value", "邮件服务器端口或超时时间不是数字。", src,
-                            "NIANBAO_SMTP_PORT 应为 1–65535 的整数。") from None
-    if not 0 <= port <= 65535 or timeout <= 0:
-        raise _config_error("mail-config-value", f"邮件服务器端口 {port} 或超时时间 {timeout} 无效。", src)
+    def number(key: str, default, kind, valid, expected: str):
+        try:
+            value = kind(values.get(key) or default)
+        except (TypeError, ValueError):
+            value = None
+        if value is None or not valid(value):
+            raise _config_error("mail-config-value", f"{origin[key]} 的值“{values.get(key)}”无效。", src,
+                                f"应为{expected}。")
+        return value
+
+    port = number("port", 0, int, lambda v: 0 <= v <= 65535, " 1–65535 的整数（如 465 或 587）")
+    timeout = number("timeout", 30, float, lambda v: v > 0, "大于 0 的秒数（如 30）")
     security = str(values.get("security") or "starttls").strip().lower()
     if security not in SECURITY:
-        raise _config_error("mail-config-security", f"NIANBAO_SMTP_SECURITY 的值“{security}”无效。", src,
+        raise _config_error("mail-config-security", f"{origin['security']} 的值“{security}”无效。", src,
                             "应为 ssl（端口 465）、starttls（端口 587）或 none。")
     user = str(values["user"]) if values.get("user") else None
     if user and not password:
@@ -345,7 +366,9 @@ def envelope(msg: EmailMessage, settings: SmtpSettings,
     rcpts = recipients or [a for _, a in getaddresses([str(v) for v in msg.get_all("To", []) +
                                                       msg.get_all("Cc", [])]) if a]
     if not sender:
-        raise _config_error("mail-no-sender", "没有设置发件人地址。", fix="请设置 NIANBAO_MAIL_FROM。")
+        raise _config_error("mail-no-sender", "没有设置发件人地址。",
+                            fix="在邮件设置文件中写 mail_from = \"地址\"（或 user 写成邮箱地址），"
+                                "或设置环境变量 NIANBAO_MAIL_FROM。示例：nianbao mail --example-config")
     if not rcpts:
         raise _config_error("mail-no-recipient", "没有收件人。",
                             fix="请用 --mail-to 指定，或在工作簿“基本信息”中填写签发人邮箱。")
