@@ -94,6 +94,14 @@ CORPUS: tuple[tuple[str, tuple[tuple[str, int | float], ...]], ...] = (
     ("全年受理的申请办结率为100%，予以公开率为42%。", (("req.pct.disclosed", 42),)),
     ("上年结转的4件申请已全部办结。", (("req.carried_over", 4),)),
     ("2024年，我局共收到政府信息公开申请八十件，同比减少10件。", (("req.new", 80), ("delta", 10))),
+    # a share right after the group's count; a count after "办结…" without "申请"; cases counted in 起
+    ("本年共受理申请70件，其中予以公开29件，占42%。",
+     (("req.new", 70), ("req.group.disclosed", 29), ("req.pct.disclosed", 42))),
+    ("办结69件，其中予以公开29件，占50%。",
+     (("req.answered", 69), ("req.group.disclosed", 29), ("req.pct.disclosed", 50))),
+    ("办结69件，其中予以公开30件。", (("req.answered", 69), ("req.group.disclosed", 30))),
+    ("行政复议案件6起，行政诉讼案件5起。", (("appeal.review", 6), ("appeal.litigation", 5))),
+    ("与复议机关一起研究答复口径。", ()),
     # --- not table figures: must stay silent -----------------------------------------------
     ("办理人大代表建议14件、政协提案13件。", ()),
     ("门户网站发布信息1412条。", ()),

@@ -65,7 +65,9 @@ _RECEIVED = re.compile(r"收到|受理|新收|接收|接到|收悉|登记")
 _HANDLED = re.compile(r"办理|处理")
 _APPLICATION = re.compile(r"申请|办理结果")
 _NOT_APPLICATION = re.compile(r"复议|诉讼|建议|提案|许可|低保|救助|补贴|信访")
-_COUNT_UNITS = frozenset({"件", "个", "份", "宗", "项"})
+_COUNT_UNITS = frozenset({"件", "个", "份", "宗", "项", "起"})
+#: A share that follows a group's count in the same sentence: "予以公开29件，占42%" (占比、约占 …).
+_SHARE_OF_PREVIOUS = re.compile(r"(?:约|共)?占(?:比|总数的?|办结总数的?|办理结果总数的?)?(?:为|达|达到)?")
 
 _REGULATIONS = re.compile(r"规章(?!制度)")
 _NORMATIVE = re.compile(r"(?<!政策)规范性文件")
@@ -192,6 +194,8 @@ def _sentence(part: str, s: str, offset: int, out: NarrativeFigures, counts: dic
         if m is None:
             continue
         topic, extra = m
+        if topic.startswith("req.") and not topic.startswith("req.pct."):
+            state.application = True        # "办结69件，其中予以公开30件": the clauses after are about applications
         snippet = s[clause_start: d.start() if d else len(s)].strip() or s.strip()
         mention = Mention(part, topic, tok.value, tok.unit, offset + tok.start, offset + tok.end,
                           snippet, **extra)
@@ -244,6 +248,9 @@ def _classify(tok, before: str, after: str, sent_before: str, rest: str, state: 
             (_CARRIED_FORWARD.search(window) and applications) or _CARRIED_FORWARD_ALONE.fullmatch(before.strip())
             or (_APPLICATION.search(after) and _CARRIED_FORWARD_ROW.search(rest))):
         return "req.carried_forward", {}
+    if (unit == "%" and _SHARE_OF_PREVIOUS.fullmatch(before.strip()) and state.primary is not None
+            and state.primary.topic.startswith("req.group.")):
+        return "req.pct." + state.primary.topic[len("req.group."):], {}   # "予以公开29件，占42%"
     if (unit in _COUNT_UNITS or unit == "%") and not excluded:
         found = [key for key, rx in _GROUPS if rx.search(wide) or (not before.strip() and rx.search(after))]
         if "withheld" in found and "disclosed" in found and not re.search(r"(?<!不)予以公开", wide):

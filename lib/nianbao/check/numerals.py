@@ -55,7 +55,7 @@ def parse_number(text: str) -> int | float | None:
 
 
 #: Measure words the checks care about; longer ones first so 人次 beats 人.
-UNITS = ("人次", "万元", "件", "个", "项", "次", "条", "篇", "场", "期", "人", "份", "宗", "元", "%", "％")
+UNITS = ("人次", "万元", "件", "个", "项", "次", "条", "篇", "场", "期", "人", "份", "宗", "起", "元", "%", "％")
 
 _ARABIC = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|[0-9０-９]+(?:[.．][0-9０-９]+)?万?"
 _CHINESE = f"[{CN_NUMERAL_CHARS}]+"
@@ -82,5 +82,7 @@ def find_numbers(text: str) -> list[NumberToken]:
         if value is None:
             continue
         unit = "%" if m.group("unit") == "％" else m.group("unit")
+        if unit == "起" and raw in ("一", "壹"):
+            continue                      # "一起" is mostly "together" (与……一起), not "one case"
         out.append(NumberToken(value, unit, m.start(), m.end(), m.group(0)))
     return out
