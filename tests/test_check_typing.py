@@ -177,6 +177,21 @@ def test_lost_leading_zeros_get_a_finding(tmp_path):
     assert a1["meta.postcode"].cells == ["基本信息!B10"] and a1["meta.phone"].severity == "warning"
 
 
+@pytest.mark.parametrize("typed,shown", [(1012345678, "010-12345678"), (2087654321, "020-87654321"),
+                                          (5331234567, "0533-1234567")])
+def test_phone_of_a_two_digit_area_code_without_its_zero_gets_a_finding(tmp_path, typed, shown):
+    # 010-12345678 typed into a General cell is 1012345678: 10 digits starting with 1, not a mobile
+    path = edited_copy(D2024, tmp_path / "w.xlsx", meta__phone=typed)
+    a1 = [f for f in run_checks(read_workbook(path)).findings if f.rule == "A1" and f.keys == ["meta.phone"]]
+    assert a1 and shown in a1[0].message
+
+
+def test_grey_title_note_does_not_advise_typing_only_numbers(tmp_path):
+    path = edited_copy(D2024, tmp_path / "w.xlsx", narrative__problems__title="存在问题")
+    a1 = [f for f in run_checks(read_workbook(path)).findings if f.rule == "A1" and "文字材料!B9" in f.cells]
+    assert a1 and "只填数字" not in a1[0].message
+
+
 def test_right_contact_details_get_no_finding(tmp_path):
     path = edited_copy(D2024, tmp_path / "w.xlsx", meta__postcode="010010",
                        meta__phone="0533-2771826；13912345678", meta__fax="12345")

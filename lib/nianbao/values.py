@@ -166,8 +166,8 @@ def contact_problem(field: str, value: object) -> str | None:
 
     ``field`` is "postcode", "phone" or "fax". A postcode must be 6 digits (5 digits: the
     leading 0 was lost when typed into a number cell); a phone or fax number of 10+ digits
-    must keep its leading 0 (area code 0xxx) unless it is a mobile (1xxxxxxxxxx) or a
-    400/800 number.
+    must keep its leading 0 (area code 0xx or 0xxx) unless it is a mobile (11 digits,
+    1[3-9]…) or a 400/800 number; 10 digits starting with 1 is 010-… without its 0.
     """
     if value in (None, ""):
         return None
@@ -180,7 +180,10 @@ def contact_problem(field: str, value: object) -> str | None:
         return f"邮编“{text}”不是 6 位数字"
     for m in _PHONE_DIGITS.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
-        if len(digits) >= 10 and not digits.startswith(("0", "1", "400", "800")):
+        mobile = len(digits) == 11 and re.match(r"1[3-9]", digits)
+        if len(digits) >= 10 and not mobile and not digits.startswith(("0", "400", "800")):
+            # 010 and 020–029 are the two-digit area codes (010-12345678 typed as a number: 1012345678)
+            area = 2 if digits[0] in "12" else 3
             return (f"号码“{m.group(0)}”缺少区号开头的 0（单元格按数字保存时会去掉）；"
-                    f"应为 0{digits[:3]}-{digits[3:]} 这样的完整号码")
+                    f"应为 0{digits[:area]}-{digits[area:]} 这样的完整号码")
     return None

@@ -96,7 +96,8 @@ def reader_notes(ctx: Context, money: bool) -> Iterable[Hit]:
             continue
         v = ctx.value(key) if key else None
         read = f"，按 {fmt_number(v)} 读取" if isinstance(v, (int, float)) and not isinstance(v, bool) else ""
-        yield Hit(f"{n.render()}{read}。请确认无误；今后请只填数字。", (key or where,) if where else (),
+        advice = "请确认无误；今后请只填数字" if read else "请确认无误"   # a text cell (a grey title): no "只填数字"
+        yield Hit(f"{n.render()}{read}。{advice}。", (key or where,) if where else (),
                   expected="只填数字", actual=v, subject=f"note:{key or where or n.message}", severity=INFO)
 
 
