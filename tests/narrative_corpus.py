@@ -102,6 +102,10 @@ CORPUS: tuple[tuple[str, tuple[tuple[str, int | float], ...]], ...] = (
     ("办结69件，其中予以公开30件。", (("req.answered", 69), ("req.group.disclosed", 30))),
     ("行政复议案件6起，行政诉讼案件5起。", (("appeal.review", 6), ("appeal.litigation", 5))),
     ("与复议机关一起研究答复口径。", ()),
+    # the wording of the rollup draft and of the {办理结果总数} placeholder
+    ("办理结果总数72件。", (("req.answered", 72),)),
+    ("本年度新收政府信息公开申请70件；办理结果总数69件，其中予以公开29件。",
+     (("req.new", 70), ("req.answered", 69), ("req.group.disclosed", 29))),
     # --- not table figures: must stay silent -----------------------------------------------
     ("办理人大代表建议14件、政协提案13件。", ()),
     ("门户网站发布信息1412条。", ()),

@@ -49,13 +49,13 @@ _GROUPS = (("withheld", re.compile(r"不予以?公开")), ("partially_disclosed"
            ("disclosed", re.compile(r"(?<!不)予以公开|同意公开|全部公开|准予公开")),
            ("unavailable", re.compile(r"无法提供|信息不存在|不掌握")),
            ("rejected", re.compile(r"不予处理")), ("other", re.compile(r"其他处理")))
-_ANSWERED = re.compile(r"办结|答复|回复|办理完毕|处理完毕|完成办理|办理结果(?:总计|合计|共)")
+_ANSWERED = re.compile(r"办结|答复|回复|办理完毕|处理完毕|完成办理|办理结果(?:总计|合计|总数|共)")
 #: On their own these name table 三's figures even without "申请": 本年新收73件, 办结72件.
 _PERIOD = r"(?:其中|另|共|合计)?(?:本年度?|今年|全年|当年|年内|\d{4}\s*年度?)?(?:共|累计|依法|按时|已|全部)*"
 #: Clauses that name table 三's figures on their own, without "申请": 本年新收73件, 办结72件,
 #: 办理结果总计72件 (but not "工单办结1200件" or "新收来信30件": another subject).
 _NEW_ONLY = re.compile(_PERIOD + r"新收(?:各类)?(?:的)?(?:申请)?(?:共计?|合计)?")
-_ANSWERED_ONLY = re.compile(_PERIOD + r"(?:办结|办理结果(?:总计|合计|共))(?:了)?(?:申请)?(?:共计?|合计)?")
+_ANSWERED_ONLY = re.compile(_PERIOD + r"(?:办结|办理结果(?:总计|合计|总数|共))(?:了)?(?:申请)?(?:共计?|合计)?")
 #: Outcome groups named precisely enough to stand without "申请" (予以公开 is also said of
 #: proactive disclosure, so it needs the application context).
 _GROUPS_ALONE = frozenset({"partially_disclosed", "withheld", "unavailable", "rejected"})
