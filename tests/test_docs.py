@@ -72,3 +72,48 @@ def test_an_undocumented_option_is_caught():
     parser.add_argument("--new-thing")
     undocumented = [a for a in docgen.options(parser) if not (a.help and CJK.search(a.help))]
     assert [a.dest for a in undocumented] == ["new_thing"]
+
+
+# --- what a reader of the README runs into (review of issue 16) -----------------------
+
+def test_files_the_readme_names_are_in_the_repository():
+    """A path the README (or docs/rules.md) points to exists in this checkout; the rule
+    catalogue is docs/rules.md, not a domain document outside the repository."""
+    rules = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    for text in (README, rules):
+        assert "report-format.md" not in text
+    for path in re.findall(r"`((?:lib|docs|benchmarks|scripts|notebooks|templates|tests|examples)/[^`\s*<…]+)`",
+                           README):
+        assert (ROOT / path.rstrip("/")).exists(), f"README names {path}, which is not in the repository"
+
+
+def test_every_dependency_is_in_the_readme_dependency_table():
+    import tomllib
+
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["dependencies"]
+    table = README.split("### 依赖及理由", 1)[1].split("\n## ", 1)[0].lower()
+    for dep in deps:
+        name = re.split(r"[<>=!~\[ ]", dep, 1)[0].lower()
+        assert name in table, f"{name} (pyproject.toml) is not in the README's dependency table"
+
+
+def test_benchmark_run_count_is_the_one_the_command_uses():
+    row = next(line for line in README.splitlines() if "benchmarks/bench_job.py" in line and "中位数" in line)
+    runs = int(re.search(r"(\d+) 次中位数", row).group(1))
+    given = re.search(r"bench_job\.py -n (\d+)", row)
+    default = int(re.search(r'"-n", type=int, default=(\d+)',
+                            (ROOT / "benchmarks" / "bench_job.py").read_text(encoding="utf-8")).group(1))
+    assert runs == (int(given.group(1)) if given else default)
+
+
+def test_every_exit_code_of_the_cli_is_in_the_readme():
+    exit_codes = README.split("**退出码**", 1)[1].split("\n\n", 1)[0]
+    for code in ("0", "1", "2", "3", "4", "70", "130"):
+        assert re.search(rf"(?<!\d){code}(?!\d) ", exit_codes), f"exit code {code} is not explained"
+    assert "batch" in exit_codes, "nianbao batch's exit code is not explained"
+
+
+def test_readme_does_not_promise_threads_for_run_batch():
+    # run_batch's own docstring: processes, not threads (papermill changes the working directory)
+    assert "takes any\n`concurrent.futures.Executor`" not in README
+    assert "thread" in README.split("## Architecture", 1)[1].lower()

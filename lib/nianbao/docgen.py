@@ -76,7 +76,7 @@ def rules_reference() -> str:
     rows = list_rules()
     head = ["编号", "级别", "名称", "公式 / 说明", "需要上年", "适用范围", "来源"]
     lines = [HEADER, "# 校验规则目录\n\n",
-             f"共 {len(rows)} 条，编号与 `shared/domain/report-format.md` §2 一致（同 `nianbao rules`）。"
+             f"共 {len(rows)} 条，与 `nianbao rules` 列出的相同。"
              "“适用范围”空白的规则适用于每一份报告。"
              "“来源”：OFFICIAL 国家格式原文，STRUCTURAL 表格结构，INFERRED 推断，PRACTICE 实践中的通报问题。"
              "在笔记本中增加本地规则的方法见 README“给分析员”一节。\n\n",
