@@ -151,6 +151,17 @@ def test_fee_threshold_is_configurable(monkeypatch):
     assert [f for f in run_checks(report).findings if f.rule == "A3"]
 
 
+@pytest.mark.parametrize("typed", ["abc", "-5", "0"])
+def test_a_bad_fee_threshold_is_said_not_silently_ignored(monkeypatch, typed):
+    report = read_workbook(D2024)
+    report.values["active.fees_wan_yuan"] = 800
+    monkeypatch.setenv("NIANBAO_FEE_LIMIT_WAN", typed)
+    result = run_checks(report)
+    notes = [n for r in result.runs if r.rule == "A3" for n in r.notes]
+    assert any("NIANBAO_FEE_LIMIT_WAN" in n and typed in n for n in notes)
+    assert not [f for f in result.findings if f.rule == "A3"]    # the level's own limit (100000) applies
+
+
 # --- the template: text cells, locked grey cells, live checks ----------------------------------------
 def test_postcode_and_phone_are_text_cells_with_validation():
     import openpyxl

@@ -30,12 +30,23 @@ FEE_JUMP = 10_000
 def fee_limit_wan(level: str | None) -> float:
     """The A3 threshold in 万元 for an organ's level (``NIANBAO_FEE_LIMIT_WAN`` overrides)."""
     override = os.environ.get("NIANBAO_FEE_LIMIT_WAN", "").strip()
-    if override:
-        try:
-            return float(override)
-        except ValueError:
-            pass
+    if override and fee_limit_override_problem() is None:
+        return float(override)
     return FEE_LIMITS_WAN.get(level, FEE_LIMITS_WAN[None])
+
+
+def fee_limit_override_problem() -> str | None:
+    """What is wrong with ``NIANBAO_FEE_LIMIT_WAN`` (set but not a positive number), or None."""
+    override = os.environ.get("NIANBAO_FEE_LIMIT_WAN", "").strip()
+    if not override:
+        return None
+    try:
+        if float(override) > 0:
+            return None
+    except ValueError:
+        pass
+    return (f"环境变量 NIANBAO_FEE_LIMIT_WAN 的值“{override}”不是大于 0 的数（单位万元，如 20000），"
+            f"未使用；按本行政层级的参考上限核对")
 
 
 def _count_keys(ctx: Context) -> list[str]:
@@ -180,6 +191,9 @@ def a3_fee_unit(ctx: Context) -> Iterable[Hit]:
                   subject=f"{_FEES}:jump")
         return
     level = ctx.report.meta.get("level")
+    problem = fee_limit_override_problem()
+    if problem:
+        ctx.note(problem)
     limit = fee_limit_wan(level)
     if v >= limit:
         yield Hit(f"{refs([_FEES])} 本年收费金额 {fmt_number(v)} 万元（{fmt_number(v / 10000)} 亿元），"
