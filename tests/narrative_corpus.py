@@ -102,6 +102,7 @@ CORPUS: tuple[tuple[str, tuple[tuple[str, int | float], ...]], ...] = (
     ("办结69件，其中予以公开30件。", (("req.answered", 69), ("req.group.disclosed", 30))),
     ("行政复议案件6起，行政诉讼案件5起。", (("appeal.review", 6), ("appeal.litigation", 5))),
     ("与复议机关一起研究答复口径。", ()),
+    ("全年共处理政府信息公开申请74件（含上年结转4件）。", (("req.handled", 74), ("req.carried_over", 4))),
     # the wording of the rollup draft and of the {办理结果总数} placeholder
     ("办理结果总数72件。", (("req.answered", 72),)),
     ("本年度新收政府信息公开申请70件；办理结果总数69件，其中予以公开29件。",
@@ -126,7 +127,7 @@ CORPUS: tuple[tuple[str, tuple[tuple[str, int | float], ...]], ...] = (
 )
 
 #: The rule that compares each topic with the tables.
-RULE_OF_TOPIC = (("req.new", "F1"), ("delta", "F1"), ("req.answered", "F2"), ("req.carried_", "F2"),
+RULE_OF_TOPIC = (("req.new", "F1"), ("req.handled", "F1"), ("delta", "F1"), ("req.answered", "F2"), ("req.carried_", "F2"),
                  ("req.group.", "F3"), ("req.pct.", "F3"), ("appeal.", "D2"), ("active.", "B4"))
 
 

@@ -30,6 +30,9 @@ def _f1_hit(ctx: Context, m: Mention) -> Hit | None:
         expected, keys = (new + co, (_NEW, _CO)) if m.incl_carried else (new, (_NEW,))
         other = {new, new + co} - {expected}
         words = "一（本年新收）+ 二（上年结转）" if m.incl_carried else "一、本年新收申请数（总计）"
+    elif m.incl_carried:                   # req.handled: 处理…申请 X 件（含上年结转…）
+        expected, keys, other = new + co, (_NEW, _CO), {new, tp}
+        words = "一（本年新收）+ 二（上年结转）"
     else:                                  # req.handled: 办理…申请 X 件
         expected, keys, other = new, (_NEW,), {new + co, tp}
         words = "一、本年新收申请数（总计）"
