@@ -125,6 +125,20 @@ def test_f5_names_the_indicator_not_section_six():
 
 
 # --- units: a fee typed in 元 ----------------------------------------------------------------------
+def test_fee_in_yuan_below_the_jump_is_not_caught_as_the_readme_says(tmp_path):
+    """29500 元 (2.95 万元) where last year had 3.62 万元: 8149 times, under the 10000 times of A3 and
+    under the level's limit, so no warning; the README lists this among what is not caught."""
+    path = edited_copy(D2024, tmp_path / "w.xlsx", active__fees_wan_yuan=29500)
+    report = read_workbook(path)
+    report.meta["year"] = 2025
+    prior = read_workbook(D2024)
+    prior.values["active.fees_wan_yuan"] = 3.62
+    assert not [f for f in run_checks(report, prior).findings if f.rule == "A3"]
+    readme = (D2024.parents[2] / "README.md").read_text(encoding="utf-8")
+    not_caught = readme.split("**发现不了的**", 1)[1].split("\n", 1)[0]
+    assert "10000 倍" in not_caught
+
+
 def test_fee_typed_in_yuan_is_caught_with_prior(tmp_path):
     """The next year's workbook with 29500 (元) typed where last year had 2.95 (万元)."""
     path = edited_copy(D2024, tmp_path / "w.xlsx", active__fees_wan_yuan=29500)
