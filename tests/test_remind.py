@@ -113,3 +113,11 @@ def test_signed_and_published_states(outroot):
     (outroot / "dept2" / "published.json").write_text("{}", encoding="utf-8")
     by = {s.agency: s.status for s in agency_states(outroot, today=TODAY)}
     assert by[AGENCIES[0]] == "有错误" and by[AGENCIES[1]] == "已发布" and by[AGENCIES[2]] == "已签发"
+
+
+def test_send_without_a_mail_server_is_exit_4(outroot, roster, cli):
+    """--send asks for delivery: with no server configured the drafts stay,
+    and the exit code says nothing was sent (as for mail and run --mail-to)."""
+    code, out, _ = cli("remind", outroot, "--roster", roster, "--today", TODAY.isoformat(), "--send")
+    assert code == 4 and "未配置邮件服务器" in out
+    assert len(list((outroot / "reminders").glob("*.eml"))) == 3

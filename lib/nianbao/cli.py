@@ -237,7 +237,8 @@ def cmd_remind(args) -> int:
     outcome = remind(args.outroot, today=_today(args.today), roster=args.roster, send=args.send,
                      config=args.config)
     _out(outcome.render())
-    return 4 if outcome.failed else 0
+    # --send asked for delivery: a failure, or no server to send with, is exit 4 (as for mail / run --mail-to)
+    return 4 if outcome.failed or (args.send and outcome.drafted and not outcome.configured) else 0
 
 
 @command("rules", "列出全部校验规则")
