@@ -1,0 +1,300 @@
+"""A warm LibreOffice per worker process, for the PDF step of many jobs.
+
+The one-shot ``soffice --convert-to pdf`` (``pdf.docx_to_pdf``) starts and
+stops a whole LibreOffice, about 3 s, for every report. Here each process
+starts one LibreOffice the first time it converts and reuses it for every
+later conversion:
+
+- started once per process, with a private profile (``-env:UserInstallation``)
+  and a private UNO pipe (no TCP port, so parallel workers cannot collide);
+- restarted automatically when it has died, and killed and restarted when a
+  conversion takes longer than ``timeout`` seconds (the job gets a
+  ``JobError`` in Chinese; the next conversion starts a fresh one);
+- ended when the process exits (``atexit``) and when the process dies
+  (the bridge gets Linux PR_SET_PDEATHSIG and stdin EOF, and kills
+  LibreOffice's whole process group);
+- if it cannot start at all (no Python with LibreOffice's ``uno`` module,
+  e.g. Debian without ``python3-uno``), every conversion falls back to the
+  one-shot ``pdf.docx_to_pdf`` (``fallback``), and ``status()`` says why.
+
+The UNO calls live in ``uno_bridge.py``, run by the Python that has ``uno``
+(``NIANBAO_UNO_PYTHON``, else this interpreter, else ``/usr/bin/python3``,
+else LibreOffice's bundled one); we talk to it over its stdin/stdout. We do
+not use ``unoserver``: it needs two TCP ports per worker, sleeps a fixed 7 s
+on start, and still needs a ``uno``-capable Python for its server half.
+
+Fonts: LibreOffice gets the same fontconfig map as the one-shot conversion
+(``fonts.fontconfig_file``), plus ``fonts_dir`` if given (the one-shot
+fallback ignores ``fonts_dir``: ``pdf.docx_to_pdf`` has no such parameter).
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from functools import lru_cache
+from pathlib import Path
+
+from ..errors import JobError, Problem
+from .fonts import fontconfig_file
+from .pdf import docx_to_pdf, find_soffice
+
+BRIDGE = Path(__file__).with_name("uno_bridge.py")
+#: Seconds LibreOffice may take to start and accept a UNO connection.
+START_TIMEOUT = 60.0
+
+
+@lru_cache(maxsize=1)
+def uno_python() -> str | None:
+    """A Python interpreter that can ``import uno``, or None."""
+    candidates = [os.environ.get("NIANBAO_UNO_PYTHON"), sys.executable, "/usr/bin/python3"]
+    soffice = find_soffice()
+    if soffice:
+        program = Path(soffice).resolve().parent
+        candidates += [str(program / "python"), str(program / "python.exe"),
+                       str(program.parent / "Resources" / "python")]
+    for cand in candidates:
+        if not cand or not Path(cand).is_file():
+            continue
+        try:
+            ok = subprocess.run([cand, "-c", "import uno"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        if ok:
+            return cand
+    return None
+
+
+def _fontconfig(fonts_dir: Path | None, folder: Path) -> Path:
+    """The package's fontconfig map, plus ``fonts_dir`` when given."""
+    if fonts_dir is None:
+        return fontconfig_file()
+    conf = folder / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+                    f'  <dir>{Path(fonts_dir).resolve()}</dir>\n'
+                    f'  <include ignore_missing="yes">{fontconfig_file()}</include>\n</fontconfig>\n',
+                    encoding="utf-8")
+    return conf
+
+
+class _Unavailable(Exception):
+    """The warm LibreOffice cannot start here (the reason is for ``status``)."""
+
+
+class WarmOffice:
+    """One LibreOffice (through one bridge process) serving many conversions.
+
+    ``pid`` is LibreOffice's process id (its process group's id), or None
+    while not running. Not thread-safe on its own: ``convert`` below locks."""
+
+    def __init__(self, fonts_dir: Path | None = None):
+        self.fonts_dir = fonts_dir
+        self.bridge: subprocess.Popen | None = None
+        self.pid: int | None = None
+        self.folder: Path | None = None
+        self._buf = b""
+        self.starts = 0
+
+    def alive(self) -> bool:
+        if self.bridge is None or self.bridge.poll() is not None or self.pid is None:
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        # a killed soffice stays a zombie of the bridge until it reaps it
+        try:
+            with open(f"/proc/{self.pid}/stat", encoding="ascii") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return True
+
+    def start(self) -> None:
+        python, soffice = uno_python(), find_soffice()
+        if soffice is None:
+            raise _Unavailable("找不到 LibreOffice（soffice）")
+        if python is None:
+            raise _Unavailable("找不到带 LibreOffice uno 模块的 Python（Debian：apt-get install python3-uno）")
+        self.folder = Path(tempfile.mkdtemp(prefix="nianbao-lo-warm-"))
+        env = dict(os.environ, FONTCONFIG_FILE=str(_fontconfig(self.fonts_dir, self.folder)))
+        env.pop("PYTHONPATH", None)
+        env.pop("PYTHONHOME", None)
+        self.bridge = subprocess.Popen(
+            [python, str(BRIDGE), soffice, str(self.folder / "profile"), f"nianbao-{uuid.uuid4().hex}",
+             str(START_TIMEOUT)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+            start_new_session=True)
+        self._buf = b""
+        answer = self._answer(START_TIMEOUT + 10)
+        if not answer or not answer.get("ready"):
+            why = (answer or {}).get("error") or "无响应"
+            self.stop()
+            raise _Unavailable(f"LibreOffice 后台服务未能启动：{why}")
+        self.pid = int(answer["pid"])
+        self.starts += 1
+
+    def _answer(self, timeout: float) -> dict | None:
+        """One JSON line from the bridge, or None on timeout or EOF."""
+        deadline = time.monotonic() + timeout
+        fd = self.bridge.stdout.fileno()
+        while b"\n" not in self._buf:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return None
+            self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        try:
+            return json.loads(line)
+        except ValueError:
+            return None
+
+    def convert(self, src: Path, dst: Path, timeout: float) -> dict | None:
+        """Send one request; the bridge's answer, or None if it timed out or died
+        (the caller then stops us)."""
+        try:
+            self.bridge.stdin.write((json.dumps({"src": str(src), "dst": str(dst)}) + "\n").encode())
+            self.bridge.stdin.flush()
+        except OSError:
+            return None
+        return self._answer(timeout)
+
+    def stop(self) -> None:
+        """Kill LibreOffice's process group and the bridge; remove the profile."""
+        for pid in (self.pid, self.bridge.pid if self.bridge else None):
+            if pid:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        if self.bridge is not None:
+            for stream in (self.bridge.stdin, self.bridge.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            self.bridge.wait()
+        self.bridge, self.pid = None, None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+_lock = threading.Lock()
+_office: WarmOffice | None = None
+_owner_pid = os.getpid()
+_unavailable: str | None = None
+
+
+def _current(fonts_dir: Path | None) -> WarmOffice:
+    """This process's warm LibreOffice, started (or restarted) as needed.
+    A child made by fork() does not share its parent's: it starts its own."""
+    global _office, _owner_pid, _unavailable
+    if _owner_pid != os.getpid():          # forked worker: the parent's server is not ours
+        _office, _owner_pid, _unavailable = None, os.getpid(), None
+    if _office is not None and _office.fonts_dir != fonts_dir:
+        _office.stop()
+        _office = None
+    if _office is None:
+        _office = WarmOffice(fonts_dir)
+    if not _office.alive():
+        _office.stop()
+        _office.start()
+    return _office
+
+
+def convert(src: Path, dst: Path, *, timeout: float = 120, fonts_dir: Path | None = None) -> None:
+    """Convert the Word file ``src`` to the PDF ``dst`` (replaced atomically)
+    with this process's warm LibreOffice.
+
+    Restarts LibreOffice (and retries once) if it died before or during the
+    conversion; kills it if the conversion takes more than ``timeout``
+    seconds. Falls back to the one-shot ``pdf.docx_to_pdf`` when the warm
+    LibreOffice cannot start here.
+
+    Raises ``JobError`` (a ``NianbaoError``, message in Chinese): "no-libreoffice",
+    "pdf-timeout" or "pdf-failed"."""
+    global _unavailable
+    src, dst = Path(src).resolve(), Path(dst)
+    if not src.is_file():
+        raise JobError(Problem("pdf-failed", "要转换为 PDF 的 Word 文件不存在", file=str(src),
+                               fix="先生成 report.docx，再转换 PDF"))
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with _lock:
+        if _unavailable is None or _owner_pid != os.getpid():
+            try:
+                _convert_warm(src, dst.resolve(), timeout, fonts_dir)
+                return
+            except _Unavailable as e:
+                _unavailable = str(e)
+    fallback(src, dst, timeout=timeout)
+
+
+def fallback(src: Path, dst: Path, *, timeout: float = 120) -> None:
+    """The one-shot conversion (a new LibreOffice for this one file)."""
+    docx_to_pdf(src, dst, timeout=timeout)
+
+
+def _convert_warm(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) -> None:
+    partial = dst.with_name(f".{dst.stem}.{uuid.uuid4().hex[:8]}.partial.pdf")
+    try:
+        for attempt in (1, 2):
+            office = _current(fonts_dir)
+            t0 = time.monotonic()
+            answer = office.convert(src, partial, timeout)
+            if answer is None:
+                office.stop()
+                if time.monotonic() - t0 >= timeout:
+                    raise JobError(Problem(
+                        "pdf-timeout", f"LibreOffice 转换 PDF 超过 {timeout:g} 秒仍未完成，已终止（下次转换会重新启动）",
+                        file=str(src), fix="再试一次；如仍超时，请用 Word 打开 .docx 另存为 PDF"))
+                continue                     # LibreOffice died mid-way: restart and retry once
+            if answer.get("ok") and partial.is_file():
+                os.chmod(partial, 0o644)
+                os.replace(partial, dst)
+                return
+            if office.alive():               # LibreOffice is fine: the document is the problem
+                break
+            office.stop()
+        detail = (answer or {}).get("error") or "LibreOffice 意外退出"
+        raise JobError(Problem(
+            "pdf-failed", f"LibreOffice 未能生成 PDF：{detail}", file=str(src),
+            fix="用 Word 或 LibreOffice 打开该 .docx 检查是否损坏"))
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def status() -> dict:
+    """What this process's warm LibreOffice is doing: ``{"pid": int | None,
+    "starts": int, "fallback": str | None}`` (the reason it is not used)."""
+    mine = _owner_pid == os.getpid()
+    office = _office if mine else None
+    return {"pid": office.pid if office and office.alive() else None,
+            "starts": office.starts if office else 0,
+            "fallback": _unavailable if mine else None}
+
+
+def shutdown() -> None:
+    """End this process's warm LibreOffice now (also done at exit)."""
+    global _office
+    with _lock:
+        if _office is not None and _owner_pid == os.getpid():
+            _office.stop()
+        _office = None
+
+
+atexit.register(shutdown)

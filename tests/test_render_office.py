@@ -1,0 +1,139 @@
+"""The warm LibreOffice (render/office.py): one server per process serves
+many conversions, comes back after it is killed or hangs, dies with its
+process, and its PDF says what the one-shot conversion's PDF says."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from conftest import DEMO_2023, DEMO_2024
+from pypdf import PdfReader
+
+from nianbao.errors import JobError, NianbaoError
+from nianbao.render import docx_to_pdf, office, render_docx
+from nianbao.render.pdf import find_soffice
+from nianbao.sources import load_report
+
+pytestmark = [
+    pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) not installed"),
+    pytest.mark.skipif(office.uno_python() is None, reason="no Python with LibreOffice's uno (apt-get install python3-uno)"),
+]
+
+
+@pytest.fixture(scope="module")
+def docx(tmp_path_factory):
+    out = tmp_path_factory.mktemp("office")
+    return render_docx(load_report(DEMO_2024), load_report(DEMO_2023), out / "report.docx").path
+
+
+@pytest.fixture(scope="module")
+def one_shot_text(docx, tmp_path_factory):
+    pdf = docx_to_pdf(docx, tmp_path_factory.mktemp("oneshot") / "report.pdf", timeout=180)
+    return _text(pdf)
+
+
+def _text(pdf) -> list[str]:
+    return [p.extract_text() for p in PdfReader(str(pdf)).pages]
+
+
+def _gone(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+            with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return True
+        except (ProcessLookupError, FileNotFoundError):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_one_server_serves_three_conversions_with_the_one_shot_text(docx, one_shot_text, tmp_path):
+    office.shutdown()
+    pids = []
+    for i in range(3):
+        office.convert(docx, tmp_path / f"r{i}.pdf", timeout=180)
+        pids.append(office.status()["pid"])
+        assert _text(tmp_path / f"r{i}.pdf") == one_shot_text
+    assert pids[0] is not None and pids == [pids[0]] * 3
+    assert office.status()["starts"] == 1
+    assert office.status()["fallback"] is None
+    # only the PDFs: no partial files, no LibreOffice litter
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r0.pdf", "r1.pdf", "r2.pdf"]
+
+
+def test_killed_server_is_restarted_and_the_conversion_succeeds(docx, one_shot_text, tmp_path):
+    office.convert(docx, tmp_path / "a.pdf", timeout=180)
+    first = office.status()["pid"]
+    os.killpg(first, signal.SIGKILL)                 # dies between two jobs
+    assert _gone(first, 10)
+    office.convert(docx, tmp_path / "b.pdf", timeout=180)
+    second = office.status()["pid"]
+    assert second not in (None, first)
+    assert _text(tmp_path / "b.pdf") == one_shot_text
+
+    # and killed in the middle of a conversion: restarted, retried, done
+    threading.Timer(0.05, os.killpg, (second, signal.SIGKILL)).start()
+    office.convert(docx, tmp_path / "c.pdf", timeout=180)
+    assert office.status()["pid"] not in (None, second)
+    assert _text(tmp_path / "c.pdf") == one_shot_text
+
+
+def test_hung_conversion_times_out_in_chinese_and_the_next_one_works(docx, tmp_path):
+    office.convert(docx, tmp_path / "warm.pdf", timeout=180)
+    before = office.status()["pid"]
+    with pytest.raises(JobError) as e:
+        office.convert(docx, tmp_path / "slow.pdf", timeout=0.01)
+    assert isinstance(e.value, NianbaoError)
+    assert e.value.problems[0].code == "pdf-timeout"
+    assert "超过" in e.value.render() and "秒" in e.value.render()
+    assert not (tmp_path / "slow.pdf").exists()
+    assert _gone(before, 10)                         # the hung LibreOffice was killed
+    office.convert(docx, tmp_path / "after.pdf", timeout=180)
+    assert office.status()["pid"] not in (None, before)
+
+
+def test_missing_input_is_a_clear_error(tmp_path):
+    with pytest.raises(JobError) as e:
+        office.convert(tmp_path / "nothing.docx", tmp_path / "x.pdf")
+    assert e.value.problems[0].code == "pdf-failed" and "不存在" in e.value.render()
+
+
+_CHILD = """
+import sys, time
+from pathlib import Path
+from nianbao.render import office
+{setup}
+office.convert(Path(sys.argv[1]), Path(sys.argv[2]), timeout=180)
+print(office.status()["pid"], office.status()["fallback"], flush=True)
+time.sleep({sleep})
+"""
+
+
+def test_server_ends_with_its_process_even_when_killed(docx, tmp_path):
+    for how in ("exit", "kill"):
+        child = subprocess.Popen([sys.executable, "-c", _CHILD.format(setup="", sleep=0 if how == "exit" else 600),
+                                  str(docx), str(tmp_path / f"{how}.pdf")], stdout=subprocess.PIPE, text=True)
+        pid = int(child.stdout.readline().split()[0])
+        if how == "kill":
+            child.kill()                             # no atexit: PR_SET_PDEATHSIG / stdin EOF must do it
+        child.wait(60)
+        assert _gone(pid, 15), f"LibreOffice {pid} outlived its process ({how})"
+        assert (tmp_path / f"{how}.pdf").stat().st_size > 10_000
+
+
+def test_falls_back_to_one_shot_when_no_uno_python(docx, one_shot_text, tmp_path):
+    setup = "office.uno_python = lambda: None"
+    out = subprocess.run([sys.executable, "-c", _CHILD.format(setup=setup, sleep=0), str(docx),
+                          str(tmp_path / "fb.pdf")], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    pid, reason = out.stdout.split(maxsplit=1)
+    assert pid == "None" and "python3-uno" in reason
+    assert _text(tmp_path / "fb.pdf") == one_shot_text
