@@ -137,3 +137,36 @@ def test_falls_back_to_one_shot_when_no_uno_python(docx, one_shot_text, tmp_path
     pid, reason = out.stdout.split(maxsplit=1)
     assert pid == "None" and "python3-uno" in reason
     assert _text(tmp_path / "fb.pdf") == one_shot_text
+
+
+def test_children_convert_with_the_parents_warm_server(docx, one_shot_text, tmp_path):
+    """What a batch worker does: serve() before starting kernels; the kernel
+    (a child process) converts through the worker's LibreOffice."""
+    office.shutdown()
+    path = office.serve()
+    try:
+        assert os.environ[office.ENV_SOCKET] == path
+        office.convert(docx, tmp_path / "here.pdf", timeout=180)
+        server = office.status()["pid"]
+        for i in range(2):
+            out = subprocess.run([sys.executable, "-c", _CHILD.format(setup="", sleep=0), str(docx),
+                                  f"child{i}.pdf"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+            assert out.returncode == 0, out.stderr
+            assert out.stdout.split()[0] == "None"            # the child started no LibreOffice of its own
+            assert _text(tmp_path / f"child{i}.pdf") == one_shot_text
+        assert office.status()["pid"] == server and office.status()["starts"] == 1
+        # a failure over there is the same clear error here
+        child = subprocess.run([sys.executable, "-c", "from nianbao.render import office; import sys\n"
+                                "try:\n office.convert(sys.argv[1], sys.argv[2], timeout=0.01)\n"
+                                "except Exception as e:\n print(type(e).__name__, e.problems[0].code)",
+                                str(docx), str(tmp_path / "slow.pdf")], capture_output=True, text=True, timeout=300)
+        assert child.stdout.split() == ["JobError", "pdf-timeout"], child.stdout + child.stderr
+        assert office.status()["pid"] is None                 # the worker killed its hung LibreOffice
+    finally:
+        office.stop_serving()
+    assert office.ENV_SOCKET not in os.environ
+    # the parent's service gone: a child with a stale socket converts by itself
+    out = subprocess.run([sys.executable, "-c", _CHILD.format(setup="", sleep=0), str(docx), str(tmp_path / "alone.pdf")],
+                         capture_output=True, text=True, timeout=300, env=dict(os.environ, **{office.ENV_SOCKET: path}))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] != "None" and _text(tmp_path / "alone.pdf") == one_shot_text

@@ -211,3 +211,9 @@ def close_pool() -> None:
 
 
 atexit.register(close_pool)
+try:        # pool workers (multiprocessing) leave by os._exit: atexit does not run there
+    from multiprocessing import util as _mp_util
+
+    _mp_util.Finalize(None, close_pool, exitpriority=10)
+except ImportError:
+    pass

@@ -10,9 +10,14 @@ later conversion:
 - restarted automatically when it has died, and killed and restarted when a
   conversion takes longer than ``timeout`` seconds (the job gets a
   ``JobError`` in Chinese; the next conversion starts a fresh one);
-- ended when the process exits (``atexit``) and when the process dies
-  (the bridge gets Linux PR_SET_PDEATHSIG and stdin EOF, and kills
-  LibreOffice's whole process group);
+- ended when the process exits (``atexit``, and multiprocessing's exit
+  hook for pool workers) and when the process dies (the bridge watches its
+  parent's pid and its stdin, and kills LibreOffice's whole process group);
+- shared with the process's children: the annual notebook converts the PDF
+  inside its kernel, a new process per job, so a worker calls ``serve()``
+  before it starts kernels; it sets NIANBAO_OFFICE_SOCKET, a private Unix
+  socket, and ``convert`` in a kernel sends the request there (and converts
+  by itself if that socket does not answer);
 - if it cannot start at all (no Python with LibreOffice's ``uno`` module,
   e.g. Debian without ``python3-uno``), every conversion falls back to the
   one-shot ``pdf.docx_to_pdf`` (``fallback``), and ``status()`` says why.
@@ -35,6 +40,8 @@ import os
 import select
 import shutil
 import signal
+import socket
+import socketserver
 import subprocess
 import sys
 import tempfile
@@ -44,13 +51,15 @@ import uuid
 from functools import lru_cache
 from pathlib import Path
 
-from ..errors import JobError, Problem
+from ..errors import JobError, NianbaoError, Problem
 from .fonts import fontconfig_file
 from .pdf import docx_to_pdf, find_soffice
 
 BRIDGE = Path(__file__).with_name("uno_bridge.py")
 #: Seconds LibreOffice may take to start and accept a UNO connection.
 START_TIMEOUT = 60.0
+#: Set by ``serve()``: the Unix socket where this process's parent converts.
+ENV_SOCKET = "NIANBAO_OFFICE_SOCKET"
 
 
 @lru_cache(maxsize=1)
@@ -219,7 +228,8 @@ def _current(fonts_dir: Path | None) -> WarmOffice:
 
 def convert(src: Path, dst: Path, *, timeout: float = 120, fonts_dir: Path | None = None) -> None:
     """Convert the Word file ``src`` to the PDF ``dst`` (replaced atomically)
-    with this process's warm LibreOffice.
+    with the warm LibreOffice: the one ``serve()``d by a parent process if
+    NIANBAO_OFFICE_SOCKET names one that answers, else this process's own.
 
     Restarts LibreOffice (and retries once) if it died before or during the
     conversion; kills it if the conversion takes more than ``timeout``
@@ -228,16 +238,27 @@ def convert(src: Path, dst: Path, *, timeout: float = 120, fonts_dir: Path | Non
 
     Raises ``JobError`` (a ``NianbaoError``, message in Chinese): "no-libreoffice",
     "pdf-timeout" or "pdf-failed"."""
-    global _unavailable
-    src, dst = Path(src).resolve(), Path(dst)
+    src, dst = Path(src).resolve(), Path(dst).resolve()
     if not src.is_file():
         raise JobError(Problem("pdf-failed", "要转换为 PDF 的 Word 文件不存在", file=str(src),
                                fix="先生成 report.docx，再转换 PDF"))
     dst.parent.mkdir(parents=True, exist_ok=True)
+    remote = os.environ.get(ENV_SOCKET)
+    if remote and not _serving_here():
+        try:
+            _convert_remote(remote, src, dst, timeout, fonts_dir)
+            return
+        except OSError:
+            pass                     # the parent's service is gone: convert here
+    _convert_here(src, dst, timeout, fonts_dir)
+
+
+def _convert_here(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) -> None:
+    global _unavailable
     with _lock:
         if _unavailable is None or _owner_pid != os.getpid():
             try:
-                _convert_warm(src, dst.resolve(), timeout, fonts_dir)
+                _convert_warm(src, dst, timeout, fonts_dir)
                 return
             except _Unavailable as e:
                 _unavailable = str(e)
@@ -278,6 +299,91 @@ def _convert_warm(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) 
         partial.unlink(missing_ok=True)
 
 
+def prestart(fonts_dir: Path | None = None) -> None:
+    """Start this process's warm LibreOffice in the background now, so the
+    first conversion does not wait for it (e.g. while the notebook runs)."""
+    def start():
+        global _unavailable
+        with _lock:
+            if _unavailable is None:
+                try:
+                    _current(fonts_dir)
+                except _Unavailable as e:
+                    _unavailable = str(e)
+
+    threading.Thread(target=start, daemon=True, name="nianbao-office-start").start()
+
+
+_service: tuple | None = None          # (server, socket path, owner pid, folder)
+
+
+def _serving_here() -> bool:
+    return _service is not None and _service[2] == os.getpid()
+
+
+def serve() -> str:
+    """Serve this process's warm LibreOffice to its child processes (the
+    notebook kernels) on a private Unix socket, in a background thread; set
+    NIANBAO_OFFICE_SOCKET in ``os.environ`` so that processes started from
+    now on use it. Idempotent; returns the socket's path."""
+    global _service
+    if _serving_here():
+        return _service[1]
+    folder = Path(tempfile.mkdtemp(prefix="nianbao-office-"))      # mode 0700: ours only
+    path = str(folder / "socket")
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self):
+            try:
+                req = json.loads(self.rfile.readline())
+                fonts = Path(req["fonts_dir"]) if req.get("fonts_dir") else None
+                _convert_here(Path(req["src"]), Path(req["dst"]), float(req["timeout"]), fonts)
+                answer = {"ok": True}
+            except NianbaoError as e:
+                answer = {"ok": False, "problems": [p.to_dict() for p in e.problems]}
+            except Exception as e:   # a bad request: say so to the caller, keep serving
+                answer = {"ok": False, "problems": [Problem(
+                    "pdf-failed", f"PDF 转换服务出错：{type(e).__name__}: {e}").to_dict()]}
+            self.wfile.write((json.dumps(answer, ensure_ascii=False) + "\n").encode())
+
+    server = socketserver.ThreadingUnixStreamServer(path, Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True, name="nianbao-office").start()
+    os.environ[ENV_SOCKET] = path
+    _service = (server, path, os.getpid(), folder)
+    return path
+
+
+def stop_serving() -> None:
+    """Stop ``serve()`` (children convert by themselves again)."""
+    global _service
+    if _serving_here():
+        server, path, _, folder = _service
+        server.shutdown()
+        server.server_close()
+        shutil.rmtree(folder, ignore_errors=True)
+        if os.environ.get(ENV_SOCKET) == path:
+            del os.environ[ENV_SOCKET]
+    _service = None
+
+
+def _convert_remote(path: str, src: Path, dst: Path, timeout: float, fonts_dir: Path | None) -> None:
+    """Ask the parent's ``serve()`` to convert. OSError if it does not answer."""
+    request = {"src": str(src), "dst": str(dst), "timeout": timeout,
+               "fonts_dir": str(Path(fonts_dir).resolve()) if fonts_dir else None}
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout + START_TIMEOUT + 30)   # room for a restart on the other side
+        sock.connect(path)
+        sock.sendall((json.dumps(request) + "\n").encode())
+        with sock.makefile("rb") as f:
+            line = f.readline()
+    if not line:
+        raise ConnectionError("the office service closed the connection")
+    answer = json.loads(line)
+    if not answer.get("ok"):
+        raise JobError([Problem(**p) for p in answer["problems"]])
+
+
 def status() -> dict:
     """What this process's warm LibreOffice is doing: ``{"pid": int | None,
     "starts": int, "fallback": str | None}`` (the reason it is not used)."""
@@ -297,4 +403,15 @@ def shutdown() -> None:
         _office = None
 
 
-atexit.register(shutdown)
+def _at_exit() -> None:
+    stop_serving()
+    shutdown()
+
+
+atexit.register(_at_exit)
+try:        # pool workers (multiprocessing) leave by os._exit: atexit does not run there
+    from multiprocessing import util as _mp_util
+
+    _mp_util.Finalize(None, _at_exit, exitpriority=10)
+except ImportError:
+    pass

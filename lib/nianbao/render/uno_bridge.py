@@ -12,8 +12,8 @@ then answers one JSON line per request on stdin/stdout:
 
 The first line it writes is ``{"ready": true, "pid": <soffice pid>}`` (or
 ``{"ready": false, "error": ...}``). It ends LibreOffice (the whole process
-group) when stdin closes, on SIGTERM, and — through Linux PR_SET_PDEATHSIG —
-when the process that started it dies.
+group) when stdin closes, on SIGTERM, and when the process that started it
+dies (a thread watches the parent process id).
 
     python3 uno_bridge.py SOFFICE PROFILE_DIR PIPE_NAME [START_TIMEOUT_S]
 """
@@ -28,18 +28,21 @@ from pathlib import Path
 PDF_FILTER = "writer_pdf_Export"
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to send SIGTERM when our parent dies (no-op elsewhere)."""
-    parent = os.getppid()
-    try:
-        import ctypes
+def _watch_parent(on_orphaned) -> None:
+    """Call ``on_orphaned`` once the process that started us has gone (its
+    death re-parents us). A thread polling getppid(), like ipykernel's parent
+    poller; Linux's PR_SET_PDEATHSIG would fire when the *thread* that
+    started us ends, which is not what we want."""
+    import threading
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)                     # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:                             # parent died before prctl
-        os.kill(os.getpid(), signal.SIGTERM)
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        on_orphaned()
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 class Bridge:
@@ -106,12 +109,13 @@ def _say(obj: dict) -> None:
 def main(argv: list) -> int:
     soffice, profile, pipe = argv[0], Path(argv[1]), argv[2]
     start_timeout = float(argv[3]) if len(argv) > 3 else 60.0
-    _die_with_parent()
     bridge = Bridge(soffice, profile, pipe)
 
-    def on_term(signum, frame):
+    def on_term(signum=None, frame=None):
         bridge.end()
         os._exit(0)
+
+    _watch_parent(on_term)
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
