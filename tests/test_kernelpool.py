@@ -18,6 +18,7 @@ from conftest import DEMO_2023, DEMO_2024, ROOT, edited_copy
 from nianbao.errors import JobError
 from nianbao.job import NOTEBOOK
 from nianbao.kernelpool import KernelPool
+from nianbao.timings import Timings, notebook_timings
 
 
 def _kernel_pid(km) -> int:
@@ -71,6 +72,12 @@ def test_shipped_notebook_twice_through_the_pool(tmp_path, monkeypatch):
             assert counts == list(range(1, len(counts) + 1))     # the chdir left no trace
             cwd, leaked = json.loads("".join(out))
             assert cwd == str(staging) and leaked is False
+            timings = notebook_timings(staging / "notebook.ipynb")
+            steps = [k for k in timings if k.startswith("step:")]
+            assert {"step:参数", "step:读取", "step:校验", "step:生成报告"} <= set(steps), timings
+            assert list(timings)[0] == "kernel_start" and "kernel_shutdown" in timings
+            assert all(v >= 0 for v in timings.values())
+            assert sum(timings[k] for k in steps) <= nb.metadata.papermill.duration
         assert "某某县测试局" in (tmp_path / "job1" / "report.html").read_text(encoding="utf-8")
         assert "某某县测试局" not in (tmp_path / "job0" / "report.html").read_text(encoding="utf-8")
         assert runs[0][1] != runs[1][1]                           # one kernel per agency
@@ -111,3 +118,21 @@ def test_unknown_kernel_is_a_clear_error(tmp_path):
         pool.take(tmp_path)
     pool.close()
     assert e.value.problems[0].code == "kernel-start" and "内核未能启动" in e.value.render()
+
+
+def test_timings_add_up_per_phase():
+    t = Timings()
+    with t.phase("publish"):
+        time.sleep(0.02)
+    t.add("publish", 0.5)
+    t.update({"pdf": 0.25, "kernel_start": -1})
+    d = t.as_dict()
+    assert list(d) == ["publish", "pdf", "kernel_start", "total"]
+    assert 0.52 <= d["publish"] < 1 and d["pdf"] == 0.25 and d["kernel_start"] == 0
+    assert d["total"] >= 0.02
+
+
+def test_notebook_timings_of_an_unreadable_notebook_is_empty(tmp_path):
+    (tmp_path / "nb.ipynb").write_text("{", encoding="utf-8")
+    assert notebook_timings(tmp_path / "nb.ipynb") == {}
+    assert notebook_timings(tmp_path / "missing.ipynb") == {}

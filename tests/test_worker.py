@@ -1,0 +1,48 @@
+"""A batch worker set up by worker.init: its warm LibreOffice is served to
+its kernels, its first kernel is already starting, and both end with it."""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+
+from nianbao import worker
+from nianbao.render import office
+from nianbao.render.pdf import find_soffice
+
+pytestmark = [
+    pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) not installed"),
+    pytest.mark.skipif(office.uno_python() is None, reason="no Python with LibreOffice's uno (apt-get install python3-uno)"),
+]
+
+
+def _wait_ready(timeout: float = 90) -> dict:
+    """In the worker: its state once the background LibreOffice start is done."""
+    deadline = time.monotonic() + timeout
+    while True:
+        state = worker.describe()
+        if state["office"]["pid"] or state["office"]["fallback"] or time.monotonic() > deadline:
+            return state
+        time.sleep(0.2)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_worker_init_and_everything_ends_with_the_worker():
+    with ProcessPoolExecutor(max_workers=1, initializer=worker.init) as pool:
+        state = pool.submit(_wait_ready).result(timeout=120)
+    assert state["office"]["pid"] and state["office"]["starts"] == 1
+    assert state["office_socket"] and state["office_socket"].endswith("socket")
+    assert state["next_kernel_pid"]
+    pids = [state["office"]["pid"], state["next_kernel_pid"]]
+    deadline = time.monotonic() + 15
+    while any(map(_alive, pids)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(map(_alive, pids)), f"left running after the worker exited: {[p for p in pids if _alive(p)]}"
