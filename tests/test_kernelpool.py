@@ -26,6 +26,7 @@ def _kernel_pid(km) -> int:
 
 
 def _alive(pid: int) -> bool:
+    """The process runs (a zombie waiting to be reaped counts as ended)."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as f:
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"

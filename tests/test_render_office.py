@@ -13,6 +13,7 @@ import time
 import pytest
 from conftest import DEMO_2023, DEMO_2024
 from pypdf import PdfReader
+from test_kernelpool import _alive
 
 from nianbao.errors import JobError, NianbaoError
 from nianbao.render import docx_to_pdf, office, render_docx
@@ -43,16 +44,9 @@ def _text(pdf) -> list[str]:
 
 def _gone(pid: int, within: float) -> bool:
     deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-            with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
-                    return True
-        except (ProcessLookupError, FileNotFoundError):
-            return True
+    while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    return False
+    return not _alive(pid)
 
 
 def test_one_server_serves_three_conversions_with_the_one_shot_text(docx, one_shot_text, tmp_path):

@@ -6,6 +6,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
+from test_kernelpool import _alive
 
 from nianbao import worker
 from nianbao.render import office
@@ -25,14 +26,6 @@ def _wait_ready(timeout: float = 90) -> dict:
         if state["office"]["pid"] or state["office"]["fallback"] or time.monotonic() > deadline:
             return state
         time.sleep(0.2)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def test_worker_init_and_everything_ends_with_the_worker():
