@@ -10,7 +10,8 @@
   / (16 × T_empty / 2)                                     target <= 1.5;
 - peak memory of that batch: the sum of RSS over the batch's whole process
   tree (kernels, LibreOffice, helpers), sampled every 0.1 s with psutil
-  (shared pages count once per process, so this overstates) target <= 1 GiB.
+  (shared pages count once per process, so this overstates; the summed PSS
+  is printed beside it)                                    target <= 1 GiB.
 
 Every repetition times all of them back to back (pairs from the same run, so
 the load of the moment affects both sides alike). If the jobs write the
@@ -78,11 +79,15 @@ def make_agencies(folder: Path, n: int) -> tuple[list[Path], Path]:
 
 
 class PeakRSS:
-    """Peak of the summed RSS of a process and all its descendants (bytes)."""
+    """Peak of the summed RSS of a process and all its descendants (bytes);
+    also the peak summed PSS (shared pages divided among their users, so it
+    does not count LibreOffice's or Python's libraries once per process),
+    where the system reports it (Linux)."""
 
     def __init__(self, pid: int, every: float = 0.1):
         self.root = psutil.Process(pid)
         self.peak = 0
+        self.peak_pss = 0
         self.every = every
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -90,17 +95,20 @@ class PeakRSS:
 
     def _run(self):
         while not self._stop.is_set():
-            total = 0
+            total = pss = 0
             try:
                 procs = [self.root, *self.root.children(recursive=True)]
             except psutil.Error:
                 procs = []
             for p in procs:
                 try:
-                    total += p.memory_info().rss
+                    info = p.memory_full_info()
+                    total += info.rss
+                    pss += getattr(info, "pss", 0)
                 except psutil.Error:
                     pass
             self.peak = max(self.peak, total)
+            self.peak_pss = max(self.peak_pss, pss)
             self._stop.wait(self.every)
 
     def stop(self) -> int:
@@ -109,17 +117,18 @@ class PeakRSS:
         return self.peak
 
 
-def timed(cmd: list[str], sample_memory: bool = False) -> tuple[float, int]:
-    """Wall seconds of a command (it must succeed), and its tree's peak RSS."""
+def timed(cmd: list[str], sample_memory: bool = False) -> tuple[float, PeakRSS | None]:
+    """Wall seconds of a command (it must succeed), and its tree's memory peaks."""
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     sampler = PeakRSS(proc.pid) if sample_memory else None
     out, _ = proc.communicate()
     wall = time.perf_counter() - t
-    peak = sampler.stop() if sampler else 0
+    if sampler:
+        sampler.stop()
     if proc.returncode != 0:
         sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{out[-2000:]}")
-    return wall, peak
+    return wall, sampler
 
 
 def phase_timings(folders: list[Path], into: dict[str, list[float]]) -> None:
@@ -132,6 +141,14 @@ def phase_timings(folders: list[Path], into: dict[str, list[float]]) -> None:
         for phase, seconds in timings.items():
             if isinstance(seconds, (int, float)):
                 into[phase].append(float(seconds))
+
+
+def pad(text: str, width: int) -> str:
+    """Left-justify in a terminal, where a Chinese character takes two columns."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
 
 
 def spread(values: list[float], fmt: str = "{:.2f}") -> str:
@@ -175,7 +192,7 @@ def main() -> None:
                                "--formats", "docx,html", "-q"])
             with_pdf, _ = timed([*cmd, "run", str(demo), "--prior", str(demo_prior), "-o", str(out_pdf),
                                  "--formats", "docx,html,pdf", "-q"])
-            wall, peak = timed([*cmd, "batch", *map(str, books), "--prior-dir", str(prior_dir),
+            wall, mem = timed([*cmd, "batch", *map(str, books), "--prior-dir", str(prior_dir),
                                 "-o", str(out_batch), "--formats", "docx,html,pdf",
                                 "--workers", str(args.workers)], sample_memory=True)
             made = sorted(out_batch.glob("*/report.pdf"))
@@ -189,12 +206,14 @@ def main() -> None:
             rows["single-job ratio"].append(single / te)
             rows["PDF ratio"].append(with_pdf / single)
             rows["R_batch"].append(wall / (len(books) * te / args.workers))
-            rows["batch peak RSS (MiB)"].append(peak / 2**20)
+            rows["batch peak RSS (MiB)"].append(mem.peak / 2**20)
+            if mem.peak_pss:
+                rows["batch peak PSS (MiB)"].append(mem.peak_pss / 2**20)
             phase_timings([out_html], phases["run docx+html"])
             phase_timings([out_pdf], phases["run +pdf"])
             phase_timings(sorted(p for p in out_batch.iterdir() if p.is_dir()), phases["batch jobs"])
             print(f"run {rep + 1}/{args.n}: T_empty {te:.2f} s, run {single:.2f} s, +pdf {with_pdf:.2f} s, "
-                  f"batch {wall:.1f} s, peak {peak / 2**20:.0f} MiB", file=sys.stderr, flush=True)
+                  f"batch {wall:.1f} s, peak RSS {mem.peak / 2**20:.0f} MiB", file=sys.stderr, flush=True)
 
         print(f"\nnianbao batch benchmark: {args.agencies} agencies, {args.workers} workers, "
               f"median and min–max of {args.n} run(s); machine load varies, read the ratios")
@@ -208,7 +227,7 @@ def main() -> None:
             if by_phase:
                 print(f"\nper-phase median (s), {label} (results.json timings, {max(map(len, by_phase.values()))} jobs):")
                 for phase, values in by_phase.items():
-                    print(f"  {phase:26} {statistics.median(values):7.2f}")
+                    print(f"  {pad(phase, 26)} {statistics.median(values):7.2f}")
         if not any(phases.values()):
             print("\n(no per-phase timings: the jobs' results.json have no \"timings\" field yet)")
     finally:

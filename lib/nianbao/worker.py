@@ -23,6 +23,8 @@ PRELOAD = ("papermill", "nbformat", "jupyter_client", "nianbao.job", "nianbao.fi
 
 def init(pdf: bool = True, kernels: bool = True) -> None:
     """Prepare this worker process (call once, before its first job)."""
+    global _ready_in
+    _ready_in = os.getpid()
     for name in PRELOAD:
         try:
             importlib.import_module(name)
@@ -37,6 +39,18 @@ def init(pdf: bool = True, kernels: bool = True) -> None:
         from .kernelpool import kernel_pool
 
         kernel_pool().prestart()
+
+
+_ready_in: int | None = None
+
+
+def ensure(pdf: bool = True, kernels: bool = True) -> None:
+    """``init`` once per process: for executors whose workers cannot be
+    given an initializer (e.g. a Dask cluster's ``get_executor()``)."""
+    global _ready_in
+    if _ready_in != os.getpid():
+        _ready_in = os.getpid()
+        init(pdf=pdf, kernels=kernels)
 
 
 def describe() -> dict:

@@ -266,8 +266,11 @@ def _convert_here(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) 
 
 
 def fallback(src: Path, dst: Path, *, timeout: float = 120) -> None:
-    """The one-shot conversion (a new LibreOffice for this one file)."""
-    docx_to_pdf(src, dst, timeout=timeout)
+    """The one-shot conversion (a new LibreOffice for this one file): pdf.py's
+    ``one_shot_pdf`` once ``docx_to_pdf`` delegates to ``convert`` here."""
+    from . import pdf
+
+    getattr(pdf, "one_shot_pdf", docx_to_pdf)(src, dst, timeout=timeout)
 
 
 def _convert_warm(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) -> None:
