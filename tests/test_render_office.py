@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 
@@ -182,3 +183,29 @@ def test_children_convert_with_the_parents_warm_server(docx, one_shot_text, tmp_
                          capture_output=True, text=True, timeout=300, env=dict(os.environ, **{office.ENV_SOCKET: path}))
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[0] != "None" and _text(tmp_path / "alone.pdf") == one_shot_text
+
+
+def test_one_server_for_a_whole_batch(docx, one_shot_text, tmp_path):
+    """The batch's parent serves; a worker's serve() and prestart() keep the
+    parent's LibreOffice, and its kernels convert there: one for all."""
+    office.shutdown()
+    path = office.serve()
+    try:
+        office.prestart()
+        worker = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+            import subprocess, sys
+            from nianbao.render import office
+            print(office.serve()); office.prestart()
+            kernel = subprocess.run([sys.executable, "-c", "import sys; from nianbao.render import office; "
+                                     "office.convert(sys.argv[1], sys.argv[2], timeout=180); print(office.status()['pid'])",
+                                     sys.argv[1], sys.argv[2]], capture_output=True, text=True)
+            print(kernel.stdout.strip(), office.status()["pid"], kernel.returncode)
+            """), str(docx), str(tmp_path / "k.pdf")], capture_output=True, text=True, timeout=300)
+        lines = worker.stdout.split("\n")
+        assert lines[0] == path, worker.stdout + worker.stderr
+        assert lines[1].split() == ["None", "None", "0"]     # neither worker nor kernel started one
+        assert _text(tmp_path / "k.pdf") == one_shot_text
+        assert office.status()["starts"] == 1 and office.status()["pid"]
+        assert "Traceback" not in worker.stderr
+    finally:
+        office.stop_serving()

@@ -303,8 +303,19 @@ def _convert_warm(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) 
 
 
 def prestart(fonts_dir: Path | None = None) -> None:
-    """Start this process's warm LibreOffice in the background now, so the
-    first conversion does not wait for it (e.g. while the notebook runs)."""
+    """Start the warm LibreOffice in the background now, so the first
+    conversion does not wait for it (e.g. while the notebook runs): this
+    process's own, or the parent's that ``convert`` would use."""
+    remote = _parent_service()
+    if remote:
+        def ask():
+            try:
+                _request(remote, {"prestart": True, "fonts_dir": str(fonts_dir) if fonts_dir else None}, 30)
+            except (OSError, NianbaoError, ValueError):
+                pass
+        threading.Thread(target=ask, daemon=True, name="nianbao-office-start").start()
+        return
+
     def start():
         global _unavailable
         with _lock:
@@ -324,30 +335,58 @@ def _serving_here() -> bool:
     return _service is not None and _service[2] == os.getpid()
 
 
+def _parent_service() -> str | None:
+    """The socket of a parent process's ``serve()`` that answers, if any."""
+    path = os.environ.get(ENV_SOCKET)
+    if not path or _serving_here():
+        return None
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(5)
+            sock.connect(path)
+        return path
+    except OSError:
+        return None
+
+
 def serve() -> str:
-    """Serve this process's warm LibreOffice to its child processes (the
-    notebook kernels) on a private Unix socket, in a background thread; set
-    NIANBAO_OFFICE_SOCKET in ``os.environ`` so that processes started from
-    now on use it. Idempotent; returns the socket's path."""
+    """Serve the warm LibreOffice to child processes (the notebook kernels,
+    or a batch's workers and their kernels) on a private Unix socket, in a
+    background thread; set NIANBAO_OFFICE_SOCKET in ``os.environ`` so that
+    processes started from now on use it. Idempotent; if a parent process
+    already serves one that answers, that one is kept (one LibreOffice for
+    a whole batch). Returns the socket's path."""
     global _service
     if _serving_here():
         return _service[1]
+    parent = _parent_service()
+    if parent:
+        return parent
     folder = Path(tempfile.mkdtemp(prefix="nianbao-office-"))      # mode 0700: ours only
     path = str(folder / "socket")
 
     class Handler(socketserver.StreamRequestHandler):
         def handle(self):
+            line = self.rfile.readline()
+            if not line.strip():
+                return                   # a probe (``_parent_service``): nothing to answer
             try:
-                req = json.loads(self.rfile.readline())
+                req = json.loads(line)
                 fonts = Path(req["fonts_dir"]) if req.get("fonts_dir") else None
-                _convert_here(Path(req["src"]), Path(req["dst"]), float(req["timeout"]), fonts)
+                if req.get("prestart"):
+                    prestart(fonts)
+                else:
+                    _convert_here(Path(req["src"]), Path(req["dst"]), float(req["timeout"]), fonts)
                 answer = {"ok": True}
             except NianbaoError as e:
                 answer = {"ok": False, "problems": [p.to_dict() for p in e.problems]}
             except Exception as e:   # a bad request: say so to the caller, keep serving
                 answer = {"ok": False, "problems": [Problem(
                     "pdf-failed", f"PDF 转换服务出错：{type(e).__name__}: {e}").to_dict()]}
-            self.wfile.write((json.dumps(answer, ensure_ascii=False) + "\n").encode())
+            try:
+                self.wfile.write((json.dumps(answer, ensure_ascii=False) + "\n").encode())
+            except OSError:
+                pass                     # the caller gave up (its own timeout)
 
     server = socketserver.ThreadingUnixStreamServer(path, Handler)
     server.daemon_threads = True
@@ -374,8 +413,14 @@ def _convert_remote(path: str, src: Path, dst: Path, timeout: float, fonts_dir: 
     """Ask the parent's ``serve()`` to convert. OSError if it does not answer."""
     request = {"src": str(src), "dst": str(dst), "timeout": timeout,
                "fonts_dir": str(Path(fonts_dir).resolve()) if fonts_dir else None}
+    _request(path, request, timeout + START_TIMEOUT + 30)   # room for a restart on the other side
+
+
+def _request(path: str, request: dict, wait: float) -> None:
+    """One request to a ``serve()``; OSError if it does not answer, its
+    JobError if it failed."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout + START_TIMEOUT + 30)   # room for a restart on the other side
+        sock.settimeout(wait)
         sock.connect(path)
         sock.sendall((json.dumps(request) + "\n").encode())
         with sock.makefile("rb") as f:
