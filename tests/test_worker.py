@@ -39,3 +39,35 @@ def test_worker_init_and_everything_ends_with_the_worker():
     while any(map(_alive, pids)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert not any(map(_alive, pids)), f"left running after the worker exited: {[p for p in pids if _alive(p)]}"
+
+
+def _convert_in_worker(docx: str, pdf: str) -> tuple[int, dict]:
+    import os
+
+    office.convert(docx, pdf, timeout=180)
+    return os.getpid(), office.status()
+
+
+def test_a_batch_shares_the_parents_libreoffice(tmp_path):
+    """What run_batch does: serve() and prestart() before the workers are
+    made; the workers' conversions all go to that one LibreOffice (and
+    starting it while the pool forks its workers must not hang)."""
+    from conftest import DEMO_2023, DEMO_2024
+
+    from nianbao.render import render_docx
+    from nianbao.sources import load_report
+
+    docx = render_docx(load_report(DEMO_2024), load_report(DEMO_2023), tmp_path / "report.docx").path
+    office.shutdown()
+    office.serve()
+    try:
+        office.prestart()
+        with ProcessPoolExecutor(max_workers=2, initializer=worker.init, initargs=(True, False)) as pool:
+            done = [f.result(timeout=240) for f in
+                    [pool.submit(_convert_in_worker, str(docx), str(tmp_path / f"{i}.pdf")) for i in range(4)]]
+        assert all(state["pid"] is None for _, state in done)     # no worker started its own
+        assert office.status()["starts"] == 1 and office.status()["pid"]
+        assert all((tmp_path / f"{i}.pdf").stat().st_size > 10_000 for i in range(4))
+    finally:
+        office.stop_serving()
+        office.shutdown()

@@ -130,7 +130,14 @@ class WarmOffice:
         except OSError:
             return True
 
-    def start(self) -> None:
+    def launched(self) -> bool:
+        """Started and not yet known to be ready (``ready`` reads its answer)."""
+        return self.bridge is not None and self.pid is None and self.bridge.poll() is None
+
+    def launch(self) -> None:
+        """Start the bridge and its LibreOffice; do not wait for them. Quick,
+        and it is the only place that starts a process: call it from the
+        thread that may also fork (see ``prestart``)."""
         python, soffice = uno_python(), find_soffice()
         if soffice is None:
             raise _Unavailable("找不到 LibreOffice（soffice）")
@@ -146,13 +153,23 @@ class WarmOffice:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
             start_new_session=True)
         self._buf = b""
-        answer = self._answer(START_TIMEOUT + 10)
+
+    def ready(self, wait: float = START_TIMEOUT + 10) -> bool:
+        """Wait up to ``wait`` seconds for the launched LibreOffice to accept
+        conversions; False if ``wait`` is 0 and it is still starting.
+        Raises _Unavailable if it cannot start."""
+        if self.pid is not None:
+            return True
+        answer = self._answer(wait)
+        if answer is None and wait == 0 and self.bridge.poll() is None:
+            return False
         if not answer or not answer.get("ready"):
             why = (answer or {}).get("error") or "无响应"
             self.stop()
             raise _Unavailable(f"LibreOffice 后台服务未能启动：{why}")
         self.pid = int(answer["pid"])
         self.starts += 1
+        return True
 
     def _answer(self, timeout: float) -> dict | None:
         """One JSON line from the bridge, or None on timeout or EOF."""
@@ -160,7 +177,7 @@ class WarmOffice:
         fd = self.bridge.stdout.fileno()
         while b"\n" not in self._buf:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
+            if not select.select([fd], [], [], max(0.0, left))[0]:
                 return None
             chunk = os.read(fd, 65536)
             if not chunk:
@@ -184,6 +201,12 @@ class WarmOffice:
 
     def stop(self) -> None:
         """Kill LibreOffice's process group and the bridge; remove the profile."""
+        if self.pid is None and self.bridge is not None and self.bridge.poll() is None:
+            self.bridge.terminate()            # not ready yet: only the bridge knows LibreOffice's pid
+            try:
+                self.bridge.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
         for pid in (self.pid, self.bridge.pid if self.bridge else None):
             if pid:
                 try:
@@ -221,8 +244,10 @@ def _current(fonts_dir: Path | None) -> WarmOffice:
     if _office is None:
         _office = WarmOffice(fonts_dir)
     if not _office.alive():
-        _office.stop()
-        _office.start()
+        if not _office.launched():
+            _office.stop()
+            _office.launch()
+        _office.ready()
     return _office
 
 
@@ -303,29 +328,40 @@ def _convert_warm(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) 
 
 
 def prestart(fonts_dir: Path | None = None) -> None:
-    """Start the warm LibreOffice in the background now, so the first
-    conversion does not wait for it (e.g. while the notebook runs): this
-    process's own, or the parent's that ``convert`` would use."""
+    """Start the warm LibreOffice now without waiting for it, so the first
+    conversion finds it booted (e.g. it boots while the notebook runs): this
+    process's own, or the parent's that ``convert`` would use.
+
+    It starts the process in the calling thread and returns at once: a
+    process started from another thread while this one forks (a
+    ``ProcessPoolExecutor`` making its workers) can hang the starter. So a
+    batch calls ``serve()`` and ``prestart()`` before it makes its workers."""
+    global _office, _owner_pid, _unavailable
     remote = _parent_service()
     if remote:
-        def ask():
+        def ask():                   # a request over a socket: no process started here
             try:
                 _request(remote, {"prestart": True, "fonts_dir": str(fonts_dir) if fonts_dir else None}, 30)
             except (OSError, NianbaoError, ValueError):
                 pass
-        threading.Thread(target=ask, daemon=True, name="nianbao-office-start").start()
+        threading.Thread(target=ask, daemon=True, name="nianbao-office-prestart").start()
         return
-
-    def start():
-        global _unavailable
-        with _lock:
-            if _unavailable is None:
-                try:
-                    _current(fonts_dir)
-                except _Unavailable as e:
-                    _unavailable = str(e)
-
-    threading.Thread(target=start, daemon=True, name="nianbao-office-start").start()
+    with _lock:
+        if _owner_pid != os.getpid():
+            _office, _owner_pid, _unavailable = None, os.getpid(), None
+        if _unavailable is not None:
+            return
+        if _office is not None and _office.fonts_dir != fonts_dir:
+            _office.stop()
+            _office = None
+        if _office is None:
+            _office = WarmOffice(fonts_dir)
+        if not _office.alive() and not _office.launched():
+            _office.stop()
+            try:
+                _office.launch()
+            except _Unavailable as e:
+                _unavailable = str(e)
 
 
 _service: tuple | None = None          # (server, socket path, owner pid, folder)
@@ -434,9 +470,18 @@ def _request(path: str, request: dict, wait: float) -> None:
 
 def status() -> dict:
     """What this process's warm LibreOffice is doing: ``{"pid": int | None,
-    "starts": int, "fallback": str | None}`` (the reason it is not used)."""
+    "starts": int, "fallback": str | None}`` (the reason it is not used);
+    pid is None while it is still starting."""
+    global _unavailable
     mine = _owner_pid == os.getpid()
     office = _office if mine else None
+    if office is not None and office.launched() and _lock.acquire(blocking=False):
+        try:                       # started by prestart(): has it said it is ready?
+            office.ready(wait=0)
+        except _Unavailable as e:
+            _unavailable = str(e)
+        finally:
+            _lock.release()
     return {"pid": office.pid if office and office.alive() else None,
             "starts": office.starts if office else 0,
             "fallback": _unavailable if mine else None}
