@@ -48,6 +48,14 @@ def test_shipped_notebook_twice_through_the_pool(tmp_path, monkeypatch):
             with pool.kernel(cwd=staging) as km:
                 out: list[str] = []
                 runs.append((out, _kernel_pid(km), pool.last_wait_s))
+                kc = km.blocking_client()
+                kc.start_channels()
+                try:      # the libraries were imported ahead, silently (no execution count)
+                    reply = kc.execute_interactive("", silent=True, timeout=30, user_expressions={
+                        "pre": "sorted(m for m in ('pandas', 'nianbao.steps') if m in __import__('sys').modules)"})
+                finally:
+                    kc.stop_channels()
+                assert reply["content"]["user_expressions"]["pre"]["data"]["text/plain"] == "['nianbao.steps', 'pandas']"
                 pm.execute_notebook(str(NOTEBOOK), str(staging / "notebook.ipynb"), km=km,
                                     parameters={"workbook": str(workbook), "prior_workbook": str(DEMO_2023),
                                                 "output_dir": str(staging), "formats": ["docx", "html"]},
@@ -97,7 +105,7 @@ def test_kernels_die_with_their_worker(tmp_path):
         from nianbao.kernelpool import kernel_pool
         pool = kernel_pool()
         km = pool.take({str(tmp_path)!r})
-        print(km.provisioner.process.pid, pool._next.provisioner.process.pid, flush=True)
+        print(km.provisioner.process.pid, pool._next[0].provisioner.process.pid, flush=True)
         import time; time.sleep(600)
         """)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     pids = [int(p) for p in child.stdout.readline().split()]

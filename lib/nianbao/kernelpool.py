@@ -3,7 +3,8 @@
 One kernel per agency stays the design (an isolated kernel, an executed
 notebook as the audit trail): a kernel is never reused. What the pool saves
 is the wait: while job N runs in kernel N, kernel N+1 is already booting
-(its Python imports take ~1 s), so job N+1 finds it ready. A used kernel is
+and importing the notebook's libraries (``PRELOAD``, ~1 s together), so
+job N+1 finds it ready. A used kernel is
 asked to shut down and the job does not wait for it (it is reaped, or killed
 after ``GRACE_S``, when the next kernel is taken or the pool closes).
 
@@ -47,6 +48,12 @@ from .errors import JobError, Problem
 EXTRA_ARGUMENTS = ["--HistoryManager.hist_file=:memory:"]
 #: Seconds a retired kernel may take to exit by itself before it is killed.
 GRACE_S = 5.0
+#: Run silently in the next kernel as soon as it is up, while the current job
+#: still runs: the libraries the annual notebook imports (libraries only, no
+#: agency's data), so the job does not wait for them. A failure here is
+#: ignored: the notebook's own import then fails visibly.
+PRELOAD = ("import pandas, matplotlib, openpyxl, docx\n"
+           "import nianbao.steps, nianbao.check, nianbao.render, nianbao.render.charts")
 
 
 def _call(fn, *args, **kwargs):
@@ -72,7 +79,7 @@ class KernelPool:
     process, used from one thread."""
 
     def __init__(self, kernel_name: str | None = None, manager_class: Any = None,
-                 startup_timeout: float = 60):
+                 startup_timeout: float = 60, preload: str | None = PRELOAD):
         if kernel_name is None or manager_class is None:
             from .job import _kernel_manager_class, _kernel_name
 
@@ -81,6 +88,7 @@ class KernelPool:
         self.kernel_name = kernel_name
         self.manager_class = manager_class
         self.startup_timeout = startup_timeout
+        self.preload = preload
         self.home = Path(tempfile.mkdtemp(prefix="nianbao-kernels-"))
         self._next = None
         self._retired: list[tuple[Any, float]] = []
@@ -88,7 +96,8 @@ class KernelPool:
         self.started = 0
 
     def prestart(self) -> None:
-        """Start the next kernel now (if none is starting) without waiting for it."""
+        """Start the next kernel now (if none is starting) without waiting for
+        it; queue ``preload`` for it to run as soon as it is up."""
         if self._next is None:
             try:
                 km = self.manager_class(kernel_name=self.kernel_name)
@@ -97,9 +106,13 @@ class KernelPool:
                     # starts in self.home and we connect from elsewhere
                     km.ip = str(self.home / f"kernel-{self.started}")
                 _call(km.start_kernel, extra_arguments=list(EXTRA_ARGUMENTS), cwd=str(self.home))
+                kc = km.client()
+                kc.start_channels()
             except Exception as e:
                 raise _start_error(e) from None
-            self._next = km
+            if self.preload:       # queued by zmq until the kernel listens; not awaited
+                kc.execute(self.preload, silent=True, store_history=False)
+            self._next = (km, kc)
             self.started += 1
 
     def take(self, cwd: str | Path) -> Any:
@@ -109,10 +122,10 @@ class KernelPool:
         ready within ``startup_timeout``."""
         self._reap()
         self.prestart()
-        km, self._next = self._next, None
+        (km, kc), self._next = self._next, None
         t0 = time.perf_counter()
         try:
-            self._ready_in(km, Path(cwd))
+            self._ready_in(kc, Path(cwd))
         except Exception as e:
             self.retire(km, now=True)
             raise _start_error(e) from None
@@ -123,9 +136,8 @@ class KernelPool:
             pass                     # this job has its kernel; the next take() will say why
         return km
 
-    def _ready_in(self, km, cwd: Path) -> None:
-        kc = km.client()
-        kc.start_channels()
+    def _ready_in(self, kc, cwd: Path) -> None:
+        """Wait until the kernel answers (after its preload), then chdir it."""
         try:
             _call(kc.wait_for_ready, timeout=self.startup_timeout)
             reply = _call(kc.execute_interactive, f"import os as _o; _o.chdir({str(cwd)!r}); del _o",
@@ -177,7 +189,9 @@ class KernelPool:
     def close(self) -> None:
         """End every kernel of the pool (the one starting ahead included)."""
         if self._next is not None:
-            self.retire(self._next, now=True)
+            km, kc = self._next
+            kc.stop_channels()
+            self.retire(km, now=True)
             self._next = None
         self._reap(force=True)
         import shutil

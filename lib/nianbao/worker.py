@@ -60,7 +60,7 @@ def describe() -> dict:
     from .kernelpool import _pool
     from .render import office
 
-    nxt = _pool._next if _pool is not None else None
+    nxt = _pool._next[0] if _pool is not None and _pool._next is not None else None
     return {"pid": os.getpid(), "office": office.status(),
             "office_socket": os.environ.get(office.ENV_SOCKET),
             "next_kernel_pid": nxt.provisioner.process.pid if nxt is not None and nxt.has_kernel else None}
