@@ -119,6 +119,9 @@ def test_missing_input_is_a_clear_error(tmp_path):
     assert e.value.problems[0].code == "pdf-failed" and "不存在" in e.value.render()
 
 
+#: A child process's environment without a parent's office service.
+_OWN = {k: v for k, v in os.environ.items() if k != office.ENV_SOCKET}
+
 _CHILD = """
 import sys, time
 from pathlib import Path
@@ -133,7 +136,7 @@ time.sleep({sleep})
 def test_server_ends_with_its_process_even_when_killed(docx, tmp_path):
     for how in ("exit", "kill"):
         child = subprocess.Popen([sys.executable, "-c", _CHILD.format(setup="", sleep=0 if how == "exit" else 600),
-                                  str(docx), str(tmp_path / f"{how}.pdf")], stdout=subprocess.PIPE, text=True)
+                                  str(docx), str(tmp_path / f"{how}.pdf")], stdout=subprocess.PIPE, text=True, env=_OWN)
         pid = int(child.stdout.readline().split()[0])
         if how == "kill":
             child.kill()                             # no atexit: PR_SET_PDEATHSIG / stdin EOF must do it
@@ -145,7 +148,7 @@ def test_server_ends_with_its_process_even_when_killed(docx, tmp_path):
 def test_falls_back_to_one_shot_when_no_uno_python(docx, one_shot_text, tmp_path):
     setup = "office.uno_python = lambda: None"
     out = subprocess.run([sys.executable, "-c", _CHILD.format(setup=setup, sleep=0), str(docx),
-                          str(tmp_path / "fb.pdf")], capture_output=True, text=True, timeout=300)
+                          str(tmp_path / "fb.pdf")], capture_output=True, text=True, timeout=300, env=_OWN)
     assert out.returncode == 0, out.stderr
     pid, reason = out.stdout.split(maxsplit=1)
     assert pid == "None" and "python3-uno" in reason
@@ -209,3 +212,15 @@ def test_one_server_for_a_whole_batch(docx, one_shot_text, tmp_path):
         assert "Traceback" not in worker.stderr
     finally:
         office.stop_serving()
+
+
+def test_serving_for_one_job_leaves_the_environment_as_it_was(docx, tmp_path):
+    assert office.ENV_SOCKET not in os.environ
+    with office.serving() as path:
+        assert os.environ[office.ENV_SOCKET] == path
+        with office.serving() as inner:               # nested (a worker already serving): the same
+            assert inner == path
+        assert os.environ[office.ENV_SOCKET] == path
+        office.convert(docx, tmp_path / "a.pdf", timeout=180)
+    assert office.ENV_SOCKET not in os.environ
+    assert office.status()["pid"]                     # LibreOffice stays warm for the next job

@@ -35,6 +35,7 @@ fallback ignores ``fonts_dir``: ``pdf.docx_to_pdf`` has no such parameter).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import select
@@ -50,6 +51,7 @@ import time
 import uuid
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 from ..errors import JobError, NianbaoError, Problem
 from .fonts import fontconfig_file
@@ -430,6 +432,21 @@ def serve() -> str:
     os.environ[ENV_SOCKET] = path
     _service = (server, path, os.getpid(), folder)
     return path
+
+
+@contextlib.contextmanager
+def serving() -> Iterator[str]:
+    """``serve()`` for the duration of one job, for a caller that is not a
+    batch worker (``nianbao run``, or ``run_job`` from an analyst's Python):
+    stops serving afterwards if it started here, so the caller's environment
+    is left as it was (LibreOffice itself stays warm for the next job)."""
+    started = not _serving_here() and _parent_service() is None
+    path = serve()
+    try:
+        yield path
+    finally:
+        if started:
+            stop_serving()
 
 
 def stop_serving() -> None:
