@@ -29,7 +29,6 @@ whose parent process has gone (jupyter_client sets JPY_PARENT_PID).
 """
 from __future__ import annotations
 
-import atexit
 import inspect
 import os
 import tempfile
@@ -42,6 +41,7 @@ from typing import Any, Iterator
 from jupyter_core.utils import run_sync
 
 from .errors import JobError, Problem
+from .procexit import at_exit
 
 #: nbclient's default (``NotebookClient.ipython_hist_file``): no history file
 #: on disk, so parallel kernels do not lock one sqlite file.
@@ -212,6 +212,7 @@ def kernel_pool() -> KernelPool:
             _pool, _owner = None, os.getpid()
         if _pool is None:
             _pool = KernelPool()
+            at_exit(close_pool)
         return _pool
 
 
@@ -224,10 +225,3 @@ def close_pool() -> None:
         _pool = None
 
 
-atexit.register(close_pool)
-try:        # pool workers (multiprocessing) leave by os._exit: atexit does not run there
-    from multiprocessing import util as _mp_util
-
-    _mp_util.Finalize(None, close_pool, exitpriority=10)
-except ImportError:
-    pass

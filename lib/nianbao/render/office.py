@@ -10,8 +10,8 @@ later conversion:
 - restarted automatically when it has died, and killed and restarted when a
   conversion takes longer than ``timeout`` seconds (the job gets a
   ``JobError`` in Chinese; the next conversion starts a fresh one);
-- ended when the process exits (``atexit``, and multiprocessing's exit
-  hook for pool workers) and when the process dies (the bridge watches its
+- ended when the process exits (``procexit.at_exit``: atexit, and
+  multiprocessing's exit hook for pool workers) and when the process dies (the bridge watches its
   parent's pid and its stdin, and kills LibreOffice's whole process group);
 - shared with the process's children: the annual notebook converts the PDF
   inside its kernel, a new process per job, so a worker calls ``serve()``
@@ -34,7 +34,6 @@ fallback ignores ``fonts_dir``: ``pdf.docx_to_pdf`` has no such parameter).
 """
 from __future__ import annotations
 
-import atexit
 import contextlib
 import json
 import os
@@ -54,6 +53,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import JobError, NianbaoError, Problem
+from ..procexit import at_exit
 from .fonts import fontconfig_file
 from .pdf import docx_to_pdf, find_soffice
 
@@ -245,6 +245,7 @@ def _current(fonts_dir: Path | None) -> WarmOffice:
         _office = None
     if _office is None:
         _office = WarmOffice(fonts_dir)
+        at_exit(_at_exit)
     if not _office.alive():
         if not _office.launched():
             _office.stop()
@@ -358,6 +359,7 @@ def prestart(fonts_dir: Path | None = None) -> None:
             _office = None
         if _office is None:
             _office = WarmOffice(fonts_dir)
+            at_exit(_at_exit)
         if not _office.alive() and not _office.launched():
             _office.stop()
             try:
@@ -431,6 +433,7 @@ def serve() -> str:
     threading.Thread(target=server.serve_forever, daemon=True, name="nianbao-office").start()
     os.environ[ENV_SOCKET] = path
     _service = (server, path, os.getpid(), folder)
+    at_exit(_at_exit)
     return path
 
 
@@ -518,10 +521,3 @@ def _at_exit() -> None:
     shutdown()
 
 
-atexit.register(_at_exit)
-try:        # pool workers (multiprocessing) leave by os._exit: atexit does not run there
-    from multiprocessing import util as _mp_util
-
-    _mp_util.Finalize(None, _at_exit, exitpriority=10)
-except ImportError:
-    pass

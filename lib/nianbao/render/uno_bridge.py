@@ -115,7 +115,17 @@ def main(argv: list) -> int:
         bridge.end()
         os._exit(0)
 
-    _watch_parent(on_term)
+    def on_orphaned():
+        # our starter died (stdin closed, or a new parent): remove its folder for
+        # it (profile, fonts.conf). Its own stop() kills us before closing stdin.
+        import shutil
+
+        bridge.end()
+        folder = profile.parent if profile.parent.name.startswith("nianbao-lo-warm-") else profile
+        shutil.rmtree(folder, ignore_errors=True)
+        os._exit(0)
+
+    _watch_parent(on_orphaned)
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
@@ -138,6 +148,7 @@ def main(argv: list) -> int:
                     return 1
     finally:
         bridge.end()
+    on_orphaned()                      # stdin closed: the starter is gone
     return 0
 
 
