@@ -12,6 +12,7 @@ import tempfile
 import textwrap
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from conftest import DEMO_2023, DEMO_2024
@@ -41,7 +42,7 @@ def docx(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def one_shot_text(docx, tmp_path_factory):
-    return _text(one_shot(docx, tmp_path_factory.mktemp("oneshot") / "report.pdf", timeout=180))
+    return _text(Path(one_shot(docx, tmp_path_factory.mktemp("oneshot") / "report.pdf", timeout=180)))
 
 
 def _pixels(pdf, folder) -> list[bytes]:
@@ -77,7 +78,7 @@ def test_one_server_serves_three_conversions_with_the_one_shot_text(docx, one_sh
     assert office.status()["starts"] == 1
     assert office.status()["fallback"] is None
     if shutil.which("pdftoppm"):                     # same pages, pixel for pixel
-        reference = one_shot(docx, tmp_path.parent / "oneshot-pixels.pdf", timeout=180)
+        reference = Path(one_shot(docx, tmp_path.parent / "oneshot-pixels.pdf", timeout=180))
         assert _pixels(tmp_path / "r2.pdf", tmp_path.parent) == _pixels(reference, tmp_path.parent)
     # only the PDFs: no partial files, no LibreOffice litter
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r0.pdf", "r1.pdf", "r2.pdf"]
