@@ -150,3 +150,20 @@ def test_typed_params_in_python():
     assert typed_params(NOTEBOOK, {}) == {}
     with pytest.raises(Exception, match="没有参数"):
         typed_params(NOTEBOOK, {"nope": "1"})
+
+
+def test_table_two_keeps_decision_counts_out_of_the_fee_column(tmp_path):
+    """Blocks 五/六 (本年处理决定数量, 件) and 八 (本年收费金额, 万元) share the
+    column key "value": the notebook's 表二 must not print 2103 件 of 行政许可
+    under 本年收费金额（单位：万元）."""
+    from nianbao.steps import AnnualJob
+
+    job = AnnualJob(str(DEMO_2024), "", str(tmp_path), ["html"])
+    job.read()
+    df = job.table("active").data
+    fee = "本年收费金额（单位：万元）"
+    assert "本年处理决定数量" in df.columns and fee in df.columns
+    assert df.loc["行政许可", "本年处理决定数量"] == 2103
+    assert df.loc["行政许可", fee] is None
+    assert df.loc["行政事业性收费", fee] == 2.95
+    assert df.loc["行政事业性收费", "本年处理决定数量"] is None
