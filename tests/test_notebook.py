@@ -167,3 +167,12 @@ def test_table_two_keeps_decision_counts_out_of_the_fee_column(tmp_path):
     assert df.loc["行政许可", fee] is None
     assert df.loc["行政事业性收费", fee] == 2.95
     assert df.loc["行政事业性收费", "本年处理决定数量"] is None
+
+
+@pytest.mark.parametrize("option", ["--workbook", "--prior"])
+def test_editable_copy_refuses_a_workbook_that_is_not_there(tmp_path, cli, option):
+    """A typo in --workbook/--prior is said now, not at "run all" in JupyterLab."""
+    target = tmp_path / "x.ipynb"
+    code, _, err = cli("notebook", "-o", target, option, tmp_path / "没有.xlsx")
+    assert code == 2 and "没有.xlsx" in err and "Traceback" not in err
+    assert not target.exists()

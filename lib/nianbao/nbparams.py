@@ -120,6 +120,11 @@ def editable_copy(target: str | Path, *, force: bool = False, workbook: str | Pa
     from .job import NOTEBOOK
     from .outputs import output_file
 
+    for option, given in (("--workbook", workbook), ("--prior", prior)):
+        if given and not Path(given).is_file():
+            raise InputError(Problem("notebook-input", "工作簿不存在", file=str(given),
+                                     expected="已有的 .xlsx 工作簿",
+                                     fix=f"检查 {option} 的路径；不给时默认用示例机关的工作簿"))
     target = output_file(target, ".ipynb", force=force, inputs=(NOTEBOOK,))
     demo = NOTEBOOK.parents[1] / "examples" / "demo-agency"
     values = {"workbook": str(Path(workbook or demo / "2024.xlsx").resolve()),
