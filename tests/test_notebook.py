@@ -137,6 +137,7 @@ def test_param_is_typed_by_the_parameters_cell(tmp_path, cli):
     (["--param", "deadline=20"], "没有参数“deadline”"),
     (["--param", "deadline_days=二十"], "不是整数"),
     (["--param", "output_dir=/tmp/x"], "由 nianbao run 自己设置"),
+    (["--param", "workbook=x.xlsx"], "处理：把工作簿写在 nianbao run 后面"),
     (["--param", "deadline_days"], "写法不对"),
 ])
 def test_bad_param_is_bad_input(tmp_path, cli, given, says):
