@@ -137,6 +137,7 @@ def test_param_is_typed_by_the_parameters_cell(tmp_path, cli):
     (["--param", "deadline=20"], "没有参数“deadline”"),
     (["--param", "deadline_days=二十"], "不是整数"),
     (["--param", "output_dir=/tmp/x"], "由 nianbao run 自己设置"),
+    (["--param", "workbook=x.xlsx"], "处理：把工作簿写在 nianbao run 后面"),
     (["--param", "deadline_days"], "写法不对"),
 ])
 def test_bad_param_is_bad_input(tmp_path, cli, given, says):
@@ -150,3 +151,29 @@ def test_typed_params_in_python():
     assert typed_params(NOTEBOOK, {}) == {}
     with pytest.raises(Exception, match="没有参数"):
         typed_params(NOTEBOOK, {"nope": "1"})
+
+
+def test_table_two_keeps_decision_counts_out_of_the_fee_column(tmp_path):
+    """Blocks 五/六 (本年处理决定数量, 件) and 八 (本年收费金额, 万元) share the
+    column key "value": the notebook's 表二 must not print 2103 件 of 行政许可
+    under 本年收费金额（单位：万元）."""
+    from nianbao.steps import AnnualJob
+
+    job = AnnualJob(str(DEMO_2024), "", str(tmp_path), ["html"])
+    job.read()
+    df = job.table("active").data
+    fee = "本年收费金额（单位：万元）"
+    assert "本年处理决定数量" in df.columns and fee in df.columns
+    assert df.loc["行政许可", "本年处理决定数量"] == 2103
+    assert df.loc["行政许可", fee] is None
+    assert df.loc["行政事业性收费", fee] == 2.95
+    assert df.loc["行政事业性收费", "本年处理决定数量"] is None
+
+
+@pytest.mark.parametrize("option", ["--workbook", "--prior"])
+def test_editable_copy_refuses_a_workbook_that_is_not_there(tmp_path, cli, option):
+    """A typo in --workbook/--prior is said now, not at "run all" in JupyterLab."""
+    target = tmp_path / "x.ipynb"
+    code, _, err = cli("notebook", "-o", target, option, tmp_path / "没有.xlsx")
+    assert code == 2 and "没有.xlsx" in err and "Traceback" not in err
+    assert not target.exists()

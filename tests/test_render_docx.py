@@ -225,3 +225,22 @@ def test_omitted_only_is_one_sentence_and_no_annex(tmp_path):
     texts = [p.text for p in Document(str(result.path)).paragraphs]
     assert "附件" not in texts
     assert texts[-1] == "“政务公开工作指标”、“行政复议、行政诉讼结果”各项数值均为0，未绘制图表。"
+
+
+def test_a_tall_chart_fits_the_type_area_with_its_caption(tmp_path):
+    """The shipped table 二 and indicator charts are taller than wide: at the
+    full 15 cm width they were 22–23 cm high, more than the 225 mm 版心 less
+    the caption line, so the PDF clipped the chart's foot and its caption
+    fell alone onto the next page."""
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(6.4, 9.6))
+    fig.add_subplot().bar([0, 1], [1, 2])
+    fig.savefig(tmp_path / "tall.png", dpi=50)
+    wide, = _pngs(tmp_path, 1)
+    result = render_docx(seed_report(), seed_prior(), tmp_path / "r.docx",
+                         charts=[ChartImage("高图", tmp_path / "tall.png"), ChartImage("宽图", wide)])
+    tall_shape, wide_shape = Document(str(result.path)).inline_shapes
+    caption_mm = (T.LINE_PT + T.LINE_PT / 2) * 25.4 / 72
+    assert tall_shape.height.mm <= 225 - caption_mm - 5
+    assert tall_shape.width.mm / tall_shape.height.mm == pytest.approx(6.4 / 9.6, rel=0.01)
+    assert wide_shape.width.mm == pytest.approx(150)       # wide charts keep the full width

@@ -219,3 +219,27 @@ def test_no_table_two_block_alone_on_a_page(which, request):
     counts = [len(re.findall(r"第二十条第（[一二三四五六七八九十]+）项", p)) for p in pages]
     assert sum(counts) == 4, counts
     assert 1 not in counts, f"a 第二十条 block alone on a page: {counts}"
+
+
+@needs_poppler
+def test_the_shipped_charts_stand_whole_above_their_captions(tmp_path):
+    """The demo's standard charts (table 二's three panels and the indicators
+    are taller than wide): every "图N" caption on the page of its chart."""
+    from nianbao import charts as nc
+    from nianbao.render.fidelity import pdf_pages_text
+    report, prior = reportjson.load(DEMO / "2024.json"), reportjson.load(DEMO / "2023.json")
+    images = nc.save(nc.standard(report, prior), tmp_path / "charts", svg=False)
+    docx = render_docx(report, prior, tmp_path / "report.docx", charts=images).path
+    out = docx_to_pdf(docx, tmp_path / "report.pdf", timeout=180)
+    pages = ["".join(p.split()) for p in pdf_pages_text(out.path)]
+    listing = subprocess.run(["pdfimages", "-list", str(out.path)], capture_output=True,
+                             text=True, check=True).stdout.splitlines()[2:]
+    on_page = [0] * len(pages)
+    for line in listing:
+        page, _, kind = line.split()[:3]
+        on_page[int(page) - 1] += kind == "image"
+    captions = [f"图{i}{''.join(chart.title.split())}" for i, chart in enumerate(images, 1)]
+    assert all(sum(c in p for p in pages) == 1 for c in captions), captions
+    for n, text in enumerate(pages):
+        here = sum(c in text for c in captions)
+        assert on_page[n] == here, f"page {n + 1}: {here} captions, {on_page[n]} charts"

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from .errors import InputError, Problem
 
-#: Set by ``nianbao run`` from its own options; not overridable by --param.
-RUNNER_PARAMS = {"workbook": "工作簿参数", "prior_workbook": "--prior", "output_dir": "-o",
+#: Set by ``nianbao run`` from its own options (the option; "" = the positional
+#: workbook); not overridable by --param.
+RUNNER_PARAMS = {"workbook": "", "prior_workbook": "--prior", "output_dir": "-o",
                  "formats": "--formats", "strict": "--no-strict", "notebook_path": "--notebook"}
 
 _TRUE = {"true", "1", "yes", "y", "是", "真"}
@@ -55,7 +56,8 @@ def typed_params(notebook: str | Path, given: dict) -> dict:
     for name, value in given.items():
         if name in RUNNER_PARAMS:
             raise InputError(Problem("param", f"参数“{name}”由 nianbao run 自己设置，不能用 --param 指定",
-                                     file=str(notebook), fix=f"改用命令行选项 {RUNNER_PARAMS[name]}"))
+                                     file=str(notebook), fix=f"改用命令行选项 {RUNNER_PARAMS[name]}" if RUNNER_PARAMS[name]
+                                     else "把工作簿写在 nianbao run 后面：nianbao run 工作簿.xlsx …"))
         if name not in params:
             known = "、".join(n for n in params if n not in RUNNER_PARAMS) or "没有（只有 nianbao run 自己设置的参数）"
             raise InputError(Problem("param", f"笔记本的参数单元格中没有参数“{name}”", file=str(notebook),
@@ -120,6 +122,11 @@ def editable_copy(target: str | Path, *, force: bool = False, workbook: str | Pa
     from .job import NOTEBOOK
     from .outputs import output_file
 
+    for option, given in (("--workbook", workbook), ("--prior", prior)):
+        if given and not Path(given).is_file():
+            raise InputError(Problem("notebook-input", "工作簿不存在", file=str(given),
+                                     expected="已有的 .xlsx 工作簿",
+                                     fix=f"检查 {option} 的路径；不给时默认用示例机关的工作簿"))
     target = output_file(target, ".ipynb", force=force, inputs=(NOTEBOOK,))
     demo = NOTEBOOK.parents[1] / "examples" / "demo-agency"
     values = {"workbook": str(Path(workbook or demo / "2024.xlsx").resolve()),

@@ -224,6 +224,13 @@ def _unbreakable_runs(p, text: str) -> None:
         p.add_run(piece.replace("-", NO_BREAK_HYPHEN) if keep and "@" not in piece else piece)
 
 
+#: The tallest a chart may be: the 225 mm 版心 less its caption line (28 pt
+#: plus half a line after) and a little room, so that a tall chart (table 二's
+#: three panels, the indicators) is neither clipped at the foot of the page
+#: nor parted from its "图N" caption.
+FIGURE_MAX_HEIGHT = Mm(225 - 20)
+
+
 def _appendix(doc, st: _Styles, charts: list[ChartImage], omitted: str) -> None:
     """The 附件 page (GB/T 9704-2012 7.3.4 and 8.1): "附件" in 3号黑体 on the
     first line at the top left, the title centred on the third line, then
@@ -232,7 +239,10 @@ def _appendix(doc, st: _Styles, charts: list[ChartImage], omitted: str) -> None:
     st.para(T.S_ANNEX_TITLE, "政府信息公开工作年度报告图表")
     for i, chart in enumerate(charts, 1):
         p = st.para(T.S_FIGURE)
-        p.add_run().add_picture(str(chart.png), width=Cm(15))
+        shape = p.add_run().add_picture(str(chart.png), width=Cm(15))
+        if shape.height > FIGURE_MAX_HEIGHT:      # tall: scale to fit, caption included
+            shape.width = int(shape.width * FIGURE_MAX_HEIGHT / shape.height)
+            shape.height = FIGURE_MAX_HEIGHT
         p.paragraph_format.keep_with_next = True
         st.para(T.S_CAPTION, f"图{i} {chart.title}")
     if omitted:
