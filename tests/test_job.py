@@ -198,3 +198,26 @@ def test_every_file_of_the_package_is_in_the_readme_outputs_table(demo_run):
     assert len(made) > 10
     missing = [m for m in made if not any(fnmatch.fnmatch(m, d) for d in documented)]
     assert not missing, f"not in the README outputs table: {missing}"
+
+
+def test_a_notebook_that_renders_nothing_is_a_failed_job(tmp_path, cli):
+    """A modified notebook without the render step must not look like a
+    finished package (no report, no sign-off): exit 3 with the reason."""
+    from nianbao.job import NOTEBOOK
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb.cells = [c for c in nb.cells if "job.render(" not in c.source]
+    path = tmp_path / "no-render.ipynb"
+    nbformat.write(nb, path)
+    out = tmp_path / "out"
+    code, stdout, _ = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", out, "--formats", "docx,html", "-q",
+                          "--notebook", path)
+    assert code == 3 and "没有生成报告" in stdout and "job.render" in stdout
+    assert not (out / "signoff.eml").exists() and not (out / "report.docx").exists()
+
+
+def test_a_missing_fonts_folder_in_the_environment_is_bad_input(tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("NIANBAO_FONTS", str(tmp_path / "没有这个文件夹"))
+    out = tmp_path / "out"
+    code, stdout, _ = cli("run", DEMO_2024, "-o", out, "--formats", "pdf", "-q")
+    assert code == 2 and "字体文件夹" in stdout and not (out / "report.pdf").exists()

@@ -110,3 +110,15 @@ def test_other_combined_printed_as_one_row(rendered):
     assert "3.其他" not in text
     page = html.read_text("utf-8")
     assert "（六）其他处理" in page and "3.其他" not in page
+
+
+def test_report_table_keeps_decisions_and_fees_in_their_own_columns():
+    """Table 二's key "value" is 本年处理决定数量 (件) for some blocks and
+    本年收费金额（单位：万元） for another: never one column (2103 under 万元)."""
+    from nianbao.sources import load_report
+
+    from conftest import DEMO_2024
+
+    df = load_report(DEMO_2024, documents=False).table("active")
+    assert df.loc["行政许可", "本年处理决定数量"] == 2103 and df.loc["行政许可", "本年收费金额（单位：万元）"] is None
+    assert df.loc["行政事业性收费", "本年收费金额（单位：万元）"] == 2.95

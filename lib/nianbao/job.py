@@ -306,6 +306,10 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
                                      expected="docx、html、pdf 中的一个或几个，用逗号分隔"))
         notebook = _checked_notebook(notebook)
         params = typed_params(notebook, params or {})
+        if "pdf" in formats:          # a licensed-fonts folder named in NIANBAO_FONTS must exist
+            from .render.fonts import fonts_dir
+
+            fonts_dir()
         report = load_report(workbook, documents=False)
         prior_report = load_report(prior_path) if prior_path else None
         notes = check_prior(report, prior_report, prior_path)
@@ -366,6 +370,12 @@ def _run_locked(base: dict, workbook: Path, prior_path: Path | None, outdir: Pat
             status, text = _execute(notebook, workbook, prior_path, staging, formats, strict, progress, timeout,
                                     helpers, params)
             message = "\n".join(m for m in (message, _outside(text, staging, outdir)) if m)
+            if status == "ok" and (missing := _missing_reports(staging, formats)):
+                status = "failed"
+                message = "\n".join(m for m in (message, (
+                    f"笔记本运行完毕，但没有生成报告：{'、'.join(missing)}。"
+                    "修改过的笔记本中是否删去了“生成报告”一步（job.render(charts)）？"
+                    "请恢复该单元格，或用 --formats 只要求笔记本生成的格式。")) if m)
             try:
                 helpers.export(staging / EXECUTED, staging / EXECUTED_HTML)
             except Exception:  # the report itself does not depend on this view
@@ -437,6 +447,11 @@ def _checked_notebook(notebook: str | Path | None) -> Path:
         raise InputError(Problem("notebook", problem, file=str(path), expected="一个 .ipynb 笔记本",
                                  fix="检查 --notebook 给出的路径；可以复制 notebooks/annual_report.ipynb 再修改"))
     return path
+
+
+def _missing_reports(staging: Path, formats: list[str]) -> list[str]:
+    """The report files a run asked for that its notebook did not make."""
+    return [f"report.{f}" for f in formats if not (staging / f"report.{f}").is_file()]
 
 
 class _Helpers:

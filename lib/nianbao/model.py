@@ -95,18 +95,21 @@ class Report:
         import pandas as pd
 
         cells = self.format.cells_of(name)
-        rows: dict[str, dict[str, Value]] = {}
+        # A column is a (key, label) pair: in table 二 the key "value" is 本年处理决定数量 (件)
+        # in some blocks and 本年收费金额（单位：万元） in another, which must not share a column.
+        rows: dict[str, dict[tuple[str, str], Value]] = {}
         row_labels: dict[str, str] = {}
-        col_labels: dict[str, str] = {}
         for c in cells:
-            rows.setdefault(c.row, {})[c.column] = self.values.get(c.key)
+            rows.setdefault(c.row, {})[(c.column, c.column_label)] = self.values.get(c.key)
             row_labels[c.row] = c.row_label
-            col_labels[c.column] = c.column_label
-        cols = list(dict.fromkeys(c.column for c in cells))
+        cols = list(dict.fromkeys((c.column, c.column_label) for c in cells))
+        if not labels:                 # by key: one column per key, as before
+            cols = list(dict.fromkeys((c.column, c.column) for c in cells))
+            rows = {r: {(k, k): v for (k, _), v in vals.items()} for r, vals in rows.items()}
         df = pd.DataFrame([[rows[r].get(c) for c in cols] for r in rows], index=list(rows),
-                          columns=cols, dtype=object)
+                          columns=[label for _, label in cols], dtype=object)
         if labels:
-            df = df.rename(index=row_labels, columns=col_labels)
+            df = df.rename(index=row_labels)
         return df
 
     @property

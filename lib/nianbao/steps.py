@@ -84,25 +84,6 @@ def view(df: pd.DataFrame, index: bool = False):
     return styler
 
 
-def _labelled_table(report: Report, name: str) -> pd.DataFrame:
-    """``report.table(name)``, except that a column key shared by blocks with
-    different headings is split by heading: in table 二 the key "value" is
-    本年处理决定数量 (件) for 行政许可/处罚/强制 and 本年收费金额（单位：万元）
-    for 行政事业性收费, and one column would print 2103 件 under 万元."""
-    cells = report.format.cells_of(name)
-    labels: dict[str, set[str]] = {}
-    for c in cells:
-        labels.setdefault(c.column, set()).add(c.column_label)
-    if all(len(v) == 1 for v in labels.values()):
-        return report.table(name)
-    rows: dict[str, dict[str, object]] = {}
-    for c in cells:
-        rows.setdefault(c.row_label, {})[c.column_label] = report.values.get(c.key)
-    cols = list(dict.fromkeys(c.column_label for c in cells))
-    return pd.DataFrame([[r.get(col) for col in cols] for r in rows.values()],
-                        index=list(rows), columns=cols, dtype=object)
-
-
 @dataclass
 class AnnualJob:
     workbook: str
@@ -159,7 +140,7 @@ class AnnualJob:
     def table(self, name: str) -> pd.DataFrame:
         """Table "active" (二), "requests" (三) or "appeals" (四) for reading:
         official labels, whole numbers as integers, no key index."""
-        df = _labelled_table(self.report, name)
+        df = self.report.table(name)
         if name == "requests":      # 三、本年度办理结果 / （三）不予公开 / 1.属于国家秘密
             from .format import FORMAT
 
