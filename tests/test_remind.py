@@ -113,3 +113,14 @@ def test_signed_and_published_states(outroot):
     (outroot / "dept2" / "published.json").write_text("{}", encoding="utf-8")
     by = {s.agency: s.status for s in agency_states(outroot, today=TODAY)}
     assert by[AGENCIES[0]] == "有错误" and by[AGENCIES[1]] == "已发布" and by[AGENCIES[2]] == "已签发"
+
+
+def test_unreadable_file_reminder_has_no_empty_year(outroot, cli):
+    """A file that could not be read has no agency or year: the subject and
+    body must not print "broken.xlsx年" / "贵单位  年度"."""
+    code, out, _ = cli("remind", outroot, "--today", TODAY.isoformat())
+    assert code == 0
+    texts = [_body(p.read_bytes()) for p in (outroot / "reminders").glob("*.eml")]
+    subject, body = next((s, b) for s, b in texts if "broken.xlsx" in s)
+    assert "broken.xlsx年" not in subject and "  年度" not in body
+    assert "无法读取" in subject
