@@ -112,3 +112,21 @@ def test_board_renders_in_chromium(outroot, roster, width, tmp_path):
     assert png.stat().st_size > 30_000          # a page with tables and charts, not a blank one
     keep = Path(tempfile.gettempdir()) / f"nianbao-board-{width}.png"   # for a person to look at
     shutil.copy(png, keep)
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (scripts/setup installs it)")
+def test_rows_stay_compact_at_phone_width(outroot, roster, tmp_path):
+    """The links cell (PDF Word 网页 校验结果) must not wrap word by word: at 390 px
+    it made every agency's row about 118 px tall (and split 校验结果 at 1280 px)."""
+    page = write_board(outroot, today=TODAY, roster=roster)
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", (
+        "<script>document.body.setAttribute('data-h', Math.max(...[...document.querySelectorAll('tr')]"
+        ".filter(r => !r.querySelector('ul.p')).map(r => r.getBoundingClientRect().height)))</script></body>")),
+        encoding="utf-8")
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={tempfile.mkdtemp()}", "--window-size=390,2200", "--dump-dom", probe.as_uri()]
+    dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
+    height = float(re.search(r'data-h="([\d.]+)"', dom).group(1))
+    assert height < 70, height

@@ -137,3 +137,17 @@ def test_table_two_run_decided_by_the_prior_year_or_refused(tmp_path):
     assert not r.uncertain, r.reasons
     assert [r.report.values[f"active.normative_documents.{c}"] for c in ("issued", "repealed", "in_force")] == [3, 1, 28]
     assert any("3128" in d and "上年现行有效件数" in d for d in r.decoded)
+
+
+def test_tie_breaker_takes_only_stated_figures_not_phone_or_dates(tmp_path):
+    """"1011" in the 规章 row reads 1,0,11 or 10,1,1; the narrative states no
+    figure for 规章. The phone's area code (010-) and dates (1月1日) are not
+    figures of the report: they must not pick 10,1,1 — the row is refused."""
+    text = (FIX / "capture-decodable.txt").read_text("utf-8")
+    assert "010-12345678" in text and "规章行政规范性文件" in text
+    src = tmp_path / "regs.txt"
+    src.write_text(text.replace("规章行政规范性文件", "规章1011行政规范性文件"), encoding="utf-8")
+    with pytest.raises(UncertainImport) as refused:
+        import_report(src)
+    why = str(refused.value)
+    assert "表二“规章”行" in why and "读法1 1、0、11 | 读法2 10、1、1" in why, why

@@ -121,3 +121,14 @@ def test_send_without_a_mail_server_is_exit_4(outroot, roster, cli):
     code, out, _ = cli("remind", outroot, "--roster", roster, "--today", TODAY.isoformat(), "--send")
     assert code == 4 and "未配置邮件服务器" in out
     assert len(list((outroot / "reminders").glob("*.eml"))) == 3
+
+
+def test_unreadable_file_reminder_has_no_empty_year(outroot, cli):
+    """A file that could not be read has no agency or year: the subject and
+    body must not print "broken.xlsx年" / "贵单位  年度"."""
+    code, out, _ = cli("remind", outroot, "--today", TODAY.isoformat())
+    assert code == 0
+    texts = [_body(p.read_bytes()) for p in (outroot / "reminders").glob("*.eml")]
+    subject, body = next((s, b) for s, b in texts if "broken.xlsx" in s)
+    assert "broken.xlsx年" not in subject and "  年度" not in body
+    assert "无法读取" in subject

@@ -225,3 +225,11 @@ def test_own_office_is_counted_and_names_the_rollup(six, tmp_path, cli):
 def test_own_without_children_is_refused(rolled, cli):
     code, _, err = cli("check", rolled, "--own", rolled)
     assert code == 2 and "--own 只能与 --children 一起使用" in err
+
+
+def test_rollup_draft_text_raises_no_warning_of_its_own(rolled, cli):
+    """The draft narrative is generated from placeholders: it must not itself
+    trip rule F1 (it used to say "办理结果总数N件", read as a received count)."""
+    code, out, _ = cli("check", rolled, "--json")
+    data = json.loads(out)
+    assert not [f for f in data["findings"] if f["rule"] == "F1"], out

@@ -386,7 +386,7 @@ def render_board(states: list[AgencyState], title: str = "政府信息公开工�
             f'<td class="n">{_num(f.get("info"))}</td>'
             f'<td class="n">{_num(s.figures.get("新收申请总数"))}</td><td class="n">{_num(s.figures.get("办理结果总数"))}</td>'
             f'<td class="n">{_num(s.figures.get("行政复议总数"))}</td><td class="n">{_num(s.figures.get("行政诉讼总数"))}</td>'
-            f'<td>{links or "—"}</td></tr>')
+            f'<td class="d">{links or "—"}</td></tr>')
     with_figures = [s for s in states if s.figures.get("新收申请总数") is not None]
     rate_rows = []
     for s in with_figures:

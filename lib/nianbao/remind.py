@@ -44,9 +44,20 @@ def file_stem(agency: str) -> str:
     return "agency-" + hashlib.sha1(agency.encode("utf-8")).hexdigest()[:10]
 
 
+def unreadable(s: AgencyState) -> bool:
+    """A submitted file that could not be read: the board names it by its file
+    name, and it has no agency, year or contact of its own."""
+    return bool(s.workbook) and s.agency == Path(s.workbook).name
+
+
 def body_text(s: AgencyState) -> str:
-    lines = [f"{s.agency}：", "",
-             f"贵单位 {s.year or ''} 年度政府信息公开工作年度报告目前的状态是“{s.status}”。"]
+    if unreadable(s):
+        lines = [f"报送“{s.agency}”的单位：", "",
+                 f"报送的工作簿“{s.agency}”无法读取，请按标准模板重新报送。"]
+    else:
+        year = f" {s.year} 年度" if s.year else "年度"
+        lines = [f"{s.agency}：", "",
+                 f"贵单位{year}政府信息公开工作年度报告目前的状态是“{s.status}”。"]
     if s.deadline:
         if s.days_left is not None and s.days_left < 0:
             lines.append(f"公布时限 {s.deadline:%Y年%m月%d日} 已过 {-s.days_left} 天，请尽快完成并公布。")
@@ -64,8 +75,11 @@ def body_text(s: AgencyState) -> str:
 
 def build_reminder(s: AgencyState, sender: str | None = None) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = f"【催办】{s.agency}{s.year or ''}年政府信息公开工作年度报告（{s.status}" \
-                     + ("，已逾期" if s.late else "") + "）"
+    if unreadable(s):
+        what = f"报送的工作簿“{s.agency}”无法读取"
+    else:
+        what = f"{s.agency}{f'{s.year}年' if s.year else ''}政府信息公开工作年度报告"
+    msg["Subject"] = f"【催办】{what}（{s.status}" + ("，已逾期" if s.late else "") + "）"
     if sender:
         msg["From"] = sender
     if s.contacts:

@@ -59,7 +59,7 @@ TABLE_RULE_PARTS = "ABCD"
 #: placeholder, so the text always agrees with the summed tables (rules F1–F9).
 DRAFT_NARRATIVE = {
     "overview": "（汇总稿，请改写）本报告汇总本地区各单位的政府信息公开工作年度报告，汇总范围见工作簿“汇总范围”表。",
-    "requests": "本年度新收政府信息公开申请{新收申请总数}件；办理结果总数{办理结果总数}件，"
+    "requests": "本年度新收政府信息公开申请{新收申请总数}件，上年结转{上年结转申请数}件；办结{办理结果总数}件，"
                 "其中予以公开{予以公开数}件。",
     "problems": "（汇总稿，请改写）各单位报告的存在的主要问题及改进情况。",
     "other_matters": "（汇总稿，请改写）各单位报告的其他需要报告的事项。",

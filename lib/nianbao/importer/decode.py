@@ -112,11 +112,13 @@ def group_totals(groups: int, size: int) -> dict[int, list[int]]:
     return {g * size + size - 1: list(range(g * size, g * size + size - 1)) for g in range(groups)}
 
 
-_NUM = re.compile(r"(?<![0-9.])([0-9]+)(?![0-9]|\.[0-9])")
+#: A figure the narrative states is a count with its unit ("12件", "900条");
+#: dates (1月1日), telephone numbers (010-…), postcodes and addresses are not.
+_NUM = re.compile(r"(?<![0-9.\-])(0|[1-9][0-9]*)(?![0-9]|\.[0-9])\s*(?=件|条|次|个|篇|场|人|项|份|期|家|起|宗|万元|元)")
 
 
 def narrative_numbers(text: str) -> set[int]:
-    """The whole numbers a narrative states ("共收到申请12件" → {12})."""
+    """The counts a narrative states ("共收到申请12件" → {12}; "电话：010-…" → none)."""
     return {int(m.group(1)) for m in _NUM.finditer(unicodedata.normalize("NFKC", text))
             if len(m.group(1)) <= MAX_DIGITS}
 
