@@ -335,6 +335,12 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
 
     try:
         with folder_lock(outdir, lock_wait):
+            try:        # again: another run may have published into OUTDIR while we waited for the lock
+                _check_same_package(outdir, report, force)
+            except InputError as e:
+                summary = base | {"status": "bad-input", "problems": [p.to_dict() for p in e.problems],
+                                  "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                return JobResult("bad-input", outdir, summary, e.render())
             return _run_locked(base, workbook, prior_path, outdir, report, prior_report, notes, notebook,
                                params, list(formats), strict, mail_to, send, progress, timeout, t0)
     except FolderBusy as e:
