@@ -202,6 +202,7 @@ def test_users_own_files_in_the_folder_survive_and_are_not_signed(tmp_path):
     assert code == 0, text
     assert (out / "report.docx").read_bytes() == b"my own draft"
     assert "report.docx 不是 nianbao 生成的" in text
+    assert "  current/report.docx" in text.splitlines(), "the list of outputs points at ours, not the user's"
     paths = _manifest_paths(out)
     assert "notes.txt" not in paths and "report.docx" in paths      # the package's own report.docx
     assert (out / "current" / "report.docx").read_bytes()[:2] == b"PK"

@@ -60,6 +60,7 @@ class JobResult:
     message: str = ""
     mail: str = ""
     mail_failed: bool = False
+    kept: list[str] = field(default_factory=list)   # the user's own files at OUTDIR's top level
 
     @property
     def exit_code(self) -> int:
@@ -92,8 +93,9 @@ class JobResult:
         if files:
             lines.append(f"输出文件夹：{self.outdir}")
             for key in ("report_docx", "report_html", "report_pdf", "checks_xlsx", "notebook_html", "signoff_eml"):
-                if key in files:
-                    lines.append(f"  {files[key]}")
+                if key in files:        # a name the user's own file holds: ours is reached through current/
+                    name = str(files[key])
+                    lines.append(f"  current/{name}" if name.split("/")[0] in self.kept else f"  {name}")
         if s.get("pdf"):
             from .render.pdf import fonts_summary
 
@@ -406,7 +408,7 @@ def _run_locked(base: dict, workbook: Path, prior_path: Path | None, outdir: Pat
         if published.render():
             message = "\n".join(m for m in (message, published.render()) if m)
         mail_text = _outside(mail_text, staging, outdir)
-    result = JobResult(status, outdir, summary, message)
+    result = JobResult(status, outdir, summary, message, kept=published.kept if published else [])
     if can_sign and published is not None:
         result.mail, result.mail_failed = mail_text, mail_failed
         if send and not unsigned:
