@@ -399,7 +399,9 @@ def _run_locked(base: dict, workbook: Path, prior_path: Path | None, outdir: Pat
     except (NianbaoError, OSError) as e:
         status = "failed"
         message = e.render() if isinstance(e, NianbaoError) else os_error_problem(e).render()
-        summary = (summary or dict(base)) | {"status": "failed", "error": message}
+        # nothing was published: list none of the files the run had made
+        summary = {k: v for k, v in (summary or base).items() if k not in ("files", "pdf")} | {
+            "status": "failed", "error": message}
         can_sign = False
     finally:
         if staging.exists():
