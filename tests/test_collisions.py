@@ -132,3 +132,31 @@ def test_workbook_name_that_is_not_utf8_is_refused_cleanly(tmp_path, cli):
     code, stdout, err = cli("batch", wb, "-o", tmp_path / "batch", "--formats", "html")
     assert code == 2 and "不是 UTF-8" in err
     assert not any((tmp_path / "batch").iterdir()), "no job started"
+
+
+def test_another_agencys_package_published_while_waiting_for_the_lock_is_not_replaced(tmp_path, monkeypatch):
+    """Two runs of different agencies into one new folder: the second passes
+    the "another agency's package" check (the folder is still empty), waits
+    for the lock while the first publishes, and must then refuse instead of
+    silently replacing the first agency's package."""
+    from contextlib import contextmanager
+
+    from nianbao import job, publish
+
+    out = tmp_path / "F"
+    real_lock = job.folder_lock
+
+    @contextmanager
+    def lock_after_another_run(folder, wait=None):
+        staging = publish.begin(folder)          # what the other run published while we waited
+        (staging / "results.json").write_text(json.dumps({"nianbao": "x", "agency": "示例市教育局", "year": 2024}),
+                                              encoding="utf-8")
+        publish.publish(folder, staging)
+        with real_lock(folder, wait):
+            yield
+
+    monkeypatch.setattr(job, "folder_lock", lock_after_another_run)
+    result = job.run_job(DEMO_2024, prior=DEMO_2023, output_dir=out, formats=["html"], progress=False)
+    assert result.status == "bad-input" and result.exit_code == 2, result.render()
+    assert "示例市教育局 2024 年度" in result.render() and "--force" in result.render()
+    assert json.loads((out / "results.json").read_text(encoding="utf-8"))["agency"] == "示例市教育局"

@@ -221,3 +221,22 @@ def test_a_missing_fonts_folder_in_the_environment_is_bad_input(tmp_path, cli, m
     out = tmp_path / "out"
     code, stdout, _ = cli("run", DEMO_2024, "-o", out, "--formats", "pdf", "-q")
     assert code == 2 and "字体文件夹" in stdout and not (out / "report.pdf").exists()
+
+
+def test_a_run_that_cannot_publish_lists_no_outputs(tmp_path, monkeypatch):
+    """Disk full while publishing: exit 3 with the reason, and the message
+    does not list report files that were never published."""
+    import errno
+
+    from nianbao import job
+
+    def disk_full(folder, staging, keep=None):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(job, "publish", disk_full)
+    out = tmp_path / "F"
+    result = job.run_job(DEMO_2024, prior=DEMO_2023, output_dir=out, formats=["html"], progress=False)
+    text = result.render()
+    assert result.exit_code == 3 and "磁盘空间不足" in text, text
+    assert "report.html" not in text and not result.summary.get("files"), text
+    assert not (out / "report.html").exists() and not (out / "current").exists()

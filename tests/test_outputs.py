@@ -99,3 +99,15 @@ def test_export_does_not_replace_another_years_json(tmp_path, cli):
     before = other.read_bytes()
     code, _, err = cli("export", DEMO_2024, "-o", other)
     assert code == 2 and "已存在" in err and other.read_bytes() == before
+
+
+def test_a_bad_output_folder_is_named_as_given(tmp_path):
+    """The message names the folder the user gave, not an internal probe path inside it."""
+    from nianbao.errors import InputError
+    from nianbao.outputs import output_dir
+
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    with pytest.raises(InputError) as e:
+        output_dir(afile / "F")
+    assert e.value.problems[0].file == str(afile / "F"), e.value.problems[0].file

@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from conftest import DEMO_2023, DEMO_2024, has_soffice
+from conftest import DEMO_2023, DEMO_2024, ZIBO_2023, has_soffice
 
 NIANBAO = str(Path(sys.executable).parent / "nianbao")
 FORMATS = "docx,html,pdf" if has_soffice() else "docx,html"
@@ -202,6 +202,7 @@ def test_users_own_files_in_the_folder_survive_and_are_not_signed(tmp_path):
     assert code == 0, text
     assert (out / "report.docx").read_bytes() == b"my own draft"
     assert "report.docx 不是 nianbao 生成的" in text
+    assert "  current/report.docx" in text.splitlines(), "the list of outputs points at ours, not the user's"
     paths = _manifest_paths(out)
     assert "notes.txt" not in paths and "report.docx" in paths      # the package's own report.docx
     assert (out / "current" / "report.docx").read_bytes()[:2] == b"PK"
@@ -258,3 +259,22 @@ def test_a_flat_package_of_an_older_nianbao_is_taken_over(signed, tmp_path):
     assert (old / "mynotes.txt").read_text(encoding="utf-8") == "我的备注"
     assert _manifest_paths(old) == _package_files(old) and "mynotes.txt" not in _manifest_paths(old)
     assert _verify(old)[0] == 0
+
+
+def test_a_killed_batch_leaves_no_worker_running(tmp_path):
+    """SIGKILL of ``nianbao batch``: its pool workers (and the jobs' kernels)
+    end within seconds instead of running on, orphaned, and publishing later."""
+    proc = subprocess.Popen([NIANBAO, "batch", str(DEMO_2024), str(ZIBO_2023), "-o", str(tmp_path / "out"),
+                             "--formats", "html", "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    children: list[psutil.Process] = []
+    try:
+        assert _wait_for(lambda: _has_child(proc, "ipykernel"), proc), "a job's kernel started"
+        children = _tree(proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        gone, alive = psutil.wait_procs(children, timeout=8)
+        assert not _alive(alive), [" ".join(p.cmdline()) for p in _alive(alive)]
+    finally:
+        for p in _alive(children):
+            p.kill()

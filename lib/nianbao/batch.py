@@ -19,6 +19,7 @@ from typing import Callable, Iterable
 
 from .errors import InputError, NianbaoError, Problem
 from .job import check_utf8_path, run_job, safe_name
+from .procs import die_with_parent
 from .workbook.reader import read_workbook
 
 STATUS_ZH = {"ok": "完成", "errors": "数字有错误", "bad-input": "输入有误", "busy": "文件夹正被占用", "failed": "作业失败"}
@@ -51,7 +52,8 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
     own = executor is None
     if own:
         workers = max_workers or max(1, min(len(jobs), (os.cpu_count() or 2)))
-        executor = ProcessPoolExecutor(max_workers=workers)
+        # workers end with the batch, even when it is killed (SIGKILL): no job goes on unseen
+        executor = ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
     try:
         futures = {executor.submit(_run_one, job): i for i, job in enumerate(jobs)}
         out: list[dict | None] = [None] * len(jobs)

@@ -60,6 +60,7 @@ class JobResult:
     message: str = ""
     mail: str = ""
     mail_failed: bool = False
+    kept: list[str] = field(default_factory=list)   # the user's own files at OUTDIR's top level
 
     @property
     def exit_code(self) -> int:
@@ -92,8 +93,9 @@ class JobResult:
         if files:
             lines.append(f"输出文件夹：{self.outdir}")
             for key in ("report_docx", "report_html", "report_pdf", "checks_xlsx", "notebook_html", "signoff_eml"):
-                if key in files:
-                    lines.append(f"  {files[key]}")
+                if key in files:        # a name the user's own file holds: ours is reached through current/
+                    name = str(files[key])
+                    lines.append(f"  current/{name}" if name.split("/")[0] in self.kept else f"  {name}")
         if s.get("pdf"):
             from .render.pdf import fonts_summary
 
@@ -339,6 +341,12 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
 
     try:
         with folder_lock(outdir, lock_wait):
+            try:        # again: another run may have published into OUTDIR while we waited for the lock
+                _check_same_package(outdir, report, force)
+            except InputError as e:
+                summary = base | {"status": "bad-input", "problems": [p.to_dict() for p in e.problems],
+                                  "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                return JobResult("bad-input", outdir, summary, e.render())
             return _run_locked(base, workbook, prior_path, outdir, report, prior_report, notes, notebook,
                                params, list(formats), strict, mail_to, send, progress, timeout, t0)
     except FolderBusy as e:
@@ -401,7 +409,9 @@ def _run_locked(base: dict, workbook: Path, prior_path: Path | None, outdir: Pat
     except (NianbaoError, OSError) as e:
         status = "failed"
         message = e.render() if isinstance(e, NianbaoError) else os_error_problem(e).render()
-        summary = (summary or dict(base)) | {"status": "failed", "error": message}
+        # nothing was published: list none of the files the run had made
+        summary = {k: v for k, v in (summary or base).items() if k not in ("files", "pdf")} | {
+            "status": "failed", "error": message}
         can_sign = False
     finally:
         if staging.exists():
@@ -410,7 +420,7 @@ def _run_locked(base: dict, workbook: Path, prior_path: Path | None, outdir: Pat
         if published.render():
             message = "\n".join(m for m in (message, published.render()) if m)
         mail_text = _outside(mail_text, staging, outdir)
-    result = JobResult(status, outdir, summary, message)
+    result = JobResult(status, outdir, summary, message, kept=published.kept if published else [])
     if can_sign and published is not None:
         result.mail, result.mail_failed = mail_text, mail_failed
         if send and not unsigned:

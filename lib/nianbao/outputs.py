@@ -14,21 +14,23 @@ def _fail(code: str, path: Path, message: str, fix: str) -> InputError:
     return InputError(Problem(code, message, file=str(path), fix=fix))
 
 
-def _parent_ready(path: Path) -> None:
+def _parent_ready(path: Path, shown: Path | None = None) -> None:
+    """Make PATH's folder (or say why not, naming SHOWN, default PATH)."""
     parent = path.parent
+    shown = path if shown is None else shown
     probe = parent
     while not probe.exists():
         probe = probe.parent
     if not probe.is_dir():
-        raise _fail("output-parent-is-file", path, f"“{probe}”是一个文件，不能在它下面建文件夹",
+        raise _fail("output-parent-is-file", shown, f"“{probe}”是一个文件，不能在它下面建文件夹",
                     "换一个输出位置")
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise _fail("output-no-permission", path, f"没有权限在“{probe}”中写文件",
+        raise _fail("output-no-permission", shown, f"没有权限在“{probe}”中写文件",
                     "换一个有写入权限的位置，或请管理员开放权限")
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise _fail("output-mkdir", path, f"无法建立文件夹“{parent}”（{describe_os_error(e)}）", "换一个输出位置")
+        raise _fail("output-mkdir", shown, f"无法建立文件夹“{parent}”（{describe_os_error(e)}）", "换一个输出位置")
 
 
 def output_file(path: str | Path, suffix: str, *, force: bool = False, inputs: tuple = (),
@@ -58,7 +60,7 @@ def output_dir(path: str | Path) -> Path:
     path = Path(path).resolve()
     if path.exists() and not path.is_dir():
         raise _fail("output-dir-is-file", path, "输出位置是一个文件，不是文件夹", "用 -o 指定一个文件夹")
-    _parent_ready(path / "x")
+    _parent_ready(path / "x", shown=path)     # makes PATH itself
     if not os.access(path, os.W_OK | os.X_OK):
         raise _fail("output-no-permission", path, "没有权限在这个文件夹中写文件", "换一个有写入权限的文件夹")
     return path

@@ -58,6 +58,24 @@ def child_kwargs() -> dict:
     return {"preexec_fn": _die_with(os.getpid())}
 
 
+def die_with_parent(parent: int | None = None) -> None:
+    """Call first thing in a worker process (a ``ProcessPoolExecutor``
+    initializer, as ``nianbao batch`` does): on Linux the worker gets SIGKILL
+    when the process that started it dies, so a killed batch leaves no worker
+    behind to go on running jobs (and their kernels) unseen. ``parent``, the
+    starter's pid: if it is already gone, the worker ends at once."""
+    if _prctl is None:
+        return
+    _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if parent is not None and os.getppid() != parent:
+        try:
+            os.kill(parent, 0)           # a forkserver or spawn parent is another process: fine while parent lives
+        except ProcessLookupError:
+            os._exit(1)
+        except OSError:
+            pass
+
+
 def on_terminate() -> None:
     """Make SIGTERM raise ``SystemExit(143)`` in the main thread (the default
     would end Python without running any clean-up)."""
