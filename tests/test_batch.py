@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from pathlib import Path
 
 from conftest import DEMO_2023, DEMO_2024, ZIBO_2023
 
@@ -20,9 +21,11 @@ def test_batch_runs_each_agency_in_its_own_folder(tmp_path, cli):
     code, stdout, err = cli("batch", now / "demo.xlsx", now / "zibo.xlsx", now / "broken.xlsx",
                             "--prior-dir", prior, "-o", out, "--formats", "html", "--workers", "2")
     assert code == 2, "the worst outcome (one bad workbook) decides the exit code"
-    folders = {p.name.split("-")[0]: p for p in out.iterdir() if p.is_dir()}
-    assert (folders["demo"] / "report.html").is_file() and (folders["zibo"] / "report.html").is_file()
-    assert (folders["broken"] / "results.json").is_file()
+    folders = {p.name: p for p in out.iterdir() if p.is_dir()}
+    # named as `nianbao run` names them: agency and year, not the file name
+    assert (folders["示例市市场监督管理局-2024"] / "report.html").is_file()
+    assert (folders["淄博市人民政府外事办公室-2023"] / "report.html").is_file()
+    assert (next(p for n, p in folders.items() if n.startswith("broken-")) / "results.json").is_file()
     with open(out / "status.csv", encoding="utf-8-sig") as fh:
         rows = {r["工作簿"].rsplit(".", 1)[0]: r for r in csv.DictReader(fh)}
     assert rows["demo"]["状态"] == "完成" and rows["demo"]["新收申请总数"] == "70"
@@ -41,8 +44,10 @@ def test_batch_folders_do_not_depend_on_the_order(tmp_path):
     first = {j.workbook: j.output_dir for j in plan([a, b], tmp_path / "o")}
     second = {j.workbook: j.output_dir for j in plan([b], tmp_path / "o")}
     assert first[str(b)] == second[str(b)] and first[str(a)] != first[str(b)]
-    for d in first.values():
-        assert d.rsplit("/", 1)[-1].isascii()
+    assert Path(first[str(a)]).name == "示例市市场监督管理局-2024"        # the agency, not the file name
+    renamed = tmp_path / "修订稿.xlsx"
+    shutil.copy(DEMO_2024, renamed)
+    assert plan([renamed], tmp_path / "o")[0].output_dir == first[str(a)]
 
 
 def test_batch_pairs_prior_by_agency(tmp_path):

@@ -84,13 +84,15 @@ def test_status_csv_of_a_batch_is_escaped(tmp_path, cli):
     assert rows[0]["机关"].startswith("'@SUM"), rows[0]
 
 
-def test_signoff_address_with_a_line_break_is_refused(tmp_path, cli):
-    bad = edited_copy(DEMO_2024, tmp_path / "bad.xlsx", meta__signoff_to="leader@example.gov.cn\nBcc: spy@else.cn")
+@pytest.mark.parametrize("typed", ["leader@example.gov.cn\nBcc: spy@else.cn", "leader@example.gov.cn\nspy@else.cn"])
+def test_signoff_address_with_a_line_break_is_refused(tmp_path, cli, typed):
+    bad = edited_copy(DEMO_2024, tmp_path / "bad.xlsx", meta__signoff_to=typed)
     out = tmp_path / "out"
     code, stdout, err = cli("run", bad, "--prior", DEMO_2023, "-o", out, "-q")
     place = layout.place("meta.signoff_to")
     assert code == 2, stdout + err
     assert "签发人邮箱" in stdout + err and place.coord in stdout + err and place.sheet in stdout + err
+    assert "换行" in stdout + err
     assert not (out / "current").exists() and not (out / "signoff.eml").exists()
 
 

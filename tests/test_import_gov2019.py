@@ -82,8 +82,8 @@ def test_rule_a5_runs_only_on_2019_reports():
     assert res.runs[0].status == "not_run" and "2019" in res.runs[0].reason
 
 
-def test_a1_does_not_call_a_2019_table_two_empty():
-    """A1's "whole table blank" looks at 2021 cells; a 2019 table 二 is A5's."""
-    res = run_checks(import_report(SRC).report, rules=["A1"])
+def test_a1_a4_do_not_call_2019_table_two_cells_blank():
+    """A1 and A4 look at 2021 cells; a 2019 table 二 is A5's."""
+    res = run_checks(import_report(SRC).report, rules=["A1", "A4"])
     assert not [f for f in res.findings if "表二" in f.message or "主动公开" in f.message], \
         [f.message for f in res.findings]

@@ -278,3 +278,26 @@ def test_a_killed_batch_leaves_no_worker_running(tmp_path):
     finally:
         for p in _alive(children):
             p.kill()
+
+
+def test_a_run_with_errors_never_costs_the_signed_package(tmp_path):
+    """A re-run whose figures have errors becomes current (staff need its
+    checks.xlsx) but is not signed: `verify F` checks the last signed package,
+    says so, and pruning never removes that package."""
+    from conftest import WRONG_CELL, edited_copy
+
+    out = tmp_path / "F"
+    code, text = _run(out)
+    assert code == 0, text
+    signed_manifest = (out / "manifest.json").resolve()
+    wrong = edited_copy(DEMO_2024, tmp_path / "wrong.xlsx", **{WRONG_CELL.replace(".", "__"): 999})
+    env = dict(os.environ, NIANBAO_KEEP_RUNS="1")
+    for _ in range(2):
+        p = subprocess.run([NIANBAO, "run", str(wrong), "--prior", str(DEMO_2023), "-o", str(out), "--formats",
+                            "html", "-q"], capture_output=True, text=True, env=env, timeout=600)
+        assert p.returncode == 1, p.stdout + p.stderr
+    assert (out / "checks.xlsx").is_file() and not (out / "manifest.json").exists()
+    code, text = _verify(out)
+    assert code == 0, text
+    assert "没有签发" in text and signed_manifest.parent.name in text
+    assert signed_manifest.is_file()

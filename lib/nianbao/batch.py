@@ -3,7 +3,7 @@
 cluster's ``Client(...).get_executor()`` when one machine is not enough —
 and a status board built from the jobs' summaries (their ``results.json``).
 
-Each job writes only under its own folder (``OUTROOT/<name>-<agency hash>-<year>``,
+Each job writes only under its own folder (``OUTROOT/<agency>-<year>``,
 the same whatever the order of the batch), so a re-run breaks nothing: every
 job replaces only its own outputs. Two inputs of one agency and year are
 refused before any job starts.
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from .errors import InputError, NianbaoError, Problem
-from .job import check_utf8_path, run_job, safe_name
+from .job import check_utf8_path, default_outdir, run_job, safe_name
 from .procs import die_with_parent
 from .workbook.reader import read_workbook
 
@@ -73,12 +73,13 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
 
 
 def folder_name(workbook: Path, agency: str | None, year: int | None) -> str:
-    """A stable, ASCII-safe folder per agency and year, whatever the order of
-    the batch: the file name's ASCII part (if any) plus a short hash of the
-    agency (Chinese names live inside the files)."""
+    """One folder per agency and year, named as ``nianbao run`` names it
+    (``<agency>-<year>``), whatever the file is called or the batch's order,
+    so a renamed workbook re-runs into the same folder. A workbook that
+    cannot be read is named after its file (plus a short hash of its path)."""
+    if agency and year:
+        return default_outdir(workbook, year, agency).name
     stem = safe_name(workbook.stem, "agency")
-    if agency:
-        return f"{stem}-{hashlib.sha1(agency.encode()).hexdigest()[:6]}-{year or 'na'}"
     return f"{stem}-{hashlib.sha1(str(workbook.resolve()).encode()).hexdigest()[:6]}"
 
 

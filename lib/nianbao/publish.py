@@ -103,6 +103,21 @@ def package_dir(folder: str | Path) -> Path:
     return path if run and path.is_dir() else folder
 
 
+def signed_dir(folder: str | Path) -> Path | None:
+    """F's most recent *signed* package (one holding manifest.json): the
+    current one if signed, else the newest signed run kept in
+    ``F/.nianbao/runs``. A run with errors, or a failed one, becomes current
+    (its checks.xlsx and results.json are what staff need next) but is not
+    signed; the package signed before it is kept and still verifies."""
+    current = package_dir(folder)
+    if (current / "manifest.json").is_file():
+        return current
+    runs = Path(folder) / STATE / "runs"
+    signed = [p for p in sorted(runs.iterdir(), reverse=True)
+              if p.is_dir() and (p / "manifest.json").is_file()] if runs.is_dir() else []
+    return signed[0] if signed else None
+
+
 def clear_stale(folder: Path) -> list[str]:
     """Remove staging folders of dead runs (call with the lock held: no live
     run can own one). Returns their names."""
@@ -275,11 +290,12 @@ def _point(folder: Path, run_id: str) -> None:
 
 
 def prune(folder: Path, keep: int | None = None) -> list[str]:
-    """Remove all but the newest ``keep`` packages (never the current one)."""
+    """Remove all but the newest ``keep`` packages; never the current one,
+    nor the most recent signed one (``signed_dir``)."""
     keep = keep_runs() if keep is None else max(1, keep)
     runs = Path(folder) / STATE / "runs"
-    current = package_dir(folder).name
-    old = [p for p in sorted(runs.iterdir(), reverse=True) if p.is_dir() and p.name != current][keep - 1:]
+    spared = {package_dir(folder).name, getattr(signed_dir(folder), "name", None)}
+    old = [p for p in sorted(runs.iterdir(), reverse=True) if p.is_dir() and p.name not in spared][keep - 1:]
     for p in old:
         shutil.rmtree(p, ignore_errors=True)
     return [p.name for p in old]

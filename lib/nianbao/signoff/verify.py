@@ -33,6 +33,7 @@ class VerifyResult:
     matched: str | None = None          # manifest entry a single file matched by hash
     manifest_mismatch: list[str] = field(default_factory=list)  # records quoting another manifest
     problem: Problem | None = None
+    note: str = ""                      # e.g. the current run is not signed: an earlier package was checked
 
     @property
     def exit_code(self) -> int:
@@ -47,7 +48,7 @@ class VerifyResult:
     def render(self) -> str:
         if self.problem is not None:
             return self.problem.render()
-        lines = []
+        lines = [self.note] if self.note else []
         if self.exit_code == OK:
             if self.matched and len(self.checked) == 1:
                 lines.append(f"一致：{self.checked[0]} 与签发清单中的“{self.matched}”完全相同，签发后未被修改。")
@@ -122,10 +123,16 @@ def verify(path: str | Path, manifest: str | Path | None = None) -> VerifyResult
     if not target.exists():
         return _bad(target, "verify-not-found", "要核对的文件或目录不存在。")
     given = target
+    note = ""
     if target.is_dir():
-        from nianbao.publish import package_dir
+        from nianbao.publish import package_dir, signed_dir
 
         target = package_dir(target)       # F's published package, never a staging folder
+        signed = signed_dir(given) if manifest is None else None
+        if signed is not None and signed != target:
+            note = (f"当前的运行（{target.name}）没有签发（数字有错误或作业失败）；"
+                    f"核对的是最近一次签发的包：{signed}")
+            target = signed
     if manifest is not None:
         mpath = Path(manifest)
     elif target.is_dir():
@@ -141,7 +148,7 @@ def verify(path: str | Path, manifest: str | Path | None = None) -> VerifyResult
         return _bad(target, "verify-bad-manifest", str(e), mpath, "清单已损坏，无法据此证明文件未被修改。")
     root = mpath.resolve().parent
     shown = given / MANIFEST if given != target and (given / MANIFEST).resolve() == mpath.resolve() else mpath
-    res = VerifyResult(given, shown, sha256_file(mpath))
+    res = VerifyResult(given, shown, sha256_file(mpath), note=note)
     res.manifest_mismatch = [f"{name} 中记录的清单 SHA-256 与当前清单不同，清单在签发后被替换过"
                              for name, sha in _quoted_manifest_hashes(root) if sha != res.manifest_sha256]
 

@@ -211,6 +211,10 @@ class _Reader:
             elif f.kind == "monthday" and value is not None:
                 value = self.read_monthday(value, cell, sheet, coord, f.label)
             elif f.kind == "emails":
+                if re.search(r"[\r\n\u2028\u2029\x0b\x0c]", str(value or "")):   # never split a header over lines
+                    self.problem("meta-emails-linebreak", f"“{f.label}”中有换行", sheet, coord,
+                                 "一个或几个邮箱地址，写在一行，用分号隔开",
+                                 "删去换行（Alt+Enter 产生的），多个地址用分号隔开，如 a@example.gov.cn；b@example.gov.cn")
                 value = [a for a in re.split(r"[;；,，\s]+", str(value or "")) if a]
             elif f.kind == "choice" and value is not None and value not in f.choices:
                 self.problem("meta-choice", f"“{f.label}”只能是 {'、'.join(f.choices)} 之一，实际为“{value}”",

@@ -211,6 +211,8 @@ def a4_blanks(ctx: Context) -> Iterable[Hit]:
     for c in FORMAT.cells:
         if not ctx.is_blank(c.key) or c.table in empty:
             continue
+        if c.table == "active" and ctx.report.format.key != FORMAT.key:
+            continue                      # a 2019-format table 二 has other cells; A5 checks them
         if c.table == "requests" and c.row.startswith("other_") and ctx.uses_other_combined:
             continue                      # the combined （六） row stands in for these
         group = ("requests", c.column) if c.table == "requests" else (c.table, c.row)
