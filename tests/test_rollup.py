@@ -233,3 +233,20 @@ def test_rollup_draft_text_raises_no_warning_of_its_own(rolled, cli):
     code, out, _ = cli("check", rolled, "--json")
     data = json.loads(out)
     assert not [f for f in data["findings"] if f["rule"] == "F1"], out
+
+
+def test_batch_with_a_parent_runs_g6_against_the_batch(rolled, six, tmp_path, cli):
+    """`nianbao batch 各部门/ --parent 汇总.xlsx`: after the jobs, the parent is
+    compared cell by cell with the sum of this batch's workbooks (rule G6)."""
+    key = "requests.disclosed.research"
+    before = load_report(rolled).values[key]
+    changed = edited_copy(rolled, tmp_path / "改过的汇总.xlsx", **{key.replace(".", "__"): before + 5})
+    out = tmp_path / "out"
+    code, stdout, err = cli("batch", six, "-o", out, "--formats", "html", "--workers", "2", "--parent", changed)
+    assert code == 0, stdout + err             # G6 is a warning
+    data = json.loads((out / "parent-checks.json").read_text(encoding="utf-8"))
+    g6 = [f for f in data["findings"] if f["rule"] == "G6"]
+    assert [f["cells"] for f in g6] == [[layout.place(key).ref]], g6
+    assert "与本批 6 个下级单位逐格核对（规则 G6）：1 处不一致" in stdout
+    code, _, err = cli("batch", six, "-o", tmp_path / "o2", "--own", rolled)
+    assert code == 2 and "--parent" in err

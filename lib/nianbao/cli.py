@@ -305,7 +305,17 @@ def cmd_batch(args) -> int:
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     notebook = _checked_notebook(args.notebook)
     params = typed_params(notebook, parse_assignments(args.param))
+    if args.own and not args.parent:
+        raise InputError(Problem("own-without-parent", "--own 只能与 --parent 一起使用",
+                                 fix="例如：nianbao batch 各部门/ -o out/2024 --parent 汇总.xlsx --own 本级.xlsx"))
+    parent = None
+    if args.parent:                  # read before any job starts: a bad parent is bad input
+        from .sources import load_report
+
+        parent = load_report(args.parent)
+    skip = {Path(p).resolve() for p in (args.parent, args.own) if p}
     workbooks, skipped = collect_workbooks(args.workbooks)
+    workbooks = [w for w in workbooks if w.resolve() not in skip]
     for line in skipped:
         print(line, file=sys.stderr)
     jobs = plan(workbooks, outroot, args.prior_dir, formats, notebook=notebook if args.notebook else None,
@@ -334,7 +344,28 @@ def cmd_batch(args) -> int:
 
     _out(f"进度看板：{write_board(outroot)}")
     worst = max((r.get("exit_code", 3) for r in results), default=0)
+    if parent is not None:
+        worst = max(worst, _check_parent(parent, args.parent, workbooks, args.own, outroot))
     return worst
+
+
+def _check_parent(parent, parent_path: str, children: list[Path], own: str | None, outroot: Path) -> int:
+    """``batch --parent``: rule G6 on the 汇总 report against this batch's
+    workbooks (plus ``--own``); findings in OUTROOT/parent-checks.json."""
+    from .check import run_checks
+    from .check.rules.children import load_children, with_children
+    from .fsutil import atomic_write_json
+
+    parts = load_children(children, own=own, year=parent.year, parent=parent_path)
+    with with_children(parts):
+        result = run_checks(parent, rules=["G6"])
+    path = atomic_write_json(outroot / "parent-checks.json", result.to_dict())
+    _out(f"汇总报告“{parent.agency}”与本批 {len(parts.reports)} 个下级单位" + ("及本级" if parts.own else "")
+         + "逐格核对（规则 G6）：" + (f"{len(result.findings)} 处不一致" if result.findings else "一致")
+         + (f"；{len(parts.missing)} 份未能计入" if parts.missing else "") + f"。详见 {path}")
+    for f in result.findings[:10]:
+        _out(f"  {f.message}")
+    return 1 if result.has_errors else 0
 
 
 @command("mail", "发送（或重新发送）已完成的签发包")
@@ -523,6 +554,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="在 Dask 集群上运行：调度器地址（如 tcp://10.0.0.5:8786），或 local 在本机临时启动（需安装 .[cluster]）")
     s.add_argument("--notebook", help="所有机关都用这个修改过的笔记本代替 notebooks/annual_report.ipynb")
     s.add_argument("--param", action="append", default=[], metavar="名称=值", help="笔记本的其他参数（可重复）")
+    s.add_argument("--parent", metavar="汇总报告",
+                   help="本级政府的汇总报告（工作簿、报告 JSON 或已发布的报告）：批量完成后按规则 G6 与本批各机关之和逐格核对，"
+                        "结果写入 parent-checks.json")
+    s.add_argument("--own", metavar="本级.xlsx", help="与 --parent 同用：本级单独填报的工作簿（计入各单位之和）")
 
     s = add("mail")
     s.add_argument("outdir", nargs="?", help="nianbao run 的输出文件夹")
