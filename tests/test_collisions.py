@@ -162,3 +162,24 @@ def test_another_agencys_package_published_while_waiting_for_the_lock_is_not_rep
     assert result.status == "bad-input" and result.exit_code == 2, result.render()
     assert "示例市教育局 2024 年度" in result.render() and "--force" in result.render()
     assert json.loads((out / "results.json").read_text(encoding="utf-8"))["agency"] == "示例市教育局"
+
+
+def test_batch_never_replaces_a_users_status_csv_or_board(tmp_path, cli):
+    """status.csv and board.html in the batch folder: the batch's own are
+    replaced on a re-run; a user's file of that name only with --force."""
+    out = tmp_path / "R"
+    out.mkdir()
+    mine = out / "status.csv"
+    mine.write_text("我自己的表\n", encoding="utf-8")
+    code, stdout, err = cli("batch", DEMO_2024, "-o", out, "--formats", "html", "--workers", "1")
+    assert code == 2 and "status.csv" in err and "--force" in err
+    assert mine.read_text(encoding="utf-8") == "我自己的表\n" and not list(out.glob("*-2024"))
+    code, stdout, err = cli("batch", DEMO_2024, "-o", out, "--formats", "html", "--workers", "1", "--force")
+    assert code == 1, stdout + err                    # ran (the demo alone, without its prior: one G5 error)
+    assert mine.read_text(encoding="utf-8-sig").startswith("机关,年度,状态")
+    code, stdout, err = cli("batch", DEMO_2024, "-o", out, "--formats", "html", "--workers", "1")
+    assert code == 1, stdout + err                    # its own tables are simply replaced
+    (out / "board.html").write_text("<p>我的看板</p>", encoding="utf-8")
+    code, _, err = cli("board", out)
+    assert code == 2 and "board.html" in err
+    assert cli("board", out, "--force")[0] == 0

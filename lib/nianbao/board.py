@@ -409,6 +409,7 @@ def render_board(states: list[AgencyState], title: str = "政府信息公开工�
     summary = "".join(f'<span class="s-{st}">{st} {n}</span>' for st, n in counts.items())
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="generator" content="nianbao">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title><style>{_CSS}</style></head>
 <body>
@@ -434,13 +435,25 @@ def render_board(states: list[AgencyState], title: str = "政府信息公开工�
 """
 
 
+def is_board(path: Path) -> bool:
+    """Whether PATH is a board.html that nianbao wrote (may be replaced)."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return '<meta name="generator" content="nianbao">' in fh.read(2000)
+    except OSError:
+        return False
+
+
 def write_board(outroot: str | os.PathLike, today: date | None = None,
                 roster: str | os.PathLike | None = None,
-                deadlines: dict[str, tuple[int, int]] | None = None) -> Path:
-    """Build ``OUTROOT/board.html`` from every job's results.json; return its path."""
+                deadlines: dict[str, tuple[int, int]] | None = None, force: bool = False) -> Path:
+    """Build ``OUTROOT/board.html`` from every job's results.json; return its path.
+    An existing board.html that nianbao did not make is replaced only with
+    ``force`` (else ``InputError``, exit 2)."""
     from .fsutil import atomic_write_text
+    from .outputs import output_file
 
+    path = output_file(Path(outroot) / BOARD, ".html", force=force, replaceable=is_board)
     states = agency_states(outroot, today, roster, deadlines)
-    path = Path(outroot) / BOARD
     atomic_write_text(path, render_board(states, today=today))
     return path

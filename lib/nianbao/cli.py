@@ -225,7 +225,7 @@ def _today(text: str | None):
 def cmd_board(args) -> int:
     from .board import write_board
 
-    path = write_board(args.outroot, today=_today(args.today), roster=args.roster)
+    path = write_board(args.outroot, today=_today(args.today), roster=args.roster, force=args.force)
     _out(f"进度看板：{path}（用浏览器打开）")
     return 0
 
@@ -302,6 +302,11 @@ def cmd_batch(args) -> int:
 
     on_terminate()
     outroot = output_dir(args.output)
+    from .board import BOARD, is_board
+
+    # the batch's own tables may be replaced; a user's file of the same name only with --force
+    output_file(outroot / "status.csv", ".csv", force=args.force, replaceable=_is_status_csv)
+    output_file(outroot / BOARD, ".html", force=args.force, replaceable=is_board)
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     notebook = _checked_notebook(args.notebook)
     params = typed_params(notebook, parse_assignments(args.param))
@@ -435,6 +440,15 @@ def _is_blank_template(path: Path) -> bool:
         return False
 
 
+def _is_status_csv(path: Path) -> bool:
+    """A status.csv an earlier batch wrote (its header), which may be replaced."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            return fh.readline().startswith("\ufeff机关,年度,状态")
+    except OSError:
+        return False
+
+
 def _is_annotated_copy(path: Path) -> bool:
     """An earlier annotated copy (it has a 校验结果 sheet) may be replaced."""
     import zipfile
@@ -513,6 +527,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("outroot", help="nianbao batch 的输出总文件夹（每个机关一个子文件夹）")
     s.add_argument("--roster", help="应报送机关名单 CSV（列：机关,类型,联系邮箱,截止日期），用于列出尚未报送的机关")
     s.add_argument("--today", help="按哪一天计算剩余天数（默认今天），如 2025-01-20")
+    s.add_argument("--force", action="store_true", help="总文件夹中已有不是 nianbao 生成的 board.html 时仍然覆盖")
 
     s = add("remind")
     s.add_argument("outroot", help="nianbao batch 的输出总文件夹")
@@ -558,6 +573,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="本级政府的汇总报告（工作簿、报告 JSON 或已发布的报告）：批量完成后按规则 G6 与本批各机关之和逐格核对，"
                         "结果写入 parent-checks.json")
     s.add_argument("--own", metavar="本级.xlsx", help="与 --parent 同用：本级单独填报的工作簿（计入各单位之和）")
+    s.add_argument("--force", action="store_true", help="总文件夹中已有不是 nianbao 生成的 status.csv 或 board.html 时仍然覆盖")
 
     s = add("mail")
     s.add_argument("outdir", nargs="?", help="nianbao run 的输出文件夹")
