@@ -151,3 +151,21 @@ def test_tie_breaker_takes_only_stated_figures_not_phone_or_dates(tmp_path):
         import_report(src)
     why = str(refused.value)
     assert "表二“规章”行" in why and "读法1 1、0、11 | 读法2 10、1、1" in why, why
+
+
+def test_import_prior_option_decides_table_two(tmp_path, cli):
+    """`nianbao import 来源 --prior 上年` hands last year's report to the decoder."""
+    import json as _json
+
+    text = (FIX / "capture-decodable.txt").read_text("utf-8").replace(
+        "本年度制发行政规范性文件3件，废止1件，现行有效28件。", "")
+    src = tmp_path / "c.txt"
+    src.write_text(text, "utf-8")
+    prior = tmp_path / "2023.json"
+    prior.write_text(_json.dumps(dict(DEMO, year=2023, active=dict(DEMO["active"], normative_documents={
+        "issued": 2, "repealed": 0, "in_force": 26})), ensure_ascii=False), "utf-8")
+    code, _, err = cli("import", src, "-o", tmp_path / "a.xlsx")
+    assert code == 2 and "3 种读法" in err
+    code, out, err = cli("import", src, "-o", tmp_path / "b.xlsx", "--prior", prior)
+    assert code == 0, out + err
+    assert "上年现行有效件数" in out and (tmp_path / "b.xlsx").is_file()

@@ -103,8 +103,10 @@ def cmd_import(args) -> int:
         report, summary = load(source), None
     else:
         from .importer import import_report
+        from .sources import load_report
 
-        result = import_report(source, accept_uncertain=args.accept_uncertain)
+        prior = load_report(args.prior) if args.prior else None
+        result = import_report(source, accept_uncertain=args.accept_uncertain, prior=prior)
         report, summary = result.report, result.render_summary()
     write_imported(report, args.output)      # reads it back: never exit 0 with an unusable workbook
     if summary:
@@ -489,6 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-o", "--output", required=True,
                    help="要生成的工作簿 .xlsx（或报告 JSON .json：2019 年格式的报告只能导出为 JSON）")
     s.add_argument("--accept-uncertain", action="store_true", help="导入结果有不确定之处时仍然写出（会逐条提示）")
+    s.add_argument("--prior", help="上年的报告（工作簿、报告 JSON 或已发布报告）：连在一起的表二数字可按“上年现行有效 + 制发 − 废止 = 本年现行有效”拆分")
     s.add_argument("--force", action="store_true", help="输出文件已存在时覆盖")
 
     s = add("new")
