@@ -111,11 +111,9 @@ def test_too_large_refused_before_parsing(tmp_path, name, kind):
     p = tmp_path / name
     with open(p, "wb") as f:            # sparse: no time spent writing
         f.truncate(SIZE_LIMITS[kind] + 1)
-    t = time.perf_counter()
     err = _refused(p)
-    assert time.perf_counter() - t < 0.5
     prob = err.problems[0]
-    assert prob.code == "import-too-large"
+    assert prob.code == "import-too-large"          # by its size, before any parser saw it (no timing: see benchmarks)
     assert str(p) in err.render()
     limit_mb = SIZE_LIMITS[kind] // (1024 * 1024)
     assert f"{limit_mb}.0 MB" in prob.message          # the file's size and the limit
