@@ -1,0 +1,241 @@
+"""Issue 13's four figures in one run, median and spread (min–max) over N runs:
+
+- T_empty: papermill executing an empty notebook that imports the same
+  libraries as the annual notebook (bench_job.IMPORTS), with the same kernel
+  and kernel manager as ``nianbao run``;
+- single-job ratio: ``nianbao run`` (docx+html, the real command in a new
+  process) / T_empty                                       target <= 1.3;
+- PDF ratio: the same job with PDF / without               target <= 1.3;
+- R_batch: wall(``nianbao batch`` of 16 agencies with PDF, --workers 2)
+  / (16 × T_empty / 2)                                     target <= 1.5;
+- peak memory of that batch: the sum of RSS over the batch's whole process
+  tree (kernels, LibreOffice, helpers), sampled every 0.1 s with psutil
+  (shared pages count once per process, so this overstates; the summed PSS
+  is printed beside it)                                    target <= 1 GiB.
+
+Every repetition times all of them back to back (pairs from the same run, so
+the load of the moment affects both sides alike). If the jobs write the
+optional ``timings`` field in results.json ({phase: seconds}), the median
+per phase is printed too. The 16 agencies are copies of
+examples/demo-agency/2024.xlsx (and 2023.xlsx as their priors) with the
+agency name changed. Temporary folders are removed at the end.
+
+    .venv/bin/python benchmarks/bench_batch.py              # -n 3, 16 agencies
+    .venv/bin/python benchmarks/bench_batch.py --agencies 4 -n 1   # quick look
+
+Absolute seconds depend on the machine's load; read the ratios.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import nbformat
+import papermill as pm
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_job import IMPORTS  # noqa: E402  (one definition of "the same libraries")
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "examples" / "demo-agency"
+TARGETS = {"single": 1.3, "pdf": 1.3, "r_batch": 1.5, "peak_mib": 1024}
+
+
+def nianbao_cmd() -> list[str]:
+    """The installed ``nianbao`` command beside this Python, as staff run it."""
+    script = Path(sys.executable).with_name("nianbao")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "nianbao"]
+
+
+def make_agencies(folder: Path, n: int) -> tuple[list[Path], Path]:
+    """N workbooks of distinct agencies, and a folder with their priors (same file names)."""
+    import openpyxl
+
+    from nianbao.workbook import layout
+
+    place = layout.place("meta.agency")
+    current, prior = folder / "2024", folder / "2023"
+    current.mkdir(parents=True)
+    prior.mkdir()
+    books = []
+    for i in range(n):
+        name = f"测试县第{i + 1:02d}局"
+        for src, dst in ((DEMO / "2024.xlsx", current), (DEMO / "2023.xlsx", prior)):
+            wb = openpyxl.load_workbook(src)
+            wb[place.sheet][place.coord].value = name
+            wb.save(dst / f"agency{i + 1:02d}.xlsx")
+        books.append(current / f"agency{i + 1:02d}.xlsx")
+    return books, prior
+
+
+class PeakRSS:
+    """Peak of the summed RSS of a process and all its descendants (bytes);
+    also the peak summed PSS (shared pages divided among their users, so it
+    does not count LibreOffice's or Python's libraries once per process),
+    where the system reports it (Linux)."""
+
+    def __init__(self, pid: int, every: float = 0.1):
+        self.root = psutil.Process(pid)
+        self.peak = 0
+        self.peak_pss = 0
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            total = pss = 0
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+            except psutil.Error:
+                procs = []
+            for p in procs:
+                try:
+                    info = p.memory_full_info()
+                    total += info.rss
+                    pss += getattr(info, "pss", 0)
+                except psutil.Error:
+                    pass
+            self.peak = max(self.peak, total)
+            self.peak_pss = max(self.peak_pss, pss)
+            self._stop.wait(self.every)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def timed(cmd: list[str], sample_memory: bool = False) -> tuple[float, PeakRSS | None]:
+    """Wall seconds of a command (it must succeed), and its tree's memory peaks."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    sampler = PeakRSS(proc.pid) if sample_memory else None
+    out, _ = proc.communicate()
+    wall = time.perf_counter() - t
+    if sampler:
+        sampler.stop()
+    if proc.returncode != 0:
+        sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{out[-2000:]}")
+    return wall, sampler
+
+
+def phase_timings(folders: list[Path], into: dict[str, list[float]]) -> None:
+    """Collect results.json's optional {"timings": {phase: seconds}}."""
+    for folder in folders:
+        try:
+            timings = json.loads((folder / "results.json").read_text(encoding="utf-8")).get("timings") or {}
+        except (OSError, ValueError):
+            continue
+        for phase, seconds in timings.items():
+            if isinstance(seconds, (int, float)):
+                into[phase].append(float(seconds))
+
+
+def pad(text: str, width: int) -> str:
+    """Left-justify in a terminal, where a Chinese character takes two columns."""
+    import unicodedata
+
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
+def spread(values: list[float], fmt: str = "{:.2f}") -> str:
+    med = statistics.median(values)
+    return f"{fmt.format(med):>8}   {fmt.format(min(values))}–{fmt.format(max(values))}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-n", type=int, default=3, help="repetitions (default 3)")
+    ap.add_argument("--agencies", type=int, default=16, help="agencies in the batch (default 16)")
+    ap.add_argument("--workers", type=int, default=2, help="batch workers (default 2)")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folder (to look at the outputs)")
+    args = ap.parse_args()
+
+    from nianbao.job import _kernel_manager_class, _kernel_name
+
+    tmp = Path(tempfile.mkdtemp(prefix="nianbao-bench-batch-"))
+    try:
+        empty = tmp / "empty.ipynb"
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_code_cell(IMPORTS)]
+        nbformat.write(nb, empty)
+        books, prior_dir = make_agencies(tmp / "agencies", args.agencies)
+        cmd = nianbao_cmd()
+        demo, demo_prior = DEMO / "2024.xlsx", DEMO / "2023.xlsx"
+
+        def t_empty() -> float:
+            t = time.perf_counter()
+            pm.execute_notebook(str(empty), str(tmp / "empty-out.ipynb"), kernel_name=_kernel_name(),
+                                progress_bar=False, kernel_manager_class=_kernel_manager_class())
+            return time.perf_counter() - t
+
+        t_empty()                                   # warm the file cache
+        rows = defaultdict(list)
+        phases = {"run docx+html": defaultdict(list), "run +pdf": defaultdict(list), "batch jobs": defaultdict(list)}
+        for rep in range(args.n):
+            te = t_empty()
+            out_html, out_pdf, out_batch = tmp / f"r{rep}-html", tmp / f"r{rep}-pdf", tmp / f"r{rep}-batch"
+            single, _ = timed([*cmd, "run", str(demo), "--prior", str(demo_prior), "-o", str(out_html),
+                               "--formats", "docx,html", "-q"])
+            with_pdf, _ = timed([*cmd, "run", str(demo), "--prior", str(demo_prior), "-o", str(out_pdf),
+                                 "--formats", "docx,html,pdf", "-q"])
+            wall, mem = timed([*cmd, "batch", *map(str, books), "--prior-dir", str(prior_dir),
+                                "-o", str(out_batch), "--formats", "docx,html,pdf",
+                                "--workers", str(args.workers)], sample_memory=True)
+            made = sorted(out_batch.glob("*/report.pdf"))
+            if len(made) != len(books):
+                sys.exit(f"the batch made {len(made)} PDFs for {len(books)} agencies")
+            rows["T_empty (s)"].append(te)
+            rows["run docx+html (s)"].append(single)
+            rows["run docx+html+pdf (s)"].append(with_pdf)
+            rows["batch wall (s)"].append(wall)
+            rows["batch per agency (s)"].append(wall / len(books))
+            rows["single-job ratio"].append(single / te)
+            rows["PDF ratio"].append(with_pdf / single)
+            rows["R_batch"].append(wall / (len(books) * te / args.workers))
+            rows["batch peak RSS (MiB)"].append(mem.peak / 2**20)
+            if mem.peak_pss:
+                rows["batch peak PSS (MiB)"].append(mem.peak_pss / 2**20)
+            phase_timings([out_html], phases["run docx+html"])
+            phase_timings([out_pdf], phases["run +pdf"])
+            phase_timings(sorted(p for p in out_batch.iterdir() if p.is_dir()), phases["batch jobs"])
+            print(f"run {rep + 1}/{args.n}: T_empty {te:.2f} s, run {single:.2f} s, +pdf {with_pdf:.2f} s, "
+                  f"batch {wall:.1f} s, peak RSS {mem.peak / 2**20:.0f} MiB", file=sys.stderr, flush=True)
+
+        print(f"\nnianbao batch benchmark: {args.agencies} agencies, {args.workers} workers, "
+              f"median and min–max of {args.n} run(s); machine load varies, read the ratios")
+        print(f"{'figure':28} {'median':>8}   min–max        target")
+        target_of = {"single-job ratio": f"<= {TARGETS['single']}", "PDF ratio": f"<= {TARGETS['pdf']}",
+                     "R_batch": f"<= {TARGETS['r_batch']}", "batch peak RSS (MiB)": f"<= {TARGETS['peak_mib']}"}
+        for name, values in rows.items():
+            fmt = "{:.0f}" if "MiB" in name else "{:.2f}"
+            print(f"{name:28} {spread(values, fmt):24} {target_of.get(name, '')}")
+        for label, by_phase in phases.items():
+            if by_phase:
+                print(f"\nper-phase median (s), {label} (results.json timings, {max(map(len, by_phase.values()))} jobs):")
+                for phase, values in by_phase.items():
+                    print(f"  {pad(phase, 26)} {statistics.median(values):7.2f}")
+        if not any(phases.values()):
+            print("\n(no per-phase timings: the jobs' results.json have no \"timings\" field yet)")
+    finally:
+        if args.keep:
+            print(f"kept: {tmp}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

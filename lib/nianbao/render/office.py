@@ -1,0 +1,523 @@
+"""A warm LibreOffice per worker process, for the PDF step of many jobs.
+
+The one-shot ``soffice --convert-to pdf`` (``pdf.docx_to_pdf``) starts and
+stops a whole LibreOffice, about 3 s, for every report. Here each process
+starts one LibreOffice the first time it converts and reuses it for every
+later conversion:
+
+- started once per process, with a private profile (``-env:UserInstallation``)
+  and a private UNO pipe (no TCP port, so parallel workers cannot collide);
+- restarted automatically when it has died, and killed and restarted when a
+  conversion takes longer than ``timeout`` seconds (the job gets a
+  ``JobError`` in Chinese; the next conversion starts a fresh one);
+- ended when the process exits (``procexit.at_exit``: atexit, and
+  multiprocessing's exit hook for pool workers) and when the process dies (the bridge watches its
+  parent's pid and its stdin, and kills LibreOffice's whole process group);
+- shared with the process's children: the annual notebook converts the PDF
+  inside its kernel, a new process per job, so a worker calls ``serve()``
+  before it starts kernels; it sets NIANBAO_OFFICE_SOCKET, a private Unix
+  socket, and ``convert`` in a kernel sends the request there (and converts
+  by itself if that socket does not answer);
+- if it cannot start at all (no Python with LibreOffice's ``uno`` module,
+  e.g. Debian without ``python3-uno``), every conversion falls back to the
+  one-shot ``pdf.docx_to_pdf`` (``fallback``), and ``status()`` says why.
+
+The UNO calls live in ``uno_bridge.py``, run by the Python that has ``uno``
+(``NIANBAO_UNO_PYTHON``, else this interpreter, else ``/usr/bin/python3``,
+else LibreOffice's bundled one); we talk to it over its stdin/stdout. We do
+not use ``unoserver``: it needs two TCP ports per worker, sleeps a fixed 7 s
+on start, and still needs a ``uno``-capable Python for its server half.
+
+Fonts: LibreOffice gets the same fontconfig map as the one-shot conversion
+(``fonts.fontconfig_file``), plus ``fonts_dir`` if given (the one-shot
+fallback ignores ``fonts_dir``: ``pdf.docx_to_pdf`` has no such parameter).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterator
+
+from ..errors import JobError, NianbaoError, Problem
+from ..procexit import at_exit
+from .fonts import fontconfig_file
+from .pdf import docx_to_pdf, find_soffice
+
+BRIDGE = Path(__file__).with_name("uno_bridge.py")
+#: Seconds LibreOffice may take to start and accept a UNO connection.
+START_TIMEOUT = 60.0
+#: Set by ``serve()``: the Unix socket where this process's parent converts.
+ENV_SOCKET = "NIANBAO_OFFICE_SOCKET"
+
+
+@lru_cache(maxsize=1)
+def uno_python() -> str | None:
+    """A Python interpreter that can ``import uno``, or None."""
+    candidates = [os.environ.get("NIANBAO_UNO_PYTHON"), sys.executable, "/usr/bin/python3"]
+    soffice = find_soffice()
+    if soffice:
+        program = Path(soffice).resolve().parent
+        candidates += [str(program / "python"), str(program / "python.exe"),
+                       str(program.parent / "Resources" / "python")]
+    for cand in candidates:
+        if not cand or not Path(cand).is_file():
+            continue
+        try:
+            ok = subprocess.run([cand, "-c", "import uno"], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            ok = False
+        if ok:
+            return cand
+    return None
+
+
+def _fontconfig(fonts_dir: Path | None, folder: Path) -> Path:
+    """The package's fontconfig map, plus ``fonts_dir`` when given."""
+    if fonts_dir is None:
+        return fontconfig_file()
+    conf = folder / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+                    f'  <dir>{Path(fonts_dir).resolve()}</dir>\n'
+                    f'  <include ignore_missing="yes">{fontconfig_file()}</include>\n</fontconfig>\n',
+                    encoding="utf-8")
+    return conf
+
+
+class _Unavailable(Exception):
+    """The warm LibreOffice cannot start here (the reason is for ``status``)."""
+
+
+class WarmOffice:
+    """One LibreOffice (through one bridge process) serving many conversions.
+
+    ``pid`` is LibreOffice's process id (its process group's id), or None
+    while not running. Not thread-safe on its own: ``convert`` below locks."""
+
+    def __init__(self, fonts_dir: Path | None = None):
+        self.fonts_dir = fonts_dir
+        self.bridge: subprocess.Popen | None = None
+        self.pid: int | None = None
+        self.folder: Path | None = None
+        self._buf = b""
+        self.starts = 0
+
+    def alive(self) -> bool:
+        if self.bridge is None or self.bridge.poll() is not None or self.pid is None:
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            pass
+        # a killed soffice stays a zombie of the bridge until it reaps it
+        try:
+            with open(f"/proc/{self.pid}/stat", encoding="ascii") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return True
+
+    def launched(self) -> bool:
+        """Started and not yet known to be ready (``ready`` reads its answer)."""
+        return self.bridge is not None and self.pid is None and self.bridge.poll() is None
+
+    def launch(self) -> None:
+        """Start the bridge and its LibreOffice; do not wait for them. Quick,
+        and it is the only place that starts a process: call it from the
+        thread that may also fork (see ``prestart``)."""
+        python, soffice = uno_python(), find_soffice()
+        if soffice is None:
+            raise _Unavailable("找不到 LibreOffice（soffice）")
+        if python is None:
+            raise _Unavailable("找不到带 LibreOffice uno 模块的 Python（Debian：apt-get install python3-uno）")
+        self.folder = Path(tempfile.mkdtemp(prefix="nianbao-lo-warm-"))
+        env = dict(os.environ, FONTCONFIG_FILE=str(_fontconfig(self.fonts_dir, self.folder)))
+        env.pop("PYTHONPATH", None)
+        env.pop("PYTHONHOME", None)
+        self.bridge = subprocess.Popen(
+            [python, str(BRIDGE), soffice, str(self.folder / "profile"), f"nianbao-{uuid.uuid4().hex}",
+             str(START_TIMEOUT)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+            start_new_session=True)
+        self._buf = b""
+
+    def ready(self, wait: float = START_TIMEOUT + 10) -> bool:
+        """Wait up to ``wait`` seconds for the launched LibreOffice to accept
+        conversions; False if ``wait`` is 0 and it is still starting.
+        Raises _Unavailable if it cannot start."""
+        if self.pid is not None:
+            return True
+        answer = self._answer(wait)
+        if answer is None and wait == 0 and self.bridge.poll() is None:
+            return False
+        if not answer or not answer.get("ready"):
+            why = (answer or {}).get("error") or "无响应"
+            self.stop()
+            raise _Unavailable(f"LibreOffice 后台服务未能启动：{why}")
+        self.pid = int(answer["pid"])
+        self.starts += 1
+        return True
+
+    def _answer(self, timeout: float) -> dict | None:
+        """One JSON line from the bridge, or None on timeout or EOF."""
+        deadline = time.monotonic() + timeout
+        fd = self.bridge.stdout.fileno()
+        while b"\n" not in self._buf:
+            left = deadline - time.monotonic()
+            if not select.select([fd], [], [], max(0.0, left))[0]:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return None
+            self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        try:
+            return json.loads(line)
+        except ValueError:
+            return None
+
+    def convert(self, src: Path, dst: Path, timeout: float) -> dict | None:
+        """Send one request; the bridge's answer, or None if it timed out or died
+        (the caller then stops us)."""
+        try:
+            self.bridge.stdin.write((json.dumps({"src": str(src), "dst": str(dst)}) + "\n").encode())
+            self.bridge.stdin.flush()
+        except OSError:
+            return None
+        return self._answer(timeout)
+
+    def stop(self) -> None:
+        """Kill LibreOffice's process group and the bridge; remove the profile."""
+        if self.pid is None and self.bridge is not None and self.bridge.poll() is None:
+            self.bridge.terminate()            # not ready yet: only the bridge knows LibreOffice's pid
+            try:
+                self.bridge.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
+        for pid in (self.pid, self.bridge.pid if self.bridge else None):
+            if pid:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+        if self.bridge is not None:
+            for stream in (self.bridge.stdin, self.bridge.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            self.bridge.wait()
+        self.bridge, self.pid = None, None
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+_lock = threading.Lock()
+_office: WarmOffice | None = None
+_owner_pid = os.getpid()
+_unavailable: str | None = None
+
+
+def _current(fonts_dir: Path | None) -> WarmOffice:
+    """This process's warm LibreOffice, started (or restarted) as needed.
+    A child made by fork() does not share its parent's: it starts its own."""
+    global _office, _owner_pid, _unavailable
+    if _owner_pid != os.getpid():          # forked worker: the parent's server is not ours
+        _office, _owner_pid, _unavailable = None, os.getpid(), None
+    if _office is not None and _office.fonts_dir != fonts_dir:
+        _office.stop()
+        _office = None
+    if _office is None:
+        _office = WarmOffice(fonts_dir)
+        at_exit(_at_exit)
+    if not _office.alive():
+        if not _office.launched():
+            _office.stop()
+            _office.launch()
+        _office.ready()
+    return _office
+
+
+def convert(src: Path, dst: Path, *, timeout: float = 120, fonts_dir: Path | None = None) -> None:
+    """Convert the Word file ``src`` to the PDF ``dst`` (replaced atomically)
+    with the warm LibreOffice: the one ``serve()``d by a parent process if
+    NIANBAO_OFFICE_SOCKET names one that answers, else this process's own.
+
+    Restarts LibreOffice (and retries once) if it died before or during the
+    conversion; kills it if the conversion takes more than ``timeout``
+    seconds. Falls back to the one-shot ``pdf.docx_to_pdf`` when the warm
+    LibreOffice cannot start here.
+
+    Raises ``JobError`` (a ``NianbaoError``, message in Chinese): "no-libreoffice",
+    "pdf-timeout" or "pdf-failed"."""
+    src, dst = Path(src).resolve(), Path(dst).resolve()
+    if not src.is_file():
+        raise JobError(Problem("pdf-failed", "要转换为 PDF 的 Word 文件不存在", file=str(src),
+                               fix="先生成 report.docx，再转换 PDF"))
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    remote = os.environ.get(ENV_SOCKET)
+    if remote and not _serving_here():
+        try:
+            _convert_remote(remote, src, dst, timeout, fonts_dir)
+            return
+        except OSError:
+            pass                     # the parent's service is gone: convert here
+    _convert_here(src, dst, timeout, fonts_dir)
+
+
+def _convert_here(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) -> None:
+    global _unavailable
+    with _lock:
+        if _unavailable is None or _owner_pid != os.getpid():
+            try:
+                _convert_warm(src, dst, timeout, fonts_dir)
+                return
+            except _Unavailable as e:
+                _unavailable = str(e)
+    fallback(src, dst, timeout=timeout)
+
+
+def fallback(src: Path, dst: Path, *, timeout: float = 120) -> None:
+    """The one-shot conversion (a new LibreOffice for this one file): pdf.py's
+    ``one_shot_pdf`` once ``docx_to_pdf`` delegates to ``convert`` here."""
+    from . import pdf
+
+    getattr(pdf, "one_shot_pdf", docx_to_pdf)(src, dst, timeout=timeout)
+
+
+def _convert_warm(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) -> None:
+    partial = dst.with_name(f".{dst.stem}.{uuid.uuid4().hex[:8]}.partial.pdf")
+    try:
+        for attempt in (1, 2):
+            office = _current(fonts_dir)
+            t0 = time.monotonic()
+            answer = office.convert(src, partial, timeout)
+            if answer is None:
+                office.stop()
+                if time.monotonic() - t0 >= timeout:
+                    raise JobError(Problem(
+                        "pdf-timeout", f"LibreOffice 转换 PDF 超过 {timeout:g} 秒仍未完成，已终止（下次转换会重新启动）",
+                        file=str(src), fix="再试一次；如仍超时，请用 Word 打开 .docx 另存为 PDF"))
+                continue                     # LibreOffice died mid-way: restart and retry once
+            if answer.get("ok") and partial.is_file():
+                os.chmod(partial, 0o644)
+                os.replace(partial, dst)
+                return
+            if office.alive():               # LibreOffice is fine: the document is the problem
+                break
+            office.stop()
+        detail = (answer or {}).get("error") or "LibreOffice 意外退出"
+        raise JobError(Problem(
+            "pdf-failed", f"LibreOffice 未能生成 PDF：{detail}", file=str(src),
+            fix="用 Word 或 LibreOffice 打开该 .docx 检查是否损坏"))
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def prestart(fonts_dir: Path | None = None) -> None:
+    """Start the warm LibreOffice now without waiting for it, so the first
+    conversion finds it booted (e.g. it boots while the notebook runs): this
+    process's own, or the parent's that ``convert`` would use.
+
+    It starts the process in the calling thread and returns at once: a
+    process started from another thread while this one forks (a
+    ``ProcessPoolExecutor`` making its workers) can hang the starter. So a
+    batch calls ``serve()`` and ``prestart()`` before it makes its workers."""
+    global _office, _owner_pid, _unavailable
+    remote = _parent_service()
+    if remote:
+        def ask():                   # a request over a socket: no process started here
+            try:
+                _request(remote, {"prestart": True, "fonts_dir": str(fonts_dir) if fonts_dir else None}, 30)
+            except (OSError, NianbaoError, ValueError):
+                pass
+        threading.Thread(target=ask, daemon=True, name="nianbao-office-prestart").start()
+        return
+    with _lock:
+        if _owner_pid != os.getpid():
+            _office, _owner_pid, _unavailable = None, os.getpid(), None
+        if _unavailable is not None:
+            return
+        if _office is not None and _office.fonts_dir != fonts_dir:
+            _office.stop()
+            _office = None
+        if _office is None:
+            _office = WarmOffice(fonts_dir)
+            at_exit(_at_exit)
+        if not _office.alive() and not _office.launched():
+            _office.stop()
+            try:
+                _office.launch()
+            except _Unavailable as e:
+                _unavailable = str(e)
+
+
+_service: tuple | None = None          # (server, socket path, owner pid, folder)
+
+
+def _serving_here() -> bool:
+    return _service is not None and _service[2] == os.getpid()
+
+
+def _parent_service() -> str | None:
+    """The socket of a parent process's ``serve()`` that answers, if any."""
+    path = os.environ.get(ENV_SOCKET)
+    if not path or _serving_here():
+        return None
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(5)
+            sock.connect(path)
+        return path
+    except OSError:
+        return None
+
+
+def serve() -> str:
+    """Serve the warm LibreOffice to child processes (the notebook kernels,
+    or a batch's workers and their kernels) on a private Unix socket, in a
+    background thread; set NIANBAO_OFFICE_SOCKET in ``os.environ`` so that
+    processes started from now on use it. Idempotent; if a parent process
+    already serves one that answers, that one is kept (one LibreOffice for
+    a whole batch). Returns the socket's path."""
+    global _service
+    if _serving_here():
+        return _service[1]
+    parent = _parent_service()
+    if parent:
+        return parent
+    folder = Path(tempfile.mkdtemp(prefix="nianbao-office-"))      # mode 0700: ours only
+    path = str(folder / "socket")
+
+    class Handler(socketserver.StreamRequestHandler):
+        def handle(self):
+            line = self.rfile.readline()
+            if not line.strip():
+                return                   # a probe (``_parent_service``): nothing to answer
+            try:
+                req = json.loads(line)
+                fonts = Path(req["fonts_dir"]) if req.get("fonts_dir") else None
+                if req.get("prestart"):
+                    prestart(fonts)
+                else:
+                    _convert_here(Path(req["src"]), Path(req["dst"]), float(req["timeout"]), fonts)
+                answer = {"ok": True}
+            except NianbaoError as e:
+                answer = {"ok": False, "problems": [p.to_dict() for p in e.problems]}
+            except Exception as e:   # a bad request: say so to the caller, keep serving
+                answer = {"ok": False, "problems": [Problem(
+                    "pdf-failed", f"PDF 转换服务出错：{type(e).__name__}: {e}").to_dict()]}
+            try:
+                self.wfile.write((json.dumps(answer, ensure_ascii=False) + "\n").encode())
+            except OSError:
+                pass                     # the caller gave up (its own timeout)
+
+    server = socketserver.ThreadingUnixStreamServer(path, Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True, name="nianbao-office").start()
+    os.environ[ENV_SOCKET] = path
+    _service = (server, path, os.getpid(), folder)
+    at_exit(_at_exit)
+    return path
+
+
+@contextlib.contextmanager
+def serving() -> Iterator[str]:
+    """``serve()`` for the duration of one job, for a caller that is not a
+    batch worker (``nianbao run``, or ``run_job`` from an analyst's Python):
+    stops serving afterwards if it started here, so the caller's environment
+    is left as it was (LibreOffice itself stays warm for the next job)."""
+    started = not _serving_here() and _parent_service() is None
+    path = serve()
+    try:
+        yield path
+    finally:
+        if started:
+            stop_serving()
+
+
+def stop_serving() -> None:
+    """Stop ``serve()`` (children convert by themselves again)."""
+    global _service
+    if _serving_here():
+        server, path, _, folder = _service
+        server.shutdown()
+        server.server_close()
+        shutil.rmtree(folder, ignore_errors=True)
+        if os.environ.get(ENV_SOCKET) == path:
+            del os.environ[ENV_SOCKET]
+    _service = None
+
+
+def _convert_remote(path: str, src: Path, dst: Path, timeout: float, fonts_dir: Path | None) -> None:
+    """Ask the parent's ``serve()`` to convert. OSError if it does not answer."""
+    request = {"src": str(src), "dst": str(dst), "timeout": timeout,
+               "fonts_dir": str(Path(fonts_dir).resolve()) if fonts_dir else None}
+    _request(path, request, timeout + START_TIMEOUT + 30)   # room for a restart on the other side
+
+
+def _request(path: str, request: dict, wait: float) -> None:
+    """One request to a ``serve()``; OSError if it does not answer, its
+    JobError if it failed."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(wait)
+        sock.connect(path)
+        sock.sendall((json.dumps(request) + "\n").encode())
+        with sock.makefile("rb") as f:
+            line = f.readline()
+    if not line:
+        raise ConnectionError("the office service closed the connection")
+    answer = json.loads(line)
+    if not answer.get("ok"):
+        raise JobError([Problem(**p) for p in answer["problems"]])
+
+
+def status() -> dict:
+    """What this process's warm LibreOffice is doing: ``{"pid": int | None,
+    "starts": int, "fallback": str | None}`` (the reason it is not used);
+    pid is None while it is still starting."""
+    global _unavailable
+    mine = _owner_pid == os.getpid()
+    office = _office if mine else None
+    if office is not None and office.launched() and _lock.acquire(blocking=False):
+        try:                       # started by prestart(): has it said it is ready?
+            office.ready(wait=0)
+        except _Unavailable as e:
+            _unavailable = str(e)
+        finally:
+            _lock.release()
+    return {"pid": office.pid if office and office.alive() else None,
+            "starts": office.starts if office else 0,
+            "fallback": _unavailable if mine else None}
+
+
+def shutdown() -> None:
+    """End this process's warm LibreOffice now (also done at exit)."""
+    global _office
+    with _lock:
+        if _office is not None and _owner_pid == os.getpid():
+            _office.stop()
+        _office = None
+
+
+def _at_exit() -> None:
+    stop_serving()
+    shutdown()
+
+

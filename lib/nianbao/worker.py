@@ -1,0 +1,66 @@
+"""A batch worker process, set up once for all the jobs it will run.
+
+``init`` is the ``initializer`` of the batch's ``ProcessPoolExecutor`` (or of
+a Dask worker plugin): it imports what ``run_job`` needs in the worker once,
+starts the worker's warm LibreOffice (``render.office``) in the background
+and serves it to the notebook kernels the worker will start (the PDF is made
+inside the notebook), and starts the worker's first kernel (``kernelpool``).
+Each job still gets a fresh kernel; the next one boots while a job runs.
+
+Everything started here ends with the worker: at a normal exit through
+multiprocessing's exit hook, and if the worker is killed because LibreOffice's
+bridge and ipykernel both watch their parent process.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+
+#: What a worker imports anyway for every job (runner side, not the kernel's).
+PRELOAD = ("papermill", "nbformat", "jupyter_client", "nianbao.job", "nianbao.figures",
+           "nianbao.signoff", "nianbao.sources")
+
+
+def init(pdf: bool = True, kernels: bool = True) -> None:
+    """Prepare this worker process (call once, before its first job)."""
+    global _ready_in
+    _ready_in = os.getpid()
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    if pdf:
+        from .render import office
+
+        office.serve()            # before any kernel starts: kernels inherit the socket's address
+        office.prestart()
+    if kernels:
+        from .kernelpool import kernel_pool
+
+        kernel_pool().prestart()
+
+
+_ready_in: int | None = None
+
+
+def ensure(pdf: bool = True, kernels: bool = True) -> None:
+    """``init`` once per process: for executors whose workers cannot be
+    given an initializer (e.g. a Dask cluster's ``get_executor()``)."""
+    global _ready_in
+    if _ready_in != os.getpid():
+        _ready_in = os.getpid()
+        init(pdf=pdf, kernels=kernels)
+
+
+def describe() -> dict:
+    """This worker's state (for tests and diagnostics): process id, the
+    warm LibreOffice's ``office.status()``, whether it is served to kernels,
+    and the pid of the kernel starting ahead (or None)."""
+    from .kernelpool import _pool
+    from .render import office
+
+    nxt = _pool._next[0] if _pool is not None and _pool._next is not None else None
+    return {"pid": os.getpid(), "office": office.status(),
+            "office_socket": os.environ.get(office.ENV_SOCKET),
+            "next_kernel_pid": nxt.provisioner.process.pid if nxt is not None and nxt.has_kernel else None}

@@ -1,0 +1,239 @@
+"""The warm LibreOffice (render/office.py): one server per process serves
+many conversions, comes back after it is killed or hangs, dies with its
+process, and its PDF says what the one-shot conversion's PDF says."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import DEMO_2023, DEMO_2024
+from pypdf import PdfReader
+from test_kernelpool import _alive
+
+from nianbao.errors import JobError, NianbaoError
+from nianbao.render import office, pdf, render_docx
+from nianbao.render.pdf import find_soffice
+from nianbao.sources import load_report
+
+#: The one-shot conversion, whichever name it has (docx_to_pdf delegates to
+#: office.convert once the integrator wires it in).
+one_shot = getattr(pdf, "one_shot_pdf", pdf.docx_to_pdf)
+
+pytestmark = [
+    pytest.mark.skipif(find_soffice() is None, reason="LibreOffice (soffice) not installed"),
+    pytest.mark.skipif(office.uno_python() is None, reason="no Python with LibreOffice's uno (apt-get install python3-uno)"),
+]
+
+
+@pytest.fixture(scope="module")
+def docx(tmp_path_factory):
+    out = tmp_path_factory.mktemp("office")
+    return render_docx(load_report(DEMO_2024), load_report(DEMO_2023), out / "report.docx").path
+
+
+@pytest.fixture(scope="module")
+def one_shot_text(docx, tmp_path_factory):
+    return _text(Path(one_shot(docx, tmp_path_factory.mktemp("oneshot") / "report.pdf", timeout=180)))
+
+
+def _pixels(pdf, folder) -> list[bytes]:
+    """Every page rasterised (pdftoppm, grey, 40 dpi): the layout, not just the words."""
+    prefix = folder / f"{pdf.stem}-page"
+    subprocess.run(["pdftoppm", "-r", "40", "-gray", str(pdf), str(prefix)], check=True, timeout=120)
+    pages = sorted(folder.glob(f"{prefix.name}*.pgm"))
+    data = [p.read_bytes() for p in pages]
+    for p in pages:
+        p.unlink()
+    return data
+
+
+def _text(pdf) -> list[str]:
+    return [p.extract_text() for p in PdfReader(str(pdf)).pages]
+
+
+def _gone(pid: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return not _alive(pid)
+
+
+def test_one_server_serves_three_conversions_with_the_one_shot_text(docx, one_shot_text, tmp_path):
+    office.shutdown()
+    pids = []
+    for i in range(3):
+        office.convert(docx, tmp_path / f"r{i}.pdf", timeout=180)
+        pids.append(office.status()["pid"])
+        assert _text(tmp_path / f"r{i}.pdf") == one_shot_text
+    assert pids[0] is not None and pids == [pids[0]] * 3
+    assert office.status()["starts"] == 1
+    assert office.status()["fallback"] is None
+    if shutil.which("pdftoppm"):                     # same pages, pixel for pixel
+        reference = Path(one_shot(docx, tmp_path.parent / "oneshot-pixels.pdf", timeout=180))
+        assert _pixels(tmp_path / "r2.pdf", tmp_path.parent) == _pixels(reference, tmp_path.parent)
+    # only the PDFs: no partial files, no LibreOffice litter
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r0.pdf", "r1.pdf", "r2.pdf"]
+
+
+def test_killed_server_is_restarted_and_the_conversion_succeeds(docx, one_shot_text, tmp_path):
+    office.convert(docx, tmp_path / "a.pdf", timeout=180)
+    first = office.status()["pid"]
+    os.killpg(first, signal.SIGKILL)                 # dies between two jobs
+    assert _gone(first, 10)
+    office.convert(docx, tmp_path / "b.pdf", timeout=180)
+    second = office.status()["pid"]
+    assert second not in (None, first)
+    assert _text(tmp_path / "b.pdf") == one_shot_text
+
+    # and killed in the middle of a conversion: restarted, retried, done
+    threading.Timer(0.05, os.killpg, (second, signal.SIGKILL)).start()
+    office.convert(docx, tmp_path / "c.pdf", timeout=180)
+    assert office.status()["pid"] not in (None, second)
+    assert _text(tmp_path / "c.pdf") == one_shot_text
+
+
+def test_hung_conversion_times_out_in_chinese_and_the_next_one_works(docx, tmp_path):
+    office.convert(docx, tmp_path / "warm.pdf", timeout=180)
+    before = office.status()["pid"]
+    with pytest.raises(JobError) as e:
+        office.convert(docx, tmp_path / "slow.pdf", timeout=0.01)
+    assert isinstance(e.value, NianbaoError)
+    assert e.value.problems[0].code == "pdf-timeout"
+    assert "超过" in e.value.render() and "秒" in e.value.render()
+    assert not (tmp_path / "slow.pdf").exists()
+    assert _gone(before, 10)                         # the hung LibreOffice was killed
+    office.convert(docx, tmp_path / "after.pdf", timeout=180)
+    assert office.status()["pid"] not in (None, before)
+
+
+def test_missing_input_is_a_clear_error(tmp_path):
+    with pytest.raises(JobError) as e:
+        office.convert(tmp_path / "nothing.docx", tmp_path / "x.pdf")
+    assert e.value.problems[0].code == "pdf-failed" and "不存在" in e.value.render()
+
+
+#: A child process's environment without a parent's office service.
+_OWN = {k: v for k, v in os.environ.items() if k != office.ENV_SOCKET}
+
+_CHILD = """
+import sys, time
+from pathlib import Path
+from nianbao.render import office
+{setup}
+office.convert(Path(sys.argv[1]), Path(sys.argv[2]), timeout=180)
+print(office.status()["pid"], office.status()["fallback"], flush=True)
+time.sleep({sleep})
+"""
+
+
+def _profiles() -> list[str]:
+    import glob
+
+    return glob.glob(os.path.join(tempfile.gettempdir(), "nianbao-lo-warm-*"))
+
+
+def test_server_ends_with_its_process_even_when_killed(docx, tmp_path):
+    for how in ("exit", "kill"):
+        before = set(_profiles())
+        child = subprocess.Popen([sys.executable, "-c", _CHILD.format(setup="", sleep=0 if how == "exit" else 600),
+                                  str(docx), str(tmp_path / f"{how}.pdf")], stdout=subprocess.PIPE, text=True, env=_OWN)
+        pid = int(child.stdout.readline().split()[0])
+        if how == "kill":
+            child.kill()                             # no atexit: PR_SET_PDEATHSIG / stdin EOF must do it
+        child.wait(60)
+        assert _gone(pid, 15), f"LibreOffice {pid} outlived its process ({how})"
+        deadline = time.monotonic() + 10                # nor its profile folder
+        while set(_profiles()) - before and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not set(_profiles()) - before, f"profile left behind ({how})"
+        assert (tmp_path / f"{how}.pdf").stat().st_size > 10_000
+
+
+def test_falls_back_to_one_shot_when_no_uno_python(docx, one_shot_text, tmp_path):
+    setup = "office.uno_python = lambda: None"
+    out = subprocess.run([sys.executable, "-c", _CHILD.format(setup=setup, sleep=0), str(docx),
+                          str(tmp_path / "fb.pdf")], capture_output=True, text=True, timeout=300, env=_OWN)
+    assert out.returncode == 0, out.stderr
+    pid, reason = out.stdout.split(maxsplit=1)
+    assert pid == "None" and "python3-uno" in reason
+    assert _text(tmp_path / "fb.pdf") == one_shot_text
+
+
+def test_children_convert_with_the_parents_warm_server(docx, one_shot_text, tmp_path):
+    """What a batch worker does: serve() before starting kernels; the kernel
+    (a child process) converts through the worker's LibreOffice."""
+    office.shutdown()
+    path = office.serve()
+    try:
+        assert os.environ[office.ENV_SOCKET] == path
+        office.convert(docx, tmp_path / "here.pdf", timeout=180)
+        server = office.status()["pid"]
+        for i in range(2):
+            out = subprocess.run([sys.executable, "-c", _CHILD.format(setup="", sleep=0), str(docx),
+                                  f"child{i}.pdf"], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+            assert out.returncode == 0, out.stderr
+            assert out.stdout.split()[0] == "None"            # the child started no LibreOffice of its own
+            assert _text(tmp_path / f"child{i}.pdf") == one_shot_text
+        assert office.status()["pid"] == server and office.status()["starts"] == 1
+        # a failure over there is the same clear error here
+        child = subprocess.run([sys.executable, "-c", "from nianbao.render import office; import sys\n"
+                                "try:\n office.convert(sys.argv[1], sys.argv[2], timeout=0.01)\n"
+                                "except Exception as e:\n print(type(e).__name__, e.problems[0].code)",
+                                str(docx), str(tmp_path / "slow.pdf")], capture_output=True, text=True, timeout=300)
+        assert child.stdout.split() == ["JobError", "pdf-timeout"], child.stdout + child.stderr
+        assert office.status()["pid"] is None                 # the worker killed its hung LibreOffice
+    finally:
+        office.stop_serving()
+    assert office.ENV_SOCKET not in os.environ
+    # the parent's service gone: a child with a stale socket converts by itself
+    out = subprocess.run([sys.executable, "-c", _CHILD.format(setup="", sleep=0), str(docx), str(tmp_path / "alone.pdf")],
+                         capture_output=True, text=True, timeout=300, env=dict(os.environ, **{office.ENV_SOCKET: path}))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[0] != "None" and _text(tmp_path / "alone.pdf") == one_shot_text
+
+
+def test_one_server_for_a_whole_batch(docx, one_shot_text, tmp_path):
+    """The batch's parent serves; a worker's serve() and prestart() keep the
+    parent's LibreOffice, and its kernels convert there: one for all."""
+    office.shutdown()
+    path = office.serve()
+    try:
+        office.prestart()
+        worker = subprocess.run([sys.executable, "-c", textwrap.dedent("""
+            import subprocess, sys
+            from nianbao.render import office
+            print(office.serve()); office.prestart()
+            kernel = subprocess.run([sys.executable, "-c", "import sys; from nianbao.render import office; "
+                                     "office.convert(sys.argv[1], sys.argv[2], timeout=180); print(office.status()['pid'])",
+                                     sys.argv[1], sys.argv[2]], capture_output=True, text=True)
+            print(kernel.stdout.strip(), office.status()["pid"], kernel.returncode)
+            """), str(docx), str(tmp_path / "k.pdf")], capture_output=True, text=True, timeout=300)
+        lines = worker.stdout.split("\n")
+        assert lines[0] == path, worker.stdout + worker.stderr
+        assert lines[1].split() == ["None", "None", "0"]     # neither worker nor kernel started one
+        assert _text(tmp_path / "k.pdf") == one_shot_text
+        assert office.status()["starts"] == 1 and office.status()["pid"]
+        assert "Traceback" not in worker.stderr
+    finally:
+        office.stop_serving()
+
+
+def test_serving_for_one_job_leaves_the_environment_as_it_was(docx, tmp_path):
+    assert office.ENV_SOCKET not in os.environ
+    with office.serving() as path:
+        assert os.environ[office.ENV_SOCKET] == path
+        with office.serving() as inner:               # nested (a worker already serving): the same
+            assert inner == path
+        assert os.environ[office.ENV_SOCKET] == path
+        office.convert(docx, tmp_path / "a.pdf", timeout=180)
+    assert office.ENV_SOCKET not in os.environ
+    assert office.status()["pid"]                     # LibreOffice stays warm for the next job
