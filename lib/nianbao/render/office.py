@@ -65,6 +65,9 @@ BRIDGE = Path(__file__).with_name("uno_bridge.py")
 START_TIMEOUT = 60.0
 #: Set by ``serve()``: the Unix socket where this process's parent converts.
 ENV_SOCKET = "NIANBAO_OFFICE_SOCKET"
+#: Seconds a child waits to connect to its parent's service before it
+#: decides there is none (a loaded machine accepts slowly).
+PROBE_TIMEOUT = 30.0
 
 
 @lru_cache(maxsize=1)
@@ -392,7 +395,7 @@ def _parent_service() -> str | None:
         return None
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(5)
+            sock.settimeout(PROBE_TIMEOUT)
             sock.connect(path)
         return path
     except OSError:
@@ -438,7 +441,10 @@ def serve() -> str:
             except OSError:
                 pass                     # the caller gave up (its own timeout)
 
-    server = socketserver.ThreadingUnixStreamServer(path, Handler)
+    class Server(socketserver.ThreadingUnixStreamServer):
+        request_queue_size = 256     # every worker and kernel of a batch may knock at once
+
+    server = Server(path, Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True, name="nianbao-office").start()
     os.environ[ENV_SOCKET] = path
