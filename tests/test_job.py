@@ -41,6 +41,12 @@ def test_demo_job_produces_everything(demo_run):
     new = next(k for k in results["key_figures"] if k["name"] == "新收申请总数")
     assert (new["value"], new["prior"], new["phrase"]) == (70, 57, "比上年增加13件")
     assert not list(out.glob(".nianbao/staging/*")), "staging folder left behind"
+    # the job explains its time: the runner's phases and each notebook step (issue 13)
+    t = results["timings"]
+    assert {"load", "lock_wait", "notebook", "kernel_start", "step:读取", "step:校验", "step:生成报告",
+            "export_html", "total"} <= set(t), t
+    assert all(isinstance(v, float) and v >= 0 for v in t.values())
+    assert sum(v for k, v in t.items() if k.startswith("step:")) <= t["notebook"] <= t["total"]
     for p in out.rglob("*"):
         assert p.name.isascii(), f"output names are ASCII-safe: {p}"
 
@@ -105,7 +111,8 @@ def test_bad_input_exits_2(tmp_path, cli):
     junk.write_bytes(b"junk")
     code, _, err = cli("run", junk, "-o", tmp_path / "out", "-q")
     assert code == 2 and "不是 Excel 工作簿" in err + _
-    assert json.loads((tmp_path / "out" / "results.json").read_text())["status"] == "bad-input"
+    bad = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert bad["status"] == "bad-input" and bad["timings"]["load"] <= bad["timings"]["total"]
 
 
 def test_failing_cell_names_the_step(tmp_path, cli):

@@ -237,3 +237,59 @@ def test_serving_for_one_job_leaves_the_environment_as_it_was(docx, tmp_path):
         office.convert(docx, tmp_path / "a.pdf", timeout=180)
     assert office.ENV_SOCKET not in os.environ
     assert office.status()["pid"]                     # LibreOffice stays warm for the next job
+
+
+def _drop_file(info: dict) -> dict:
+    return {k: v for k, v in info.items() if k != "file"}
+
+
+def test_docx_to_pdf_is_the_same_whichever_converter_runs(docx, tmp_path):
+    """One preparation, one check: docx_to_pdf through the warm LibreOffice
+    (as in a batch worker's kernel) gives the one-shot's PDF and result."""
+    cold = pdf.docx_to_pdf(docx, tmp_path / "cold.pdf", timeout=180, warm=False)
+    office.shutdown()
+    assert not office.in_use()
+    with office.serving():
+        assert office.in_use()
+        warm = pdf.docx_to_pdf(docx, tmp_path / "warm.pdf", timeout=180)
+        assert office.status()["pid"] and office.status()["starts"] == 1
+    assert warm.text_checked and _drop_file(warm.to_dict()) == _drop_file(cold.to_dict())
+    assert _text(warm.path) == _text(cold.path)
+    if shutil.which("pdftoppm"):
+        assert _pixels(warm.path, tmp_path) == _pixels(cold.path, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cold.pdf", "warm.pdf"]
+
+
+def test_warm_libreoffice_restarts_with_the_offices_fonts(docx, tmp_path, monkeypatch):
+    """NIANBAO_FONTS changes: the warm LibreOffice is restarted with a
+    fontconfig that has the folder, as the one-shot conversion would."""
+    import zipfile
+
+    import matplotlib
+
+    from nianbao.render.fonts import installed_families
+    if "cmr10" in installed_families():
+        pytest.skip("cmr10 is installed system-wide; it cannot stand for a folder-only font")
+    folder = tmp_path / "字体"
+    folder.mkdir()
+    shutil.copy(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "cmr10.ttf", folder)
+    own = tmp_path / "report.docx"
+    with zipfile.ZipFile(docx) as src, zipfile.ZipFile(own, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "word/styles.xml":
+                data = data.replace(b"Times New Roman", b"cmr10")
+            dst.writestr(info, data)
+    monkeypatch.delenv("NIANBAO_FONTS", raising=False)
+    office.shutdown()
+    with office.serving():
+        without = pdf.docx_to_pdf(own, tmp_path / "without.pdf", timeout=180)
+        first = office.status()["pid"]
+        monkeypatch.setenv("NIANBAO_FONTS", str(folder))
+        with_fonts = pdf.docx_to_pdf(own, tmp_path / "with.pdf", timeout=180)
+        assert office.status()["pid"] not in (None, first)          # restarted for the folder
+    assert "cmr10" in without.substitutes
+    assert "cmr10" not in with_fonts.substitutes and with_fonts.fonts_dir == folder.resolve()
+    assert any(f.name.lower() == "cmr10" and f.embedded for f in with_fonts.fonts), with_fonts.fonts
+    cold = pdf.docx_to_pdf(own, tmp_path / "cold.pdf", timeout=180, warm=False)
+    assert _drop_file(cold.to_dict()) == _drop_file(with_fonts.to_dict())

@@ -3,6 +3,7 @@ its kernels, its first kernel is already starting, and both end with it."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
@@ -71,3 +72,81 @@ def test_a_batch_shares_the_parents_libreoffice(tmp_path):
     finally:
         office.stop_serving()
         office.shutdown()
+
+
+def _descendants() -> dict[int, str]:
+    import psutil
+
+    out = {}
+    for p in psutil.Process().children(recursive=True):
+        try:
+            out[p.pid] = p.name()
+        except psutil.Error:
+            pass
+    return out
+
+
+def test_run_batch_wires_workers_kernels_and_one_libreoffice(tmp_path):
+    """nianbao batch's own pool: every job's PDF comes from the batch's one
+    warm LibreOffice, every job takes a kernel started ahead, and when a
+    worker is killed mid-batch nothing it started outlives the batch."""
+    import json
+    import os
+    import shutil
+    import signal
+
+    from conftest import DEMO_2023, DEMO_2024, ZIBO_2023
+
+    from nianbao.batch import plan, run_batch
+
+    now, prior = tmp_path / "now", tmp_path / "prior"
+    now.mkdir()
+    prior.mkdir()
+    shutil.copy(DEMO_2024, now / "a0.xlsx")
+    shutil.copy(ZIBO_2023, now / "a1.xlsx")
+    shutil.copy(DEMO_2023, prior / "a0.xlsx")
+    before = set(_descendants())
+    seen: dict[int, str] = {}
+    offices: list[int] = []
+
+    def done(summary):
+        procs = {pid: name for pid, name in _descendants().items() if pid not in before}
+        seen.update(procs)
+        offices.append(sum(1 for name in procs.values() if name.startswith("soffice")))
+
+    results = run_batch(plan(sorted(now.glob("*.xlsx")), tmp_path / "out", prior, formats=("docx", "pdf")),
+                        max_workers=2, on_done=done)
+    assert [r["status"] for r in results] == ["ok", "ok"], results
+    for r in results:
+        summary = json.loads((Path(r["outdir"]) / "results.json").read_text(encoding="utf-8"))
+        assert summary["pdf"]["text_checked"] and summary["pdf"]["fonts_embedded"]
+        assert "kernel_wait" in summary["timings"] and "step:生成报告" in summary["timings"]
+    assert offices and max(offices) == 1, offices        # one LibreOffice for the whole batch
+    assert office.ENV_SOCKET not in os.environ and office.status()["pid"] is None
+
+    # a worker killed mid-batch: the others' jobs say so, nothing is left running
+    seen.clear()
+    killed: list[int] = []
+
+    def kill_one(summary):
+        done(summary)
+        if not killed:
+            workers = [p for p, n in seen.items() if n.startswith("python") and p in _direct_children()]
+            if workers:
+                killed.append(workers[0])
+                os.kill(workers[0], signal.SIGKILL)
+
+    shutil.copy(DEMO_2023, now / "a2.xlsx")
+    results = run_batch(plan(sorted(now.glob("*.xlsx")), tmp_path / "out2", prior, formats=("docx", "pdf")),
+                        max_workers=2, on_done=kill_one)
+    assert killed and len(results) == 3
+    deadline = time.monotonic() + 30
+    while any(map(_alive, seen)) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert not [f"{p} {n}" for p, n in seen.items() if _alive(p)], "left running after the batch"
+
+
+def _direct_children() -> set[int]:
+    import psutil
+
+    return {p.pid for p in psutil.Process().children()}

@@ -10,6 +10,7 @@ refused before any job starts.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -19,7 +20,6 @@ from typing import Callable, Iterable
 
 from .errors import InputError, NianbaoError, Problem
 from .job import check_utf8_path, default_outdir, run_job, safe_name
-from .procs import die_with_parent
 from .workbook.reader import read_workbook
 
 STATUS_ZH = {"ok": "完成", "errors": "数字有错误", "bad-input": "输入有误", "busy": "文件夹正被占用", "failed": "作业失败"}
@@ -36,7 +36,13 @@ class BatchJob:
 
 
 def _run_one(job: BatchJob) -> dict:
-    """Runs in a worker process; returns the job's results.json content."""
+    """Runs in a worker process; returns the job's results.json content.
+    The worker is set up once (``worker.ensure``: its libraries imported, a
+    kernel started ahead, the warm LibreOffice served to its kernels), also
+    on a Dask worker, which gets no initializer."""
+    from . import worker
+
+    worker.ensure(pdf="pdf" in job.formats)
     result = run_job(job.workbook, prior=job.prior, output_dir=job.output_dir, formats=list(job.formats),
                      progress=False, notebook=job.notebook, params=dict(job.params))
     return dict(result.summary, outdir=str(result.outdir), exit_code=result.exit_code)
@@ -47,13 +53,21 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
     """Run every job; return their summaries in the order given.
 
     Processes, not threads: papermill's working-directory handling is not
-    thread-safe, and each job starts its own kernel anyway."""
+    thread-safe, and each job starts its own kernel anyway. With our own
+    process pool, this process serves one warm LibreOffice to every worker's
+    kernels (``render.office``, started before the workers are made) and
+    each worker starts its next kernel while a job runs (``worker.init``);
+    both end with the batch."""
     jobs = list(jobs)
     own = executor is None
+    stack = contextlib.ExitStack()
     if own:
         workers = max_workers or max(1, min(len(jobs), (os.cpu_count() or 2)))
+        pdf = any("pdf" in job.formats for job in jobs)
+        if pdf:
+            stack.enter_context(_served_office())
         # workers end with the batch, even when it is killed (SIGKILL): no job goes on unseen
-        executor = ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
+        executor = ProcessPoolExecutor(max_workers=workers, initializer=worker_init, initargs=(pdf, True, os.getpid()))
     try:
         futures = {executor.submit(_run_one, job): i for i, job in enumerate(jobs)}
         out: list[dict | None] = [None] * len(jobs)
@@ -70,6 +84,30 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
     finally:
         if own:
             executor.shutdown()
+        stack.close()
+
+
+def worker_init(pdf: bool, kernels: bool = True, parent: int | None = None) -> None:
+    """A batch worker's initializer (``worker.init``; a module-level
+    function so that a process pool can pickle it). ``parent``: the batch's
+    pid; the worker dies with it, even on SIGKILL."""
+    from . import worker
+
+    worker.init(pdf=pdf, kernels=kernels, parent=parent)
+
+
+@contextlib.contextmanager
+def _served_office():
+    """The warm LibreOffice, served to the batch's workers for the batch's
+    duration; ended afterwards if it was not running before."""
+    from .render import office
+
+    before = office.status()["pid"] is not None
+    with office.serving():
+        office.prestart()
+        yield
+    if not before:
+        office.shutdown()
 
 
 def folder_name(workbook: Path, agency: str | None, year: int | None) -> str:

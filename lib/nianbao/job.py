@@ -10,6 +10,7 @@ working directory or shared state.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -33,6 +34,7 @@ from .publish import (FolderBusy, Publication, begin, check_folder, clear_stale,
 from .nbparams import typed_params
 from .sources import check_prior, load_report
 from .steps import NAMES
+from .timings import Timings, notebook_timings
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "annual_report.ipynb"
 RESULTS = "results.json"
@@ -289,6 +291,7 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
     ``NIANBAO_LOCK_WAIT`` or 10) bounds the wait for another run into OUTDIR."""
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
+    timings = Timings()
     workbook = Path(workbook).resolve()
     prior_path = Path(prior).resolve() if prior else None
     bad = [f for f in formats if f not in FORMATS]
@@ -320,8 +323,10 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
         check_folder(outdir)
         _check_same_package(outdir, report, force)
     except NianbaoError as e:
+        timings.add("load", time.perf_counter() - t0)
         summary = base | {"status": "bad-input", "problems": [p.to_dict() for p in e.problems],
-                          "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+                          "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                          "timings": timings.as_dict()}
         if e.problems[0].code == "path-not-utf8":
             return JobResult("bad-input", Path(output_dir or "."), summary, e.render())
         known = (report.year, report.agency) if report is not None else (None, None)
@@ -339,8 +344,11 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
             pass                        # the output folder itself is the problem; the message says so
         return JobResult("bad-input", outdir, summary, e.render())
 
+    timings.add("load", time.perf_counter() - t0)
+    waited = time.perf_counter()
     try:
         with folder_lock(outdir, lock_wait):
+            timings.add("lock_wait", time.perf_counter() - waited)
             try:        # again: another run may have published into OUTDIR while we waited for the lock
                 _check_same_package(outdir, report, force)
             except InputError as e:
@@ -348,7 +356,7 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
                                   "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
                 return JobResult("bad-input", outdir, summary, e.render())
             return _run_locked(base, workbook, prior_path, outdir, report, prior_report, notes, notebook,
-                               params, list(formats), strict, mail_to, send, progress, timeout, t0)
+                               params, list(formats), strict, mail_to, send, progress, timeout, t0, timings)
     except FolderBusy as e:
         summary = base | {"status": "busy", "problems": [p.to_dict() for p in e.problems]}
         return JobResult("busy", outdir, summary, e.render())
@@ -360,9 +368,12 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
 def _run_locked(base: dict, workbook: Path, prior_path: Path | None, outdir: Path, report, prior_report,
                 notes: list[str], notebook: Path, params: dict, formats: list[str], strict: bool,
                 mail_to: list[str] | None,
-                send: bool, progress: bool, timeout: int, t0: float) -> JobResult:
+                send: bool, progress: bool, timeout: int, t0: float, timings: Timings) -> JobResult:
     """The run proper, with OUTDIR's lock held: build the package in staging,
-    sign it, publish it in one step."""
+    sign it, publish it in one step. ``timings`` gets the job's phases
+    (results.json "timings": the runner's own, the notebook's from papermill's
+    record; what happens after results.json is written — signing, publishing —
+    is not in it)."""
     stale = clear_stale(outdir)
     status, message = "ok", "\n".join(notes)
     if stale:
@@ -375,8 +386,10 @@ def _run_locked(base: dict, workbook: Path, prior_path: Path | None, outdir: Pat
     helpers = _Helpers(workbook, prior_path, staging)
     try:
         try:
-            status, text = _execute(notebook, workbook, prior_path, staging, formats, strict, progress, timeout,
-                                    helpers, params)
+            with timings.phase("notebook"):
+                status, text = _execute(notebook, workbook, prior_path, staging, formats, strict, progress,
+                                        timeout, helpers, params, timings)
+            timings.update(notebook_timings(staging / EXECUTED))
             message = "\n".join(m for m in (message, _outside(text, staging, outdir)) if m)
             if status == "ok" and (missing := _missing_reports(staging, formats)):
                 status = "failed"
@@ -385,7 +398,8 @@ def _run_locked(base: dict, workbook: Path, prior_path: Path | None, outdir: Pat
                     "修改过的笔记本中是否删去了“生成报告”一步（job.render(charts)）？"
                     "请恢复该单元格，或用 --formats 只要求笔记本生成的格式。")) if m)
             try:
-                helpers.export(staging / EXECUTED, staging / EXECUTED_HTML)
+                with timings.phase("export_html"):
+                    helpers.export(staging / EXECUTED, staging / EXECUTED_HTML)
             except Exception:  # the report itself does not depend on this view
                 message += "\n（执行过的笔记本未能导出为网页版）"
         finally:
@@ -401,6 +415,7 @@ def _run_locked(base: dict, workbook: Path, prior_path: Path | None, outdir: Pat
                                              "请改正后重新运行再送签。") if m)
         if status == "failed":
             summary["error"] = message
+        summary["timings"] = timings.as_dict()
         atomic_write_json(staging / RESULTS, summary)
         if can_sign:
             mail_text, unsigned = _package(staging, mail_to)
@@ -488,7 +503,8 @@ class _Helpers:
 
 
 def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, formats: list[str], strict: bool,
-             progress: bool, timeout: int, helpers: _Helpers, extra: dict | None = None) -> tuple[str, str]:
+             progress: bool, timeout: int, helpers: _Helpers, extra: dict | None = None,
+             timings: Timings | None = None) -> tuple[str, str]:
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -509,11 +525,17 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
             done(cell=cell, cell_index=cell_index)
 
     hooks["on_cell_complete"] = on_complete
+    pool = _worker_pool()
     try:
-        pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name=_kernel_name(),
-                            progress_bar=False, cwd=str(staging), execution_timeout=timeout,
-                            log_output=False, report_mode=False, request_save_on_cell_execute=False,
-                            kernel_manager_class=_kernel_manager_class(), **hooks)
+        with contextlib.ExitStack() as stack:
+            if pool is not None:     # a batch worker: a kernel started ahead, not waited on at the end
+                hooks["km"] = stack.enter_context(pool.kernel(cwd=staging))
+                if timings is not None:
+                    timings.add("kernel_wait", pool.last_wait_s or 0.0)
+            pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name=_kernel_name(),
+                                progress_bar=False, cwd=str(staging), execution_timeout=timeout,
+                                log_output=False, report_mode=False, request_save_on_cell_execute=False,
+                                kernel_manager_class=_kernel_manager_class(), **hooks)
     except PapermillExecutionError as e:
         if e.ename == "FiguresHaveErrors":
             return "errors", e.evalue
@@ -528,6 +550,14 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
         if bar:
             bar.close()
     return "ok", ""
+
+
+def _worker_pool():
+    """The kernel pool of a batch worker (``worker.init`` made one in this
+    process), else None: a single ``nianbao run`` starts its own kernel."""
+    from . import kernelpool
+
+    return kernelpool._pool if kernelpool._owner == os.getpid() else None
 
 
 class _Progress:

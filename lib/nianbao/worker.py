@@ -21,9 +21,16 @@ PRELOAD = ("papermill", "nbformat", "jupyter_client", "nianbao.job", "nianbao.fi
            "nianbao.signoff", "nianbao.sources")
 
 
-def init(pdf: bool = True, kernels: bool = True) -> None:
-    """Prepare this worker process (call once, before its first job)."""
+def init(pdf: bool = True, kernels: bool = True, parent: int | None = None) -> None:
+    """Prepare this worker process (call once, before its first job).
+
+    ``parent``: the pid of the batch process; the worker dies with it even
+    when the batch is SIGKILLed (``procs.die_with_parent``)."""
     global _ready_in
+    if parent is not None:
+        from .procs import die_with_parent
+
+        die_with_parent(parent)
     _ready_in = os.getpid()
     for name in PRELOAD:
         try:

@@ -28,9 +28,12 @@ else LibreOffice's bundled one); we talk to it over its stdin/stdout. We do
 not use ``unoserver``: it needs two TCP ports per worker, sleeps a fixed 7 s
 on start, and still needs a ``uno``-capable Python for its server half.
 
-Fonts: LibreOffice gets the same fontconfig map as the one-shot conversion
-(``fonts.fontconfig_file``), plus ``fonts_dir`` if given (the one-shot
-fallback ignores ``fonts_dir``: ``pdf.docx_to_pdf`` has no such parameter).
+Same PDF as the one-shot conversion: LibreOffice is started with the same
+fontconfig (``fonts.conversion_fontconfig`` with the office's licensed fonts,
+``fonts_dir``, default ``$NIANBAO_FONTS``; a conversion asking for another
+folder restarts it) and converts the same adapted copy
+(``pdf.libreoffice_copy``). ``pdf.docx_to_pdf`` calls ``convert`` when a
+service is ``in_use`` and checks and describes the result either way.
 """
 from __future__ import annotations
 
@@ -54,14 +57,17 @@ from typing import Iterator
 
 from ..errors import JobError, NianbaoError, Problem
 from ..procexit import at_exit
-from .fonts import fontconfig_file
-from .pdf import docx_to_pdf, find_soffice
+from .fonts import conversion_fontconfig, fonts_dir as licensed_fonts
+from .pdf import find_soffice, libreoffice_copy
 
 BRIDGE = Path(__file__).with_name("uno_bridge.py")
 #: Seconds LibreOffice may take to start and accept a UNO connection.
 START_TIMEOUT = 60.0
 #: Set by ``serve()``: the Unix socket where this process's parent converts.
 ENV_SOCKET = "NIANBAO_OFFICE_SOCKET"
+#: Seconds a child waits to connect to its parent's service before it
+#: decides there is none (a loaded machine accepts slowly).
+PROBE_TIMEOUT = 30.0
 
 
 @lru_cache(maxsize=1)
@@ -84,18 +90,6 @@ def uno_python() -> str | None:
         if ok:
             return cand
     return None
-
-
-def _fontconfig(fonts_dir: Path | None, folder: Path) -> Path:
-    """The package's fontconfig map, plus ``fonts_dir`` when given."""
-    if fonts_dir is None:
-        return fontconfig_file()
-    conf = folder / "fonts.conf"
-    conf.write_text('<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
-                    f'  <dir>{Path(fonts_dir).resolve()}</dir>\n'
-                    f'  <include ignore_missing="yes">{fontconfig_file()}</include>\n</fontconfig>\n',
-                    encoding="utf-8")
-    return conf
 
 
 class _Unavailable(Exception):
@@ -146,7 +140,7 @@ class WarmOffice:
         if python is None:
             raise _Unavailable("找不到带 LibreOffice uno 模块的 Python（Debian：apt-get install python3-uno）")
         self.folder = Path(tempfile.mkdtemp(prefix="nianbao-lo-warm-"))
-        env = dict(os.environ, FONTCONFIG_FILE=str(_fontconfig(self.fonts_dir, self.folder)))
+        env = dict(os.environ, FONTCONFIG_FILE=str(conversion_fontconfig(self.folder, self.fonts_dir)))
         env.pop("PYTHONPATH", None)
         env.pop("PYTHONHOME", None)
         self.bridge = subprocess.Popen(
@@ -254,10 +248,20 @@ def _current(fonts_dir: Path | None) -> WarmOffice:
     return _office
 
 
+def in_use() -> bool:
+    """Whether ``pdf.docx_to_pdf`` converts here with the warm LibreOffice:
+    this process ``serve()``s one (a batch worker) or a parent process's
+    service answers (a kernel of a batch worker)."""
+    return _serving_here() or _parent_service() is not None
+
+
 def convert(src: Path, dst: Path, *, timeout: float = 120, fonts_dir: Path | None = None) -> None:
     """Convert the Word file ``src`` to the PDF ``dst`` (replaced atomically)
     with the warm LibreOffice: the one ``serve()``d by a parent process if
     NIANBAO_OFFICE_SOCKET names one that answers, else this process's own.
+    ``fonts_dir``: the licensed-fonts folder (None: ``$NIANBAO_FONTS``, if set).
+    The PDF is the one-shot conversion's (same copy, same fontconfig), not yet
+    checked: ``pdf.docx_to_pdf`` checks it.
 
     Restarts LibreOffice (and retries once) if it died before or during the
     conversion; kills it if the conversion takes more than ``timeout``
@@ -271,6 +275,7 @@ def convert(src: Path, dst: Path, *, timeout: float = 120, fonts_dir: Path | Non
         raise JobError(Problem("pdf-failed", "要转换为 PDF 的 Word 文件不存在", file=str(src),
                                fix="先生成 report.docx，再转换 PDF"))
     dst.parent.mkdir(parents=True, exist_ok=True)
+    fonts_dir = licensed_fonts(fonts_dir)
     remote = os.environ.get(ENV_SOCKET)
     if remote and not _serving_here():
         try:
@@ -290,24 +295,26 @@ def _convert_here(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) 
                 return
             except _Unavailable as e:
                 _unavailable = str(e)
-    fallback(src, dst, timeout=timeout)
+    fallback(src, dst, timeout=timeout, fonts_dir=fonts_dir)
 
 
-def fallback(src: Path, dst: Path, *, timeout: float = 120) -> None:
-    """The one-shot conversion (a new LibreOffice for this one file): pdf.py's
-    ``one_shot_pdf`` once ``docx_to_pdf`` delegates to ``convert`` here."""
-    from . import pdf
+def fallback(src: Path, dst: Path, *, timeout: float = 120, fonts_dir: Path | None = None) -> None:
+    """The one-shot conversion (a new LibreOffice for this one file), unchecked
+    (the caller, ``pdf.docx_to_pdf``, checks)."""
+    from .pdf import one_shot_pdf
 
-    getattr(pdf, "one_shot_pdf", docx_to_pdf)(src, dst, timeout=timeout)
+    one_shot_pdf(src, dst, timeout=timeout, fonts=fonts_dir, check_text=False)
 
 
 def _convert_warm(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) -> None:
     partial = dst.with_name(f".{dst.stem}.{uuid.uuid4().hex[:8]}.partial.pdf")
+    workdir = Path(tempfile.mkdtemp(prefix=".lo-", dir=dst.parent))
     try:
+        source = libreoffice_copy(src, workdir)        # the one-shot's preparation
         for attempt in (1, 2):
             office = _current(fonts_dir)
             t0 = time.monotonic()
-            answer = office.convert(src, partial, timeout)
+            answer = office.convert(source, partial, timeout)
             if answer is None:
                 office.stop()
                 if time.monotonic() - t0 >= timeout:
@@ -328,6 +335,7 @@ def _convert_warm(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) 
             fix="用 Word 或 LibreOffice 打开该 .docx 检查是否损坏"))
     finally:
         partial.unlink(missing_ok=True)
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def prestart(fonts_dir: Path | None = None) -> None:
@@ -338,8 +346,13 @@ def prestart(fonts_dir: Path | None = None) -> None:
     It starts the process in the calling thread and returns at once: a
     process started from another thread while this one forks (a
     ``ProcessPoolExecutor`` making its workers) can hang the starter. So a
-    batch calls ``serve()`` and ``prestart()`` before it makes its workers."""
+    batch calls ``serve()`` and ``prestart()`` before it makes its workers.
+    ``fonts_dir`` None: ``$NIANBAO_FONTS`` if set (as ``convert``)."""
     global _office, _owner_pid, _unavailable
+    try:
+        fonts_dir = licensed_fonts(fonts_dir)
+    except NianbaoError:
+        return                       # a bad folder: the conversion itself will say so
     remote = _parent_service()
     if remote:
         def ask():                   # a request over a socket: no process started here
@@ -382,7 +395,7 @@ def _parent_service() -> str | None:
         return None
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(5)
+            sock.settimeout(PROBE_TIMEOUT)
             sock.connect(path)
         return path
     except OSError:
@@ -428,7 +441,10 @@ def serve() -> str:
             except OSError:
                 pass                     # the caller gave up (its own timeout)
 
-    server = socketserver.ThreadingUnixStreamServer(path, Handler)
+    class Server(socketserver.ThreadingUnixStreamServer):
+        request_queue_size = 256     # every worker and kernel of a batch may knock at once
+
+    server = Server(path, Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True, name="nianbao-office").start()
     os.environ[ENV_SOCKET] = path

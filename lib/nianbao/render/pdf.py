@@ -178,32 +178,79 @@ def libreoffice_copy(docx_path: Path, workdir: str | os.PathLike) -> Path:
 
 def docx_to_pdf(docx_path: str | os.PathLike, pdf_path: str | os.PathLike,
                 timeout: float = 120, fonts: str | os.PathLike | None = None,
-                check_text: bool = True) -> PdfConversion:
+                check_text: bool = True, warm: bool | None = None) -> PdfConversion:
     """Convert ``docx_path`` to ``pdf_path`` (replaced atomically).
 
     ``fonts``: a folder of licensed fonts (default ``$NIANBAO_FONTS``).
+    ``warm``: convert with the warm LibreOffice (``office.convert``) instead
+    of a new one; None (default) means "when one is served to this process"
+    (a batch worker and its kernels, see ``office.in_use``). Both converters
+    get the same preparation (``libreoffice_copy`` and
+    ``fonts.conversion_fontconfig``), so they make the same PDF, and the
+    result is checked and described the same way.
+
     Raises ``JobError`` (exit 3) if LibreOffice is missing, fails or times
-    out, and ``fidelity.PdfTextMismatch`` (exit 3) if the PDF's text differs
-    from the Word text; no PDF is left at ``pdf_path`` then.
+    out, ``InputError`` (exit 2) if the fonts folder does not exist, and
+    ``fidelity.PdfTextMismatch`` (exit 3) if the PDF's text differs from the
+    Word text; no PDF is left at ``pdf_path`` then.
     """
+    from . import office
+
     docx_path, pdf_path = Path(docx_path).resolve(), Path(pdf_path)
     extra = fonts_dir(fonts)
+    if warm is None:
+        warm = office.in_use()
+    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".pdf-", dir=pdf_path.parent) as outdir:
+        produced = Path(outdir) / (docx_path.stem + ".pdf")
+        if warm:
+            office.convert(docx_path, produced, timeout=timeout, fonts_dir=extra)
+            conf = conversion_fontconfig(outdir, extra)
+        else:
+            conf = soffice_convert(docx_path, produced, timeout=timeout, extra=extra)
+        if check_text:
+            check_pdf_text(docx_path, produced)
+        used = tuple(pdf_fonts(produced))
+        requested = resolve_families(requested_fonts(docx_path), conf)
+        os.chmod(produced, 0o644)
+        os.replace(produced, pdf_path)
+    return PdfConversion(pdf_path, used, requested, extra, check_text)
+
+
+def one_shot_pdf(docx_path: str | os.PathLike, pdf_path: str | os.PathLike,
+                 timeout: float = 120, fonts: str | os.PathLike | None = None,
+                 check_text: bool = True) -> PdfConversion:
+    """``docx_to_pdf`` with a new LibreOffice for this one file (``warm=False``)."""
+    return docx_to_pdf(docx_path, pdf_path, timeout, fonts, check_text, warm=False)
+
+
+def no_soffice() -> JobError:
+    """The error when LibreOffice is not installed."""
+    return JobError(Problem(
+        "no-libreoffice", "找不到 LibreOffice（soffice），无法生成 PDF",
+        fix="Debian/Ubuntu：sudo apt-get install libreoffice-writer-nogui；"
+            "或只生成 Word 和 HTML（--formats docx,html）"))
+
+
+def soffice_convert(docx_path: Path, produced: Path, *, timeout: float,
+                    extra: Path | None) -> Path:
+    """The one-shot converter: ``soffice --convert-to pdf`` of
+    ``libreoffice_copy(docx_path)`` into ``produced`` (a new file), with a
+    private profile and ``conversion_fontconfig(…, extra)``. Returns that
+    fontconfig file (it lives in ``produced``'s folder). Raises ``JobError``
+    ("no-libreoffice", "pdf-timeout", "pdf-failed")."""
     soffice = find_soffice()
     if soffice is None:
-        raise JobError(Problem(
-            "no-libreoffice", "找不到 LibreOffice（soffice），无法生成 PDF",
-            fix="Debian/Ubuntu：sudo apt-get install libreoffice-writer-nogui；"
-                "或只生成 Word 和 HTML（--formats docx,html）"))
-    pdf_path.parent.mkdir(parents=True, exist_ok=True)
+        raise no_soffice()
     env = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="nianbao-lo-") as profile, \
-            tempfile.TemporaryDirectory(prefix=".pdf-", dir=pdf_path.parent) as outdir:
-        conf = conversion_fontconfig(profile, extra)
-        source = libreoffice_copy(docx_path, outdir)
+            tempfile.TemporaryDirectory(prefix=".lo-", dir=produced.parent) as workdir:
+        conf = conversion_fontconfig(produced.parent, extra)
+        source = libreoffice_copy(docx_path, workdir)
         env["FONTCONFIG_FILE"] = str(conf)
         cmd = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
                "--norestore", "--nolockcheck", "--convert-to", "pdf:writer_pdf_Export",
-               "--outdir", outdir, str(source)]
+               "--outdir", workdir, str(source)]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                                 start_new_session=(os.name == "posix"), **child_kwargs())
         try:
@@ -213,16 +260,11 @@ def docx_to_pdf(docx_path: str | os.PathLike, pdf_path: str | os.PathLike,
             raise JobError(Problem(
                 "pdf-timeout", f"LibreOffice 转换 PDF 超过 {timeout:g} 秒仍未完成，已终止",
                 file=str(docx_path), fix="再试一次；如仍超时，请用 Word 打开 .docx 另存为 PDF"))
-        produced = Path(outdir) / (source.stem + ".pdf")
-        if proc.returncode != 0 or not produced.is_file():
+        result = Path(workdir) / (source.stem + ".pdf")
+        if proc.returncode != 0 or not result.is_file():
             detail = (err or out).decode("utf-8", "replace").strip()[-500:]
             raise JobError(Problem(
                 "pdf-failed", f"LibreOffice 未能生成 PDF（退出码 {proc.returncode}）：{detail}",
                 file=str(docx_path), fix="用 Word 或 LibreOffice 打开该 .docx 检查是否损坏"))
-        if check_text:
-            check_pdf_text(docx_path, produced)
-        used = tuple(pdf_fonts(produced))
-        requested = resolve_families(requested_fonts(docx_path), conf)
-        os.chmod(produced, 0o644)
-        os.replace(produced, pdf_path)
-    return PdfConversion(pdf_path, used, requested, extra, check_text)
+        os.replace(result, produced)
+    return conf
