@@ -293,3 +293,22 @@ def test_warm_libreoffice_restarts_with_the_offices_fonts(docx, tmp_path, monkey
     assert any(f.name.lower() == "cmr10" and f.embedded for f in with_fonts.fonts), with_fonts.fonts
     cold = pdf.docx_to_pdf(own, tmp_path / "cold.pdf", timeout=180, warm=False)
     assert _drop_file(cold.to_dict()) == _drop_file(with_fonts.to_dict())
+
+
+def test_a_single_run_boots_libreoffice_early_and_its_kernel_converts_there(tmp_path):
+    """``run_job`` with a PDF serves this process's warm LibreOffice to the
+    notebook's kernel (started while the kernel boots): the kernel's one
+    conversion is done there, not by a LibreOffice of its own, and the
+    environment is left as it was."""
+    from nianbao.job import run_job
+
+    office.shutdown()
+    result = run_job(DEMO_2024, prior=DEMO_2023, output_dir=tmp_path / "F", formats=["docx", "pdf"],
+                     progress=False)
+    assert result.status == "ok", result.message
+    state = office.status()
+    assert state["pid"] is not None and state["starts"] == 1, state
+    assert state["conversions"] == 1, state
+    assert office.ENV_SOCKET not in os.environ
+    assert (tmp_path / "F" / "report.pdf").read_bytes()[:5] == b"%PDF-"
+    office.shutdown()

@@ -33,7 +33,7 @@ from .publish import (FolderBusy, Publication, begin, check_folder, clear_stale,
                       tidy)
 from .nbparams import typed_params
 from .sources import check_prior, load_report
-from .steps import NAMES
+from .outputnames import NAMES
 from .timings import Timings, notebook_timings
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "annual_report.ipynb"
@@ -532,6 +532,12 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
                 hooks["km"] = stack.enter_context(pool.kernel(cwd=staging))
                 if timings is not None:
                     timings.add("kernel_wait", pool.last_wait_s or 0.0)
+            else:
+                # a single run's kernel is ended at once when the notebook is done (every output
+                # is already written; nothing runs at its exit): no wait for a graceful shutdown
+                hooks["shutdown_kernel"] = "immediate"
+                if "pdf" in formats:
+                    _warm_office(stack)
             pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name=_kernel_name(),
                                 progress_bar=False, cwd=str(staging), execution_timeout=timeout,
                                 log_output=False, report_mode=False, request_save_on_cell_execute=False,
@@ -550,6 +556,19 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
         if bar:
             bar.close()
     return "ok", ""
+
+
+def _warm_office(stack: contextlib.ExitStack) -> None:
+    """A single run that makes a PDF boots LibreOffice (``render.office``) now,
+    on the other core while the kernel starts and the notebook runs, and
+    serves it to the kernel; the PDF step then converts without waiting for
+    a LibreOffice to start. It ends with this process (``procexit``), or
+    stays warm for the next ``run_job`` of an analyst's Python session. A
+    batch worker's kernels use the batch's instead (``batch._served_office``)."""
+    from .render import office
+
+    stack.enter_context(office.serving())
+    office.prestart()
 
 
 def _worker_pool():

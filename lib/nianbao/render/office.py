@@ -109,6 +109,7 @@ class WarmOffice:
         self.folder: Path | None = None
         self._buf = b""
         self.starts = 0
+        self.conversions = 0
 
     def alive(self) -> bool:
         if self.bridge is None or self.bridge.poll() is not None or self.pid is None:
@@ -193,6 +194,7 @@ class WarmOffice:
             self.bridge.stdin.flush()
         except OSError:
             return None
+        self.conversions += 1
         return self._answer(timeout)
 
     def stop(self) -> None:
@@ -506,8 +508,9 @@ def _request(path: str, request: dict, wait: float) -> None:
 
 def status() -> dict:
     """What this process's warm LibreOffice is doing: ``{"pid": int | None,
-    "starts": int, "fallback": str | None}`` (the reason it is not used);
-    pid is None while it is still starting."""
+    "starts": int, "conversions": int, "fallback": str | None}`` (fallback:
+    the reason it is not used); pid is None while it is still starting;
+    conversions counts the requests it was sent (its own and its children's)."""
     global _unavailable
     mine = _owner_pid == os.getpid()
     office = _office if mine else None
@@ -520,6 +523,7 @@ def status() -> dict:
             _lock.release()
     return {"pid": office.pid if office and office.alive() else None,
             "starts": office.starts if office else 0,
+            "conversions": office.conversions if office else 0,
             "fallback": _unavailable if mine else None}
 
 
