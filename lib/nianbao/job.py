@@ -505,9 +505,6 @@ class _Helpers:
 def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, formats: list[str], strict: bool,
              progress: bool, timeout: int, helpers: _Helpers, extra: dict | None = None,
              timings: Timings | None = None) -> tuple[str, str]:
-    import papermill as pm
-    from papermill.exceptions import PapermillExecutionError
-
     params = {"workbook": str(workbook), "prior_workbook": str(prior) if prior else "",
               "output_dir": str(staging), "formats": formats, "strict": strict,
               "notebook_path": str(notebook), **(extra or {})}
@@ -528,34 +525,64 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
     pool = _worker_pool()
     try:
         with contextlib.ExitStack() as stack:
-            if pool is not None:     # a batch worker: a kernel started ahead, not waited on at the end
-                hooks["km"] = stack.enter_context(pool.kernel(cwd=staging))
-                if timings is not None:
-                    timings.add("kernel_wait", pool.last_wait_s or 0.0)
-            else:
-                # a single run's kernel is ended at once when the notebook is done (every output
-                # is already written; nothing runs at its exit): no wait for a graceful shutdown
-                hooks["shutdown_kernel"] = "immediate"
-                if "pdf" in formats:
-                    _warm_office(stack)
-            pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name=_kernel_name(),
-                                progress_bar=False, cwd=str(staging), execution_timeout=timeout,
-                                log_output=False, report_mode=False, request_save_on_cell_execute=False,
-                                kernel_manager_class=_kernel_manager_class(), **hooks)
-    except PapermillExecutionError as e:
-        if e.ename == "FiguresHaveErrors":
-            return "errors", e.evalue
-        step = _step_of(executed, e.cell_index)
-        # our own errors carry a Chinese message; anything else keeps its name for the analyst
-        what = e.evalue if e.ename in OUR_ERRORS else f"{e.ename}: {e.evalue}"
-        return "failed", (f"步骤“{step}”出错：{what}\n"
-                          f"已执行的笔记本保存在 {EXECUTED}（网页版 {EXECUTED_HTML}），可打开查看出错位置。")
-    except Exception as e:  # kernel died, timeout, no kernel …
+            try:
+                if pool is not None:     # a batch worker: a kernel started ahead, not waited on at the end
+                    hooks["km"] = stack.enter_context(pool.kernel(cwd=staging))
+                    if timings is not None:
+                        timings.add("kernel_wait", pool.last_wait_s or 0.0)
+                else:
+                    if "pdf" in formats:
+                        _warm_office(stack)
+                    hooks["km"] = stack.enter_context(_own_kernel(staging))
+            except NianbaoError as e:   # the kernel could not start (said in Chinese)
+                return "failed", e.render()
+            import papermill as pm      # imported while the kernel boots
+            from papermill.exceptions import PapermillExecutionError
+            try:
+                pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name=_kernel_name(),
+                                    progress_bar=False, cwd=str(staging), execution_timeout=timeout,
+                                    log_output=False, report_mode=False, request_save_on_cell_execute=False,
+                                    kernel_manager_class=_kernel_manager_class(), **hooks)
+            except PapermillExecutionError as e:
+                if e.ename == "FiguresHaveErrors":
+                    return "errors", e.evalue
+                step = _step_of(executed, e.cell_index)
+                # our own errors carry a Chinese message; anything else keeps its name for the analyst
+                what = e.evalue if e.ename in OUR_ERRORS else f"{e.ename}: {e.evalue}"
+                return "failed", (f"步骤“{step}”出错：{what}\n"
+                                  f"已执行的笔记本保存在 {EXECUTED}（网页版 {EXECUTED_HTML}），可打开查看出错位置。")
+    except Exception as e:  # kernel died, timeout …
         return "failed", f"作业无法运行：{type(e).__name__}: {e}"
     finally:
         if bar:
             bar.close()
     return "ok", ""
+
+
+@contextlib.contextmanager
+def _own_kernel(staging: Path):
+    """A single run's kernel: started before papermill is imported, and told
+    at once to import the notebook's libraries (``kernelpool.PRELOAD``,
+    libraries only, run silently like a batch worker's next kernel) while
+    this process imports papermill and prepares the notebook; killed as soon
+    as the notebook is done (every output is already written, nothing runs
+    at its exit), instead of waiting for a graceful shutdown. Raises
+    ``JobError`` "kernel-start" if it cannot start."""
+    from .kernelpool import EXTRA_ARGUMENTS, PRELOAD, _call, _start_error
+
+    km = _kernel_manager_class()(kernel_name=_kernel_name())
+    preload = [f"--IPKernelApp.exec_lines={line}" for line in PRELOAD.splitlines()]
+    try:
+        _call(km.start_kernel, extra_arguments=[*EXTRA_ARGUMENTS, *preload], cwd=str(staging))
+    except Exception as e:
+        with contextlib.suppress(Exception):
+            _call(km.shutdown_kernel, now=True)
+        raise _start_error(e) from None
+    try:
+        yield km
+    finally:
+        with contextlib.suppress(Exception):
+            _call(km.shutdown_kernel, now=True)
 
 
 def _warm_office(stack: contextlib.ExitStack) -> None:
