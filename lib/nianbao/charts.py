@@ -47,7 +47,7 @@ from .format import FORMAT
 from .format.spec import MONEY
 from .model import Report
 from .render.chartlist import CHART_TITLES, ChartImage
-from .render.chartpng import DPI, PNG_COMPRESS_LEVEL, mark_chart, register_display, write_png, write_svg
+from .render.chartpng import DPI, mark_chart, register_display, write_png, write_svg
 from .render.fonts import chart_rc
 
 WIDTH_IN = 6.4
