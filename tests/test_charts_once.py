@@ -165,30 +165,50 @@ def _shown_png(cell) -> tuple[bytes, dict]:
     return base64.b64decode(out["data"]["image/png"]), out.get("metadata", {}).get("image/png", {})
 
 
+ADDED = """\
+added, ax = plt.subplots()                  # the README's recipe: an analyst's own chart
+ax.bar(["甲", "乙"], [1, 2])
+charts["分析员追加图表"] = added
+"""
+
+EXPLORATORY = """\
+probe, ax = plt.subplots()                  # looked at, not published
+ax.plot([1, 2], [3, 1])
+"""
+
+
 def test_notebook_shows_what_is_published_even_when_restyled_later(tmp_path, cli):
     """Through the real ``nianbao run --notebook``: the inline images are the
     publication PNGs (with a display width); the chart restyled after
     ``charts[...] = fig`` and after its first display is published restyled,
-    exactly as its second display shows it."""
-    nb = notebook_with(tmp_path, before="图表·申请人", source=RESTYLE_AFTER_DISPLAY)
+    exactly as its second display shows it; an analyst's added chart is shown
+    as published; a figure kept out of ``charts`` keeps the inline look."""
+    path = notebook_with(tmp_path, before="图表·申请人", source=RESTYLE_AFTER_DISPLAY)
+    nb = nbformat.read(path, as_version=4)
+    at = next(i for i, c in enumerate(nb.cells) if c.metadata.get("papermill_description") == "生成报告")
+    nb.cells[at:at] = [nbformat.v4.new_code_cell(ADDED), nbformat.v4.new_code_cell(EXPLORATORY)]
+    nbformat.write(nb, path)
     out = tmp_path / "out"
     code, stdout, err = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", out, "-q", "--formats", "html",
-                            "--notebook", nb)
+                            "--notebook", path)
     assert code == 0, stdout + err
     executed = nbformat.read(out / "notebook.ipynb", as_version=4)
     cells = {c.metadata.get("papermill_description"): c for c in executed.cells if c.cell_type == "code"}
-    restyled = next(c for c in executed.cells if c.source == RESTYLE_AFTER_DISPLAY.rstrip("\n")
-                    or c.source == RESTYLE_AFTER_DISPLAY)
-    published = [(out / "charts" / f"chart-{i}.png").read_bytes() for i in range(1, 6)]
+    by_source = {c.source.strip(): c for c in executed.cells if c.cell_type == "code"}
+    published = [(out / "charts" / f"chart-{i}.png").read_bytes() for i in range(1, 7)]
 
     first, meta = _shown_png(cells["图表·办理结果"])
     assert meta == {"width": 614}                       # 960 px shown at 6.4 CSS inches
-    again, _ = _shown_png(restyled)
+    again, _ = _shown_png(by_source[RESTYLE_AFTER_DISPLAY.strip()])
     assert BLUE not in _rgb(first) and BLUE in _rgb(again)
     assert published[0] == again
     for i, step in enumerate(["图表·申请人", "图表·主动公开", "图表·复议诉讼", "图表·工作指标"], 2):
         assert _shown_png(cells[step])[0] == published[i - 1], step
+    added, meta = _shown_png(by_source[ADDED.strip()])
+    assert added == published[5] and meta == {"width": 614}
+    probe, meta = _shown_png(by_source[EXPLORATORY.strip()])
+    assert "width" not in meta and probe not in published
     svg = (out / "charts" / "chart-1.svg").read_text(encoding="utf-8")
     assert "#1f4e79" in svg
     html = (out / "notebook.html").read_text(encoding="utf-8")
-    assert html.count('width="614"') >= 6, "the inline images carry their display width"
+    assert html.count('width="614"') == 7, "the inline images of charts carry their display width"
