@@ -12,6 +12,12 @@ charts were left out because all values were 0). ``save(charts, folder)``
 writes each Figure once as PNG (Word, PDF) and SVG (HTML) and returns the
 ``ChartImage`` list the renderers take, in the mapping's order.
 
+Drawn once: the publication PNG is drawn at the first inline display (or at
+``save``) and reused by both, as long as the figure has not changed since
+(``render.chartpng``); in a notebook, charts are shown as that very PNG
+(``use_chinese_fonts()`` or a ``ChartSet`` installs the display), so what the
+notebook shows is what is published, restyled or not.
+
 Units: one unit per axis or panel (table 二's counts and its fee in 万元 are
 separate panels); the unit is printed under each panel. Sizes: 6.4 in wide at
 150 dpi (960 px) with 14 pt text, so labels stay ≥ 11 px when a phone shows
@@ -39,20 +45,16 @@ from matplotlib.transforms import offset_copy
 from .figures import FIGURES_BY_NAME
 from .format import FORMAT
 from .format.spec import MONEY
-from .fsutil import atomic_path
 from .model import Report
 from .render.chartlist import CHART_TITLES, ChartImage
+from .render.chartpng import DPI, mark_chart, register_display, write_png, write_svg
 from .render.fonts import chart_rc
 
-DPI = 150
 WIDTH_IN = 6.4
 FONT_PT = 14          # tick and panel labels
 VALUE_PT = 12         # numbers on the bars, unit notes, legend
 THIS_COLOR, PRIOR_COLOR = "#b03a2e", "#9aa5b1"
 OUTCOME_COLORS = ("#2e7d32", "#c62828", "#757575", "#f9a825")
-#: zlib level for the PNGs: 1 is several times faster than the default 6 and
-#: flat-colour charts stay small anyway.
-PNG_COMPRESS_LEVEL = 1
 
 
 # --- the mapping the notebook keeps -----------------------------------------
@@ -60,10 +62,12 @@ PNG_COMPRESS_LEVEL = 1
 class ChartSet(dict):
     """Ordered title → Figure. ``charts[title] = None`` (a chart with nothing
     to show) is not stored; the title goes to ``.omitted`` instead, and a
-    later real Figure under that title takes it out again."""
+    later real Figure under that title takes it out again. A Figure put in
+    is shown in the notebook as its publication PNG (``render.chartpng``)."""
 
     def __init__(self, *args, **kw):
         super().__init__()
+        register_display()
         self.omitted: list[str] = []
         for k, v in dict(*args, **kw).items():
             self[k] = v
@@ -76,6 +80,8 @@ class ChartSet(dict):
             return
         if title in self.omitted:
             self.omitted.remove(title)
+        if isinstance(fig, Figure):
+            mark_chart(fig)
         super().__setitem__(title, fig)
 
     def update(self, *args, **kw) -> None:     # dict.update bypasses __setitem__
@@ -93,7 +99,9 @@ def standard(report: Report, prior: Report | None = None) -> ChartSet:
 
 def save(charts: dict[str, Figure], folder: str | os.PathLike, svg: bool = True) -> list[ChartImage]:
     """Write each Figure as ``chart-N.png`` (and ``chart-N.svg``) in ``folder``,
-    N = 1, 2 … in the mapping's order; returns the ``ChartImage`` list.
+    N = 1, 2 … in the mapping's order; returns the ``ChartImage`` list. The
+    PNG is the one already drawn for the notebook when the figure has not
+    changed since (``render.chartpng.publication_png``).
 
     Raises ``TypeError`` (with a Chinese message) for a value that is not a
     matplotlib Figure, e.g. an Axes stored by mistake.
@@ -105,10 +113,9 @@ def save(charts: dict[str, Figure], folder: str | os.PathLike, svg: bool = True)
         if not isinstance(fig, Figure):
             raise TypeError(f"charts[“{title}”] 应是 matplotlib 的 Figure（例如 fig, ax = plt.subplots() 中的 fig），"
                             f"实际是 {type(fig).__name__}")
-        if fig.canvas is None or not hasattr(fig.canvas, "print_png"):
-            FigureCanvasAgg(fig)
-        png = _write(fig, folder / f"chart-{i}.png", "png")
-        images.append(ChartImage(title, png, _write(fig, folder / f"chart-{i}.svg", "svg") if svg else None))
+        mark_chart(fig)
+        png = write_png(fig, folder / f"chart-{i}.png")
+        images.append(ChartImage(title, png, write_svg(fig, folder / f"chart-{i}.svg") if svg else None))
     return images
 
 
@@ -119,17 +126,12 @@ def omitted(charts: dict) -> list[str]:
 
 def use_chinese_fonts() -> str:
     """Make matplotlib draw Chinese in this process (the notebook's own
-    charts): sets the chart fonts globally; returns the family used."""
+    charts): sets the chart fonts globally; returns the family used. In a
+    notebook it also shows charts as their publication PNG
+    (``render.chartpng.register_display``)."""
     matplotlib.rcParams.update(chart_rc())
+    register_display()
     return chart_rc()["font.family"][0]
-
-
-def _write(fig: Figure, path: Path, fmt: str) -> Path:
-    kw = {"pil_kwargs": {"compress_level": PNG_COMPRESS_LEVEL}} if fmt == "png" else {}
-    with matplotlib.rc_context(chart_rc()), atomic_path(path) as tmp:
-        fig.savefig(tmp, format=fmt, dpi=DPI, facecolor="white",
-                    metadata={"Software": None} if fmt == "png" else {"Creator": None, "Date": None}, **kw)
-    return path
 
 
 # --- drawing helpers ---------------------------------------------------------
@@ -156,6 +158,7 @@ def _text_in(text: str, size: float = FONT_PT) -> float:
 def _new_figure(height_in: float) -> Figure:
     fig = Figure(figsize=(WIDTH_IN, height_in), dpi=DPI)
     FigureCanvasAgg(fig)
+    mark_chart(fig)
     return fig
 
 

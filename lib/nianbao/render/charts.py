@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..charts import DPI, STANDARD, _write
+from ..charts import STANDARD
+from .chartpng import DPI, write_png
 
 #: name → chart function ``(report, prior) -> Figure | None`` (see ``nianbao.charts``).
 CHARTS = STANDARD
@@ -15,7 +16,7 @@ CHARTS = STANDARD
 
 def _draw_to(name: str, report, prior, path: str | os.PathLike) -> Path | None:
     fig = STANDARD[name](report, prior)
-    return None if fig is None else _write(fig, Path(path), "png")
+    return None if fig is None else write_png(fig, path)
 
 
 def chart_outcomes(report, prior, path: str | os.PathLike) -> Path | None:
