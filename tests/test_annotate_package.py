@@ -4,6 +4,8 @@ and falls back to openpyxl for a package it does not handle (issue 13)."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import zipfile
 
 import openpyxl
@@ -45,6 +47,22 @@ def snapshot(path) -> dict:
     return d
 
 
+def comment_boxes(path) -> list[tuple]:
+    """Every comment box of the VML drawings: (row, column, style) — size and place."""
+    from lxml import etree
+
+    vml, excel = "urn:schemas-microsoft-com:vml", "urn:schemas-microsoft-com:office:excel"
+    out = []
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.endswith(".vml"):
+                for s in etree.fromstring(z.read(name)).iter(f"{{{vml}}}shape"):
+                    data = s.find(f"{{{excel}}}ClientData")
+                    out.append((name.count("/"), data.findtext(f"{{{excel}}}Row"),
+                                data.findtext(f"{{{excel}}}Column"), s.get("style")))
+    return sorted(out)
+
+
 def assert_same(a, b) -> None:
     sa, sb = snapshot(a), snapshot(b)
     assert sa.keys() == sb.keys()
@@ -71,6 +89,7 @@ def test_same_copy_as_openpyxl(bad, tmp_path):
     write_package(path, result, fast)
     write_annotated_openpyxl(path, result, slow)
     assert_same(fast, slow)
+    assert comment_boxes(fast) == comment_boxes(slow) and any("width:420px" in b[3] for b in comment_boxes(fast))
     wb = openpyxl.load_workbook(fast)
     assert wb.sheetnames[0] == RESULT_SHEET and wb.active.title == RESULT_SHEET
     p = layout.place("requests.new_received.commercial")
@@ -162,3 +181,18 @@ def test_unsupported_package_falls_back_to_openpyxl(bad, tmp_path):
     out = write_annotated(src, result, tmp_path / "checks.xlsx")
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == RESULT_SHEET and wb[p.sheet][p.coord].comment.author == AUTHOR
+
+
+def test_first_copy_does_not_import_openpyxl(bad, tmp_path):
+    """The kernel never imports openpyxl otherwise (the reader does without):
+    the copy of a workbook without earlier marks must not need it (~0.08 s)."""
+    path, _ = bad
+    code = ("import sys\n"
+            "from nianbao.check import run_checks\n"
+            "from nianbao.check.annotate import write_annotated\n"
+            "from nianbao.workbook.reader import read_workbook\n"
+            f"write_annotated({str(path)!r}, run_checks(read_workbook({str(path)!r})), {str(tmp_path / 'c.xlsx')!r})\n"
+            "print(sorted(m for m in sys.modules if m.startswith('openpyxl')))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "[]"
+    assert openpyxl.load_workbook(tmp_path / "c.xlsx").sheetnames[0] == RESULT_SHEET

@@ -34,25 +34,50 @@ NOTE_LABEL = "说明"
 COMMENT_WIDTH = 420                 # px, our comment boxes
 
 
-def solid(colour: str):
-    """A solid openpyxl PatternFill of ``colour`` (RRGGBB)."""
-    from openpyxl.styles import PatternFill
+def fill_xml(colour: str) -> str:
+    """A solid fill of ``colour`` (RRGGBB) as a SpreadsheetML <fill> (ECMA-376 §18.8.20)."""
+    return (f'<fill><patternFill patternType="solid"><fgColor rgb="00{colour}"/>'
+            f'<bgColor rgb="00{colour}"/></patternFill></fill>')
 
-    return PatternFill(start_color=colour, end_color=colour, fill_type="solid")
+
+def _edge(side: str) -> str:
+    return f'<{side} style="thin"><color rgb="00{BORDER_COLOUR}"/></{side}>'
+
+
+#: The look of the 校验结果 sheet as SpreadsheetML style elements (ECMA-376
+#: §18.8), defined once: the zip path appends them to styles.xml as they are,
+#: the openpyxl path reads them into style objects (``sheet_styles``).
+STYLE_XML = {
+    "head_font": '<font><b val="1"/><color rgb="00FFFFFF"/></font>',
+    "head_fill": fill_xml(HEADER_FILL),
+    "head_align": '<alignment horizontal="center" vertical="center" wrapText="1"/>',
+    "body_align": '<alignment vertical="top" wrapText="1"/>',
+    "border": "<border>" + "".join(_edge(s) for s in ("left", "right", "top", "bottom")) + "</border>",
+    "link_font": f'<font><color rgb="00{LINK_COLOUR}"/><u val="single"/></font>',
+}
+
+
+def solid(colour: str):
+    """A solid openpyxl PatternFill of ``colour`` (RRGGBB), from ``fill_xml``."""
+    from openpyxl.styles import PatternFill
+    from openpyxl.xml.functions import fromstring
+
+    return PatternFill.from_tree(fromstring(fill_xml(colour)))
 
 
 def sheet_styles() -> dict:
-    """The openpyxl style objects of the 校验结果 sheet, one definition for
-    both writers: head_font, head_fill, head_align (row 1); body_align,
-    border (every cell below); link_font (the 位置 cell with a link)."""
-    from openpyxl.styles import Alignment, Border, Font, Side
+    """``STYLE_XML`` as openpyxl style objects, for the openpyxl path:
+    head_font, head_fill, head_align (row 1); body_align, border (every
+    cell below); link_font (the 位置 cell with a link)."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill
+    from openpyxl.xml.functions import fromstring
 
-    thin = Side(style="thin", color=BORDER_COLOUR)
-    return {"head_font": Font(bold=True, color="FFFFFF"), "head_fill": solid(HEADER_FILL),
-            "head_align": Alignment(horizontal="center", vertical="center", wrap_text=True),
-            "body_align": Alignment(wrap_text=True, vertical="top"),
-            "border": Border(left=thin, right=thin, top=thin, bottom=thin),
-            "link_font": Font(color=LINK_COLOUR, underline="single")}
+    kinds = {"font": Font, "alignment": Alignment, "border": Border}
+    out = {}
+    for key, xml in STYLE_XML.items():
+        el = fromstring(xml)
+        out[key] = (PatternFill if el.tag == "fill" else kinds[el.tag]).from_tree(el)
+    return out
 
 
 def _comment_text(findings: list[Finding]) -> str:
