@@ -4,7 +4,9 @@ zip, ``annotate_xml``), side by side in one run (issue 13 item 4).
 1. ``write_annotated`` alone, in this process, warm (median and min–max of N).
 2. ``AnnualJob.check`` as the notebook runs it: a fresh process per sample
    that first imports what the kernel pool preloads (``kernelpool.PRELOAD``)
-   and reads the workbook, then times the first (and only) check step.
+   and reads the workbook, then times the first (and only) check step;
+   with ``--single``, without that preload, as a single ``nianbao run``'s
+   own kernel does.
    Byte-code is cached in a temporary folder (PYTHONPYCACHEPREFIX) as on an
    installed nianbao, even where PYTHONDONTWRITEBYTECODE is set; one unmeasured
    run per side fills it.
@@ -28,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 STEP = r"""
 import json, sys, tempfile, time
 from nianbao.kernelpool import PRELOAD
-exec(PRELOAD)
+if sys.argv[4] == "preload":
+    exec(PRELOAD)
 import nianbao.check.annotate as annotate
 if sys.argv[3] == "old":
     annotate.write_annotated = annotate.write_annotated_openpyxl
@@ -51,6 +54,7 @@ def main() -> None:
     ap.add_argument("workbook", nargs="?", default=str(ROOT / "examples/demo-agency/2024.xlsx"))
     ap.add_argument("prior", nargs="?", default="")
     ap.add_argument("-n", type=int, default=7)
+    ap.add_argument("--single", action="store_true", help="no kernel-pool preload (a single run's kernel)")
     args = ap.parse_args()
     if args.workbook.endswith("demo-agency/2024.xlsx") and not args.prior:
         args.prior = str(ROOT / "examples/demo-agency/2023.xlsx")
@@ -78,7 +82,8 @@ def main() -> None:
     env["PYTHONPYCACHEPREFIX"] = tempfile.mkdtemp(prefix="pyc-")
 
     def step(side: str) -> float:
-        run = subprocess.run([sys.executable, "-c", STEP, args.workbook, args.prior, side],
+        run = subprocess.run([sys.executable, "-c", STEP, args.workbook, args.prior, side,
+                              "single" if args.single else "preload"],
                              capture_output=True, text=True, check=True, env=env)
         return json.loads(run.stdout.strip().splitlines()[-1])
 
@@ -88,7 +93,8 @@ def main() -> None:
         for side in ("old", "new"):
             steps[side].append(step(side))
     for side in ("old", "new"):
-        print(f"  AnnualJob.check {side} (fresh process after PRELOAD + read): {spread(steps[side])}")
+        how = "read only" if args.single else "PRELOAD + read"
+        print(f"  AnnualJob.check {side} (fresh process after {how}): {spread(steps[side])}")
     print(f"  ratio new/old (medians): {statistics.median(steps['new']) / statistics.median(steps['old']):.2f}")
 
 

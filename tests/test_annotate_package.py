@@ -16,6 +16,7 @@ from nianbao.check import run_checks
 from nianbao.check.annotate import AUTHOR, RESULT_SHEET, write_annotated, write_annotated_openpyxl
 from nianbao.check.annotate_xml import write_package
 from nianbao.check.xlsxparts import Unsupported
+from nianbao.render.pdf import find_soffice
 from nianbao.workbook import layout
 from nianbao.workbook.reader import read_workbook
 
@@ -196,3 +197,35 @@ def test_first_copy_does_not_import_openpyxl(bad, tmp_path):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "[]"
     assert openpyxl.load_workbook(tmp_path / "c.xlsx").sheetnames[0] == RESULT_SHEET
+
+
+@pytest.mark.skipif(find_soffice() is None, reason="LibreOffice not installed")
+def test_a_workbook_saved_by_libreoffice(bad, tmp_path):
+    """Another writer's package (shared strings, relative targets, its own
+    comment and VML parts): the same copy as openpyxl's, except that the zip
+    path keeps what openpyxl normalises (an explicit wrapText="false") and
+    the comment boxes of sheets without marks as LibreOffice drew them."""
+    path, result = bad
+    subprocess.run([find_soffice(), f"-env:UserInstallation=file://{tmp_path}/lo", "--headless",
+                    "--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir", str(tmp_path / "lo"), str(path)],
+                   check=True, capture_output=True, timeout=180)
+    src = tmp_path / "lo" / path.name
+    with zipfile.ZipFile(src) as z:
+        assert "xl/sharedStrings.xml" in z.namelist()
+    result = run_checks(read_workbook(src), read_workbook(DEMO_2023))
+    assert result.has_errors
+    fast, slow = tmp_path / "fast.xlsx", tmp_path / "slow.xlsx"
+    write_package(src, result, fast)
+    write_annotated_openpyxl(src, result, slow)
+
+    def seen(path):
+        return {k: (v[:8] + (bool(v[8]),) + v[9:] if isinstance(v, tuple) and len(v) == 15 else v)
+                for k, v in snapshot(path).items()}
+    a, b = seen(fast), seen(slow)
+    assert a.keys() == b.keys()
+    assert not [(k, a[k], b[k]) for k in a if a[k] != b[k]]
+    ours = lambda p: [b for b in comment_boxes(p) if "width:420px" in b[3]]
+    assert ours(fast) == ours(slow) and len(ours(fast)) >= len(result.findings)
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(fast) as b:    # 文字材料's boxes, as LibreOffice drew them
+        kept = [n for n in a.namelist() if n.endswith(".vml") and n in b.namelist() and a.read(n) == b.read(n)]
+        assert kept and b"pt;height" in b.read(kept[0])

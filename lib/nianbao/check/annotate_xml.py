@@ -201,6 +201,7 @@ class Sheet:
                 self.data.append(row)
             self.rows[r] = row
         row = self.rows[r]
+        row.attrib.pop("spans", None)     # a hint of the row's columns, no longer true
         c = etree.Element(q("c"), r=coord)
         after = next((x for x in row.iterfind(q("c")) if _split(x.get("r"))[1] > col), None)
         if after is not None:
