@@ -1,8 +1,7 @@
 """The annotated copy built from the workbook's own zip (issue 13): the
 校验结果 sheet added as a new part, marked cells restyled and commented by
 editing the sheet, styles, comments and VML parts with lxml (``sheetparts``,
-``xlsxparts``); every other
-part of the user's file is copied byte for byte.
+``xlsxparts``); every other part of the user's file is copied byte for byte.
 
 It gives what ``annotate.write_annotated_openpyxl`` gives (same marks,
 comments, result sheet, widths, heights, links, print setup; the same
