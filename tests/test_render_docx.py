@@ -244,3 +244,29 @@ def test_a_tall_chart_fits_the_type_area_with_its_caption(tmp_path):
     assert tall_shape.height.mm <= 225 - caption_mm - 5
     assert tall_shape.width.mm / tall_shape.height.mm == pytest.approx(6.4 / 9.6, rel=0.01)
     assert wide_shape.width.mm == pytest.approx(150)       # wide charts keep the full width
+
+
+def test_fresh_cell_format_writes_what_python_docx_setters_write():
+    """The table cells' fast formatting (appended in schema order) is the
+    same XML as python-docx's own setters make, with and without keep-with-next."""
+    from docx import Document
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+    from docx.oxml.ns import qn
+    from lxml import etree
+
+    from nianbao.render.docx import _fresh_cell_format
+
+    doc = Document()
+    style_id = doc.styles["Normal"].style_id
+    table = doc.add_table(rows=1, cols=4)
+    a, b, c, d = table.rows[0].cells
+    for cell, keep in ((a, True), (b, False)):
+        cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+        cell.paragraphs[0]._p.style = style_id
+        if keep:
+            cell.paragraphs[0].paragraph_format.keep_with_next = True
+    _fresh_cell_format(c._tc, style_id, True)
+    _fresh_cell_format(d._tc, style_id, False)
+    assert etree.tostring(c._tc) == etree.tostring(a._tc)
+    assert etree.tostring(d._tc) == etree.tostring(b._tc)
+    assert c._tc.find(qn("w:p")).find(qn("w:pPr")).find(qn("w:keepNext")) is not None
