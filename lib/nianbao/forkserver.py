@@ -66,8 +66,14 @@ MAX_STARTS = 3
 #: Bytes of one request or answer (an environment of a few KiB fits easily).
 MESSAGE_MAX = 1 << 20
 #: The modules the kernel itself needs, imported in the template before PRELOAD.
-KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "IPython",
-                  "matplotlib_inline.backend_inline", "jupyter_client.session")
+#: (What a kernel imports while it starts, debugpy included: imported after the
+#: fork, each kernel would hold its own copy, ~25 MiB.)
+KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
+                  "IPython", "IPython.core.completerlib", "IPython.core.debugger", "IPython.core.oinspect",
+                  "IPython.core.logger", "IPython.extensions.storemagic", "IPython.utils.wildcard",
+                  "matplotlib_inline.backend_inline", "jupyter_client.session", "debugpy.server.api",
+                  "tornado.gen", "tornado.locks", "tornado.queues", "tornado.platform.asyncio",
+                  "sqlite3", "pdb", "pydoc", "http.server", "xmlrpc.server", "encodings.idna")
 #: The inline backend, as ipykernel sets it at start (``IPKernelApp.init_gui_pylab``);
 #: set before matplotlib is imported in the template so it reads the same default.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -101,6 +107,25 @@ def kernel_args(cmd: list[str]) -> list[str] | None:
     return [os.path.expanduser(a) for a in cmd[i + 2:]]
 
 
+def interpreter_flags(cmd: list[str]) -> list[str]:
+    """The interpreter options of a kernel command (between the Python and
+    ``-m``, e.g. ``-Xfrozen_modules=off``); the template is started with the
+    same, so its kernels run as the kernel spec says."""
+    return list(cmd[1:cmd.index("-m")]) if "-m" in cmd else []
+
+
+def _spec_flags() -> list[str]:
+    """``interpreter_flags`` of the kernel spec the jobs use (job.py's choice)."""
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        from .job import _kernel_name
+
+        return interpreter_flags(KernelSpecManager().get_kernel_spec(_kernel_name()).argv)
+    except Exception:
+        return []
+
+
 def _note(text: str) -> None:
     print(f"提示：{text}", file=sys.stderr, flush=True)
 
@@ -117,10 +142,11 @@ class ForkServer:
     cannot start, dies or hangs (it is then killed). Thread-safe (requests
     are serialised). ``pid`` is the server's pid (None before start)."""
 
-    def __init__(self, preload: str | None = None):
+    def __init__(self, preload: str | None = None, flags: list[str] | None = None):
         if preload is None:
             from .kernelpool import PRELOAD as preload
         self.preload = preload
+        self.flags = _spec_flags() if flags is None else list(flags)
         self.proc: subprocess.Popen | None = None
         self.sock: socket.socket | None = None
         self.ready: dict | None = None
@@ -139,7 +165,7 @@ class ForkServer:
             self.proc = subprocess.Popen(
                 # "ipykernel" in the command line: ps and the tests see what the
                 # server and its children are (the children keep this command line)
-                [sys.executable, "-c", "from nianbao.forkserver import main; main()",
+                [sys.executable, *self.flags, "-c", "from nianbao.forkserver import main; main()",
                  "nianbao-forkserver", "ipykernel-template", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 env={**os.environ, "MPLBACKEND": os.environ.get("MPLBACKEND") or INLINE_BACKEND},
@@ -330,6 +356,8 @@ class ForkProvisioner(LocalProvisioner):
     async def launch_kernel(self, cmd: list[str], **kwargs: Any):
         args = kernel_args(cmd)
         server = shared() if args is not None else None
+        if server is not None and interpreter_flags(cmd) != server.flags:
+            server = None               # another kernel spec's options: not this template's
         if server is None:
             return await super().launch_kernel(cmd, **kwargs)
         env = kwargs.get("env")

@@ -80,19 +80,26 @@ class KernelPool:
     """Keeps one kernel starting ahead of the job that will use it.
 
     ``kernel_name`` defaults to job.py's choice ("nianbao" if installed),
-    ``manager_class`` to job.py's IPC kernel manager. ``last_wait_s`` is how
-    long the last ``take`` waited for its kernel to be ready (seconds; ~0
-    when the kernel was started ahead). Not thread-safe: one pool per worker
+    ``manager_class`` to job.py's IPC kernel manager. ``fork``: kernels
+    forked from the process's template (``forkserver``). ``ahead``: start
+    the next kernel as soon as one is taken (default: unless forked; then
+    the next one starts when the job's kernel is retired). ``last_wait_s``
+    is how long the last ``take`` waited for its kernel to be ready
+    (seconds; ~0 when the kernel was started ahead). Not thread-safe: one pool per worker
     process, used from one thread."""
 
     def __init__(self, kernel_name: str | None = None, manager_class: Any = None,
-                 startup_timeout: float = 60, preload: str | None = PRELOAD, fork: bool = False):
+                 startup_timeout: float = 60, preload: str | None = PRELOAD, fork: bool = False,
+                 ahead: bool | None = None):
         if kernel_name is None or manager_class is None:
             from .job import _kernel_manager_class, _kernel_name
 
             kernel_name = kernel_name or _kernel_name()
             manager_class = manager_class or _kernel_manager_class()
         self.fork = fork
+        # a forked kernel is ready in ~0.3 s of CPU that a busy batch spends anyway: started
+        # ahead it would only hold memory during the job (one more kernel per worker)
+        self.ahead = not fork if ahead is None else ahead
         if fork:
             from .forkserver import manager_class as forked
 
@@ -119,7 +126,7 @@ class KernelPool:
                     km.ip = str(self.home / f"kernel-{self.started}")
                 _call(km.start_kernel, extra_arguments=list(EXTRA_ARGUMENTS), cwd=str(self.home))
                 kc = km.client()
-                kc.start_channels()
+                kc.start_channels(stdin=False, hb=False)   # no heartbeat thread to race a quick close
             except Exception as e:
                 raise _start_error(e) from None
             if self.preload:       # queued by zmq until the kernel listens; not awaited
@@ -147,10 +154,11 @@ class KernelPool:
                 if attempt == 2 or not died:
                     raise _start_error(e) from None
         self.last_wait_s = time.perf_counter() - t0
-        try:
-            self.prestart()
-        except JobError:
-            pass                     # this job has its kernel; the next take() will say why
+        if self.ahead:
+            try:
+                self.prestart()
+            except JobError:
+                pass                 # this job has its kernel; the next take() will say why
         return km
 
     def _ready_in(self, kc, cwd: Path) -> None:
@@ -196,12 +204,18 @@ class KernelPool:
 
     @contextmanager
     def kernel(self, cwd: str | Path) -> Iterator[Any]:
-        """``take`` a kernel for one job, ``retire`` it afterwards."""
+        """``take`` a kernel for one job, ``retire`` it afterwards (and, if
+        not ``ahead``, start the next one then)."""
         km = self.take(cwd)
         try:
             yield km
         finally:
             self.retire(km)
+            if not self.ahead:       # the next kernel boots while the runner finishes this job
+                try:
+                    self.prestart()
+                except JobError:
+                    pass
 
     def close(self) -> None:
         """End every kernel of the pool (the one starting ahead included)."""
