@@ -58,7 +58,7 @@ def test_each_agency_gets_its_own_clean_forked_kernel(pool, tmp_path, monkeypatc
         one = _ask(km, "import json, numpy, os\njson.agency_marker = '第1局'\nsecret_of_agency_1 = 42\n"
                        "r1 = numpy.random.rand()",
                    {"pid": "os.getpid()", "ppid": "os.getppid()", "cwd": "os.getcwd()", "r": "repr(r1)",
-                    "leak": "'NIANBAO_SMTP_PASSWORD' in os.environ"})
+                    "leak": "'NIANBAO_SMTP_PASSWORD' in os.environ or b'do-not-leak' in open('/proc/self/environ', 'rb').read()"})
         assert type(km.provisioner.process).__name__ == "ForkedKernel"
     with pool.kernel(cwd=second) as km:
         two = _ask(km, "import json, numpy, os, sys\nr2 = numpy.random.rand()",

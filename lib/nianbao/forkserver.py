@@ -168,13 +168,25 @@ class ForkServer:
                 [sys.executable, *self.flags, "-c", "from nianbao.forkserver import main; main()",
                  "nianbao-forkserver", "ipykernel-template", str(theirs.fileno())],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                env={**os.environ, "MPLBACKEND": os.environ.get("MPLBACKEND") or INLINE_BACKEND},
+                env=self.environment(),
                 **child_kwargs())
         finally:
             theirs.close()
         self.sock = ours
         self.ready = None
         ours.sendall(json.dumps({"op": "preload", "code": self.preload}).encode())
+
+    @staticmethod
+    def environment() -> dict[str, str]:
+        """The template's environment: this process's, without the secrets a
+        kernel must never see (``job.SECRET_ENV``: a forked kernel can read
+        the template's start-up environment in /proc/self/environ), with the
+        inline matplotlib backend ipykernel would choose."""
+        from .job import SECRET_ENV
+
+        env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+        env["MPLBACKEND"] = env.get("MPLBACKEND") or INLINE_BACKEND
+        return env
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
@@ -441,6 +453,7 @@ def _preload(code: str | None) -> str | None:
 
 def main() -> None:
     """The fork server process (``ForkServer.start`` runs it)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the worker's to handle; we end with it
     sock = socket.socket(fileno=int(sys.argv[-1]))
     first = json.loads(sock.recv(MESSAGE_MAX) or b"{}")
     error = _preload(first.get("code"))
@@ -484,11 +497,11 @@ def _become_kernel(request: dict, fds: list[int], sock: socket.socket, server_pi
     code = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)     # as in a new Python
         os.setsid()                         # as jupyter_client's launcher: interrupts reach the group
-        from .procs import PR_SET_PDEATHSIG, _prctl
+        from .procs import die_with_parent
 
-        if _prctl is not None:              # fork resets it: the kernel dies with the fork server
-            _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        die_with_parent(server_pid)         # fork resets PR_SET_PDEATHSIG: the kernel dies with the server
         if os.getppid() != server_pid:
             os._exit(1)
         sock.close()
