@@ -135,7 +135,7 @@ def test_forked_kernel_makes_the_same_report_and_charts(tmp_path):
     assert images[0] == images[1]
 
 
-def test_a_dead_fork_server_costs_no_agency(pool, tmp_path):
+def test_a_dead_fork_server_costs_no_agency(pool, tmp_path, capfd):
     """The server dies between two jobs (its kernel starting ahead dies with
     it): the next take() still gives a working kernel, from a new server."""
     pool.prestart()
@@ -151,6 +151,8 @@ def test_a_dead_fork_server_costs_no_agency(pool, tmp_path):
     assert got["x"] == "1"
     again = forkserver.shared(start=False)
     assert again is not None and again.pid != server.pid and int(got["ppid"]) == again.pid
+    err = capfd.readouterr().err
+    assert [line for line in err.splitlines() if "内核模板进程" in line] == ["提示：内核模板进程已停止，正在重新启动"], err
 
 
 def test_a_hung_fork_server_falls_back_with_a_note(pool, tmp_path, monkeypatch, capfd):
@@ -171,7 +173,7 @@ def test_a_hung_fork_server_falls_back_with_a_note(pool, tmp_path, monkeypatch, 
             os.kill(server.pid, signal.SIGCONT)
     err = capfd.readouterr().err
     notes = [line for line in err.splitlines() if "内核模板进程" in line]
-    assert notes and notes[0].startswith("提示：") and "Traceback" not in err
+    assert len(notes) == 1 and notes[0].startswith("提示：") and "Traceback" not in err, err
     assert not server.alive()                  # the hung server was ended
 
 

@@ -339,15 +339,27 @@ def shared(start: bool = True) -> ForkServer | None:
         if _server is not None and not _server.alive():
             _server.kill()
             _server = None
+            if start:
+                _note("内核模板进程已停止，正在重新启动" if _starts < MAX_STARTS else
+                      "内核模板进程多次停止，本工作进程此后按常规方式启动内核（结果相同，只是较慢）")
         if _server is None and start and available() and _starts < MAX_STARTS:
             _starts += 1
             _server = ForkServer()
             try:
                 _server.start()
-            except OSError as e:
-                _note(f"无法启动内核模板进程（{type(e).__name__}），本作业的内核按常规方式启动")
+            except OSError:
+                _note("无法启动内核模板进程，本机关的内核按常规方式启动（结果相同，只是较慢）")
                 _server = None
         return _server
+
+
+def _forget(server: ForkServer) -> None:
+    """Kill ``server`` and stop using it, without a second note (the caller said why)."""
+    global _server
+    server.kill()
+    with _lock:
+        if _server is server:
+            _server = None
 
 
 def stop() -> None:
@@ -384,9 +396,9 @@ class ForkProvisioner(LocalProvisioner):
                     args, env, cwd,
                     stdout=null.fileno() if stdout == subprocess.DEVNULL else stdout,
                     stderr=null.fileno() if stderr == subprocess.DEVNULL else stderr)
-        except (ForkServerError, OSError) as e:
-            server.kill()
-            _note(f"内核模板进程没有响应（{e}），本作业的内核按常规方式启动")
+        except (ForkServerError, OSError):
+            _forget(server)
+            _note("内核模板进程没有响应，本机关的内核按常规方式启动（结果相同，只是较慢）")
             return await super().launch_kernel(cmd, **kwargs)
         self.pid = self.pgid = self.process.pid        # the child starts its own session
         self.cwd = cwd
