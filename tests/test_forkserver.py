@@ -258,3 +258,18 @@ def test_a_killed_batch_leaves_no_worker_fork_server_or_kernel(tmp_path):
                 p.kill()
             except psutil.Error:
                 pass
+
+
+def test_provisioner_is_registered_for_kernel_specs():
+    """A kernel spec naming ``nianbao-fork`` (metadata.kernel_provisioner) gets
+    the fork provisioner through jupyter_client's entry point (pyproject.toml;
+    re-run scripts/setup after pulling if this fails)."""
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.provisioning.factory import KernelProvisionerFactory
+
+    spec = KernelSpec(argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                      display_name="nianbao (forked)", language="python",
+                      metadata={"kernel_provisioner": {"provisioner_name": "nianbao-fork"}})
+    factory = KernelProvisionerFactory.instance()
+    assert factory.is_provisioner_available(spec)
+    assert isinstance(factory.create_provisioner_instance("k1", spec, parent=None), forkserver.ForkProvisioner)
