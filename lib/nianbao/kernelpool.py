@@ -30,7 +30,10 @@ whose parent process has gone (jupyter_client sets JPY_PARENT_PID).
 ``KernelPool(fork=True)`` (what a batch worker uses, ``worker.init``) forks
 each kernel from the worker's warm template (``forkserver``) instead of
 starting a new Python: milliseconds instead of ~1.3 s of CPU per job, and
-pages shared copy-on-write. A forked kernel that died before its job (its
+pages shared copy-on-write. Such a pool does not hold the next kernel
+during a job (it would only add memory: the ~0.3 s a forked kernel takes to
+start is CPU a busy batch spends anyway); it forks it when the job's kernel
+is retired, while the runner finishes the job. A forked kernel that died before its job (its
 fork server died) is replaced once by a new one, forked again or started
 the normal way, so no agency is lost to it.
 """
