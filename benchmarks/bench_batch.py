@@ -22,6 +22,13 @@ agency name changed. Temporary folders are removed at the end.
 
     .venv/bin/python benchmarks/bench_batch.py              # -n 3, 16 agencies
     .venv/bin/python benchmarks/bench_batch.py --agencies 4 -n 1   # quick look
+    .venv/bin/python benchmarks/bench_batch.py --launcher both     # forked vs new-process kernels
+
+``--launcher``: how the batch workers start their kernels — ``fork`` (from
+the worker's warm template, ``forkserver``; the default of ``nianbao
+batch``), ``spawn`` (a new Python per kernel, as before; the batch is run
+with NIANBAO_FORK_KERNELS=0) or ``both`` (each repetition runs the batch
+both ways, back to back).
 
 Absolute seconds depend on the machine's load; read the ratios.
 """
@@ -29,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -117,10 +125,10 @@ class PeakRSS:
         return self.peak
 
 
-def timed(cmd: list[str], sample_memory: bool = False) -> tuple[float, PeakRSS | None]:
+def timed(cmd: list[str], sample_memory: bool = False, env: dict | None = None) -> tuple[float, PeakRSS | None]:
     """Wall seconds of a command (it must succeed), and its tree's memory peaks."""
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     sampler = PeakRSS(proc.pid) if sample_memory else None
     out, _ = proc.communicate()
     wall = time.perf_counter() - t
@@ -156,12 +164,19 @@ def spread(values: list[float], fmt: str = "{:.2f}") -> str:
     return f"{fmt.format(med):>8}   {fmt.format(min(values))}–{fmt.format(max(values))}"
 
 
+def tag(launcher: str, args) -> str:
+    """A figure's suffix naming the batch's kernel launcher (none for a single-launcher run)."""
+    return f" [{launcher}]" if args.launcher == "both" else ""
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("-n", type=int, default=3, help="repetitions (default 3)")
     ap.add_argument("--agencies", type=int, default=16, help="agencies in the batch (default 16)")
     ap.add_argument("--workers", type=int, default=2, help="batch workers (default 2)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (to look at the outputs)")
+    ap.add_argument("--launcher", choices=("fork", "spawn", "both"), default="fork",
+                    help="batch kernels forked from a warm template, new processes, or both (default fork)")
     args = ap.parse_args()
 
     from nianbao.job import _kernel_manager_class, _kernel_name
@@ -184,7 +199,9 @@ def main() -> None:
 
         t_empty()                                   # warm the file cache
         rows = defaultdict(list)
-        phases = {"run docx+html": defaultdict(list), "run +pdf": defaultdict(list), "batch jobs": defaultdict(list)}
+        launchers = ("fork", "spawn") if args.launcher == "both" else (args.launcher,)
+        phases = {"run docx+html": defaultdict(list), "run +pdf": defaultdict(list),
+                  **{f"batch jobs{tag(lc, args)}": defaultdict(list) for lc in launchers}}
         for rep in range(args.n):
             te = t_empty()
             out_html, out_pdf, out_batch = tmp / f"r{rep}-html", tmp / f"r{rep}-pdf", tmp / f"r{rep}-batch"
@@ -192,37 +209,44 @@ def main() -> None:
                                "--formats", "docx,html", "-q"])
             with_pdf, _ = timed([*cmd, "run", str(demo), "--prior", str(demo_prior), "-o", str(out_pdf),
                                  "--formats", "docx,html,pdf", "-q"])
-            wall, mem = timed([*cmd, "batch", *map(str, books), "--prior-dir", str(prior_dir),
-                                "-o", str(out_batch), "--formats", "docx,html,pdf",
-                                "--workers", str(args.workers)], sample_memory=True)
-            made = sorted(out_batch.glob("*/report.pdf"))
-            if len(made) != len(books):
-                sys.exit(f"the batch made {len(made)} PDFs for {len(books)} agencies")
             rows["T_empty (s)"].append(te)
             rows["run docx+html (s)"].append(single)
             rows["run docx+html+pdf (s)"].append(with_pdf)
-            rows["batch wall (s)"].append(wall)
-            rows["batch per agency (s)"].append(wall / len(books))
             rows["single-job ratio"].append(single / te)
             rows["PDF ratio"].append(with_pdf / single)
-            rows["R_batch"].append(wall / (len(books) * te / args.workers))
-            rows["batch peak RSS (MiB)"].append(mem.peak / 2**20)
-            if mem.peak_pss:
-                rows["batch peak PSS (MiB)"].append(mem.peak_pss / 2**20)
             phase_timings([out_html], phases["run docx+html"])
             phase_timings([out_pdf], phases["run +pdf"])
-            phase_timings(sorted(p for p in out_batch.iterdir() if p.is_dir()), phases["batch jobs"])
-            print(f"run {rep + 1}/{args.n}: T_empty {te:.2f} s, run {single:.2f} s, +pdf {with_pdf:.2f} s, "
-                  f"batch {wall:.1f} s, peak RSS {mem.peak / 2**20:.0f} MiB", file=sys.stderr, flush=True)
+            for lc in launchers:
+                t = tag(lc, args)
+                out = out_batch.with_name(f"{out_batch.name}-{lc}")
+                env = dict(os.environ, NIANBAO_FORK_KERNELS="1" if lc == "fork" else "0")
+                wall, mem = timed([*cmd, "batch", *map(str, books), "--prior-dir", str(prior_dir),
+                                   "-o", str(out), "--formats", "docx,html,pdf",
+                                   "--workers", str(args.workers)], sample_memory=True, env=env)
+                made = sorted(out.glob("*/report.pdf"))
+                if len(made) != len(books):
+                    sys.exit(f"the batch made {len(made)} PDFs for {len(books)} agencies")
+                rows[f"batch wall{t} (s)"].append(wall)
+                rows[f"batch per agency{t} (s)"].append(wall / len(books))
+                rows[f"R_batch{t}"].append(wall / (len(books) * te / args.workers))
+                rows[f"batch peak RSS{t} (MiB)"].append(mem.peak / 2**20)
+                if mem.peak_pss:
+                    rows[f"batch peak PSS{t} (MiB)"].append(mem.peak_pss / 2**20)
+                phase_timings(sorted(p for p in out.iterdir() if p.is_dir()), phases[f"batch jobs{t}"])
+                print(f"run {rep + 1}/{args.n}: T_empty {te:.2f} s, run {single:.2f} s, +pdf {with_pdf:.2f} s, "
+                      f"batch{t} {wall:.1f} s, peak RSS {mem.peak / 2**20:.0f} MiB, PSS {mem.peak_pss / 2**20:.0f} MiB",
+                      file=sys.stderr, flush=True)
 
         print(f"\nnianbao batch benchmark: {args.agencies} agencies, {args.workers} workers, "
               f"median and min–max of {args.n} run(s); machine load varies, read the ratios")
-        print(f"{'figure':28} {'median':>8}   min–max        target")
+        print(f"{'figure':36} {'median':>8}   min–max        target")
         target_of = {"single-job ratio": f"<= {TARGETS['single']}", "PDF ratio": f"<= {TARGETS['pdf']}",
-                     "R_batch": f"<= {TARGETS['r_batch']}", "batch peak RSS (MiB)": f"<= {TARGETS['peak_mib']}"}
+                     "R_batch": f"<= {TARGETS['r_batch']}", "batch peak RSS": f"<= {TARGETS['peak_mib']}",
+                     "batch peak PSS": f"<= {TARGETS['peak_mib']}"}
         for name, values in rows.items():
             fmt = "{:.0f}" if "MiB" in name else "{:.2f}"
-            print(f"{name:28} {spread(values, fmt):24} {target_of.get(name, '')}")
+            target = next((v for k, v in target_of.items() if name.startswith(k)), "")
+            print(f"{name:36} {spread(values, fmt):24} {target}")
         for label, by_phase in phases.items():
             if by_phase:
                 print(f"\nper-phase median (s), {label} (results.json timings, {max(map(len, by_phase.values()))} jobs):")

@@ -7,9 +7,10 @@ from pathlib import Path
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
+import psutil
 from test_kernelpool import _alive
 
-from nianbao import worker
+from nianbao import forkserver, worker
 from nianbao.render import office
 from nianbao.render.pdf import find_soffice
 
@@ -32,10 +33,15 @@ def _wait_ready(timeout: float = 90) -> dict:
 def test_worker_init_and_everything_ends_with_the_worker():
     with ProcessPoolExecutor(max_workers=1, initializer=worker.init) as pool:
         state = pool.submit(_wait_ready).result(timeout=120)
+        parent_of_kernel = psutil.Process(state["next_kernel_pid"]).ppid()
     assert state["office"]["pid"] and state["office"]["starts"] == 1
     assert state["office_socket"] and state["office_socket"].endswith("socket")
     assert state["next_kernel_pid"]
     pids = [state["office"]["pid"], state["next_kernel_pid"]]
+    if forkserver.available():       # the kernel was forked from the worker's template
+        assert state["fork_server_pid"] and state["fork_server_pid"] != state["next_kernel_pid"]
+        assert parent_of_kernel == state["fork_server_pid"]
+        pids.append(state["fork_server_pid"])
     deadline = time.monotonic() + 15
     while any(map(_alive, pids)) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -26,6 +26,16 @@ Its environment is the worker's at the time it started.
 
 A kernel dies with its worker: ipykernel's parent poller ends a kernel
 whose parent process has gone (jupyter_client sets JPY_PARENT_PID).
+
+``KernelPool(fork=True)`` (what a batch worker uses, ``worker.init``) forks
+each kernel from the worker's warm template (``forkserver``) instead of
+starting a new Python: milliseconds instead of ~1.3 s of CPU per job, and
+pages shared copy-on-write. Such a pool does not hold the next kernel
+during a job (it would only add memory: the ~0.3 s a forked kernel takes to
+start is CPU a busy batch spends anyway); it forks it when the job's kernel
+is retired, while the runner finishes the job. A forked kernel that died before its job (its
+fork server died) is replaced once by a new one, forked again or started
+the normal way, so no agency is lost to it.
 """
 from __future__ import annotations
 
@@ -73,18 +83,30 @@ class KernelPool:
     """Keeps one kernel starting ahead of the job that will use it.
 
     ``kernel_name`` defaults to job.py's choice ("nianbao" if installed),
-    ``manager_class`` to job.py's IPC kernel manager. ``last_wait_s`` is how
-    long the last ``take`` waited for its kernel to be ready (seconds; ~0
-    when the kernel was started ahead). Not thread-safe: one pool per worker
+    ``manager_class`` to job.py's IPC kernel manager. ``fork``: kernels
+    forked from the process's template (``forkserver``). ``ahead``: start
+    the next kernel as soon as one is taken (default: unless forked; then
+    the next one starts when the job's kernel is retired). ``last_wait_s``
+    is how long the last ``take`` waited for its kernel to be ready
+    (seconds; ~0 when the kernel was started ahead). Not thread-safe: one pool per worker
     process, used from one thread."""
 
     def __init__(self, kernel_name: str | None = None, manager_class: Any = None,
-                 startup_timeout: float = 60, preload: str | None = PRELOAD):
+                 startup_timeout: float = 60, preload: str | None = PRELOAD, fork: bool = False,
+                 ahead: bool | None = None):
         if kernel_name is None or manager_class is None:
             from .job import _kernel_manager_class, _kernel_name
 
             kernel_name = kernel_name or _kernel_name()
             manager_class = manager_class or _kernel_manager_class()
+        self.fork = fork
+        # a forked kernel is ready in ~0.3 s of CPU that a busy batch spends anyway: started
+        # ahead it would only hold memory during the job (one more kernel per worker)
+        self.ahead = not fork if ahead is None else ahead
+        if fork:
+            from .forkserver import manager_class as forked
+
+            manager_class = forked(manager_class)
         self.kernel_name = kernel_name
         self.manager_class = manager_class
         self.startup_timeout = startup_timeout
@@ -107,7 +129,7 @@ class KernelPool:
                     km.ip = str(self.home / f"kernel-{self.started}")
                 _call(km.start_kernel, extra_arguments=list(EXTRA_ARGUMENTS), cwd=str(self.home))
                 kc = km.client()
-                kc.start_channels()
+                kc.start_channels(stdin=False, hb=False)   # no heartbeat thread to race a quick close
             except Exception as e:
                 raise _start_error(e) from None
             if self.preload:       # queued by zmq until the kernel listens; not awaited
@@ -121,19 +143,25 @@ class KernelPool:
         "kernel-start" (Chinese) if the kernel cannot start or does not become
         ready within ``startup_timeout``."""
         self._reap()
-        self.prestart()
-        (km, kc), self._next = self._next, None
         t0 = time.perf_counter()
-        try:
-            self._ready_in(kc, Path(cwd))
-        except Exception as e:
-            self.retire(km, now=True)
-            raise _start_error(e) from None
-        self.last_wait_s = time.perf_counter() - t0
-        try:
+        for attempt in (1, 2):
             self.prestart()
-        except JobError:
-            pass                     # this job has its kernel; the next take() will say why
+            (km, kc), self._next = self._next, None
+            try:
+                self._ready_in(kc, Path(cwd))
+                break
+            except Exception as e:
+                # a forked kernel that died with its fork server: one more, forked anew or not
+                died = self.fork and not _call(km.is_alive)
+                self.retire(km, now=True)
+                if attempt == 2 or not died:
+                    raise _start_error(e) from None
+        self.last_wait_s = time.perf_counter() - t0
+        if self.ahead:
+            try:
+                self.prestart()
+            except JobError:
+                pass                 # this job has its kernel; the next take() will say why
         return km
 
     def _ready_in(self, kc, cwd: Path) -> None:
@@ -179,12 +207,18 @@ class KernelPool:
 
     @contextmanager
     def kernel(self, cwd: str | Path) -> Iterator[Any]:
-        """``take`` a kernel for one job, ``retire`` it afterwards."""
+        """``take`` a kernel for one job, ``retire`` it afterwards (and, if
+        not ``ahead``, start the next one then)."""
         km = self.take(cwd)
         try:
             yield km
         finally:
             self.retire(km)
+            if not self.ahead:       # the next kernel boots while the runner finishes this job
+                try:
+                    self.prestart()
+                except JobError:
+                    pass
 
     def close(self) -> None:
         """End every kernel of the pool (the one starting ahead included)."""
@@ -204,14 +238,21 @@ _owner = os.getpid()
 _lock = threading.Lock()
 
 
-def kernel_pool() -> KernelPool:
-    """This process's pool (a forked child gets its own, never its parent's kernels)."""
+def kernel_pool(fork: bool = False) -> KernelPool:
+    """This process's pool (a forked child gets its own, never its parent's
+    kernels). ``fork``: its kernels are forked from a warm template
+    (``forkserver``), if ``forkserver.available()``; only the call that
+    makes the pool chooses."""
     global _pool, _owner
     with _lock:
         if _owner != os.getpid():
             _pool, _owner = None, os.getpid()
         if _pool is None:
-            _pool = KernelPool()
+            if fork:
+                from . import forkserver
+
+                fork = forkserver.available()
+            _pool = KernelPool(fork=fork)
             at_exit(close_pool)
         return _pool
 
@@ -222,6 +263,10 @@ def close_pool() -> None:
     with _lock:
         if _pool is not None and _owner == os.getpid():
             _pool.close()
+            if _pool.fork:
+                from . import forkserver
+
+                forkserver.stop()
         _pool = None
 
 

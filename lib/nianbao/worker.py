@@ -4,8 +4,10 @@
 a Dask worker plugin): it imports what ``run_job`` needs in the worker once,
 starts the worker's warm LibreOffice (``render.office``) in the background
 and serves it to the notebook kernels the worker will start (the PDF is made
-inside the notebook), and starts the worker's first kernel (``kernelpool``).
-Each job still gets a fresh kernel; the next one boots while a job runs.
+inside the notebook), starts its fork server (``forkserver``: a warm
+template its kernels are forked from, on Linux) and its first kernel
+(``kernelpool``). Each job still gets a fresh kernel; the next one is ready
+while a job runs.
 
 Everything started here ends with the worker: at a normal exit through
 multiprocessing's exit hook, and if the worker is killed because LibreOffice's
@@ -21,11 +23,13 @@ PRELOAD = ("papermill", "nbformat", "jupyter_client", "nianbao.job", "nianbao.fi
            "nianbao.signoff", "nianbao.sources")
 
 
-def init(pdf: bool = True, kernels: bool = True, parent: int | None = None) -> None:
+def init(pdf: bool = True, kernels: bool = True, parent: int | None = None, fork: bool = True) -> None:
     """Prepare this worker process (call once, before its first job).
 
     ``parent``: the pid of the batch process; the worker dies with it even
-    when the batch is SIGKILLed (``procs.die_with_parent``)."""
+    when the batch is SIGKILLed (``procs.die_with_parent``). ``fork``: fork
+    the kernels from a warm template when ``forkserver.available()`` (not
+    with ``NIANBAO_FORK_KERNELS=0``)."""
     global _ready_in
     if parent is not None:
         from .procs import die_with_parent
@@ -43,9 +47,13 @@ def init(pdf: bool = True, kernels: bool = True, parent: int | None = None) -> N
         office.serve()            # before any kernel starts: kernels inherit the socket's address
         office.prestart()
     if kernels:
+        from . import forkserver
         from .kernelpool import kernel_pool
 
-        kernel_pool().prestart()
+        fork = fork and forkserver.available()
+        if fork:
+            forkserver.shared()   # from this thread, which lives as long as the worker (PR_SET_PDEATHSIG)
+        kernel_pool(fork=fork).prestart()
 
 
 _ready_in: int | None = None
@@ -63,11 +71,15 @@ def ensure(pdf: bool = True, kernels: bool = True) -> None:
 def describe() -> dict:
     """This worker's state (for tests and diagnostics): process id, the
     warm LibreOffice's ``office.status()``, whether it is served to kernels,
-    and the pid of the kernel starting ahead (or None)."""
+    the pid of the kernel starting ahead (or None) and of the fork server
+    (None when kernels are not forked)."""
+    from . import forkserver
     from .kernelpool import _pool
     from .render import office
 
     nxt = _pool._next[0] if _pool is not None and _pool._next is not None else None
+    server = forkserver.shared(start=False) if _pool is not None and _pool.fork else None
     return {"pid": os.getpid(), "office": office.status(),
             "office_socket": os.environ.get(office.ENV_SOCKET),
-            "next_kernel_pid": nxt.provisioner.process.pid if nxt is not None and nxt.has_kernel else None}
+            "next_kernel_pid": nxt.provisioner.process.pid if nxt is not None and nxt.has_kernel else None,
+            "fork_server_pid": server.pid if server is not None else None}

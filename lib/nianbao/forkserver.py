@@ -1,0 +1,554 @@
+"""Notebook kernels forked from a warm template, one fresh process per agency.
+
+A batch worker starts one *fork server* (``ForkServer``): a Python process
+that imports ipykernel, IPython and the annual notebook's libraries
+(``kernelpool.PRELOAD``) once — libraries only, never an agency's data; no
+thread started, no zmq context made — and then waits. For each job's kernel
+the worker asks it to fork: the child becomes a fresh IPython kernel
+(``IPKernelApp`` with the job's connection file, working folder and
+environment) in milliseconds instead of the ~1.3 s of CPU a new
+``python -m ipykernel_launcher`` spends importing, and it shares the
+template's memory pages copy-on-write (``gc.freeze`` keeps the garbage
+collector from touching them), so both CPU per job and real memory (PSS)
+drop. Isolation is unchanged: each agency gets its own process, never
+reused; what one kernel changes (a variable, a module attribute, numpy's
+random state, reseeded in every child) stays in that process.
+
+jupyter_client sees a normal kernel: ``ForkProvisioner`` is a
+``LocalProvisioner`` (jupyter_client ≥ 7 kernel provisioner API) whose
+``launch_kernel`` asks the fork server instead of ``Popen``; its
+``process`` is a ``ForkedKernel`` that behaves like a ``Popen`` (poll, wait,
+send_signal, kill, terminate) through a Linux pidfd (``os.pidfd_open``), a
+handle that cannot point at a re-used pid. ``manager_class(base)`` makes a
+kernel manager that uses it (what ``KernelPool(fork=True)`` does); the
+provisioner is also registered as the ``nianbao-fork`` entry point of
+``jupyter_client.kernel_provisioners`` for a kernel spec that names it.
+
+Processes: worker → fork server → kernels. Each dies with its parent even
+on SIGKILL (``PR_SET_PDEATHSIG``, set again in each kernel because fork
+resets it), and the kernel's ipykernel parent poller watches the fork
+server. The fork server reaps its children and reports their exit codes.
+
+When the fork server cannot start, dies or does not answer within
+``FORK_TIMEOUT_S``, the kernel is started the normal way (a new process
+from the kernel spec) and a one-line note goes to stderr; the server is
+started again for the next kernel, at most ``MAX_STARTS`` times per worker.
+A kernel spec that is not "this Python with ipykernel" is never forked.
+
+Linux only (fork, pidfd, prctl); ``available()`` says whether it can be
+used; ``NIANBAO_FORK_KERNELS=0`` turns it off (the benchmark compares both).
+"""
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.provisioning import LocalProvisioner
+
+#: Environment switch: "0" starts every kernel the normal way.
+ENV_SWITCH = "NIANBAO_FORK_KERNELS"
+#: Seconds the fork server may take to import its libraries (first answer).
+READY_TIMEOUT_S = 60.0
+#: Seconds one fork (or status) request may take before the server counts as hung.
+FORK_TIMEOUT_S = 10.0
+#: Fork servers one worker process starts at most (the first plus restarts).
+MAX_STARTS = 3
+#: Bytes of one request or answer (an environment of a few KiB fits easily).
+MESSAGE_MAX = 1 << 20
+#: The modules the kernel itself needs, imported in the template before PRELOAD.
+#: (What a kernel imports while it starts, debugpy included: imported after the
+#: fork, each kernel would hold its own copy, ~25 MiB.)
+KERNEL_MODULES = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger",
+                  "IPython", "IPython.core.completerlib", "IPython.core.debugger", "IPython.core.oinspect",
+                  "IPython.core.logger", "IPython.extensions.storemagic", "IPython.utils.wildcard",
+                  "matplotlib_inline.backend_inline", "jupyter_client.session", "debugpy.server.api",
+                  "tornado.gen", "tornado.locks", "tornado.queues", "tornado.platform.asyncio",
+                  "sqlite3", "pdb", "pydoc", "http.server", "xmlrpc.server", "encodings.idna")
+#: The inline backend, as ipykernel sets it at start (``IPKernelApp.init_gui_pylab``);
+#: set before matplotlib is imported in the template so it reads the same default.
+INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
+
+
+class ForkServerError(RuntimeError):
+    """The fork server could not start, died, or did not answer in time."""
+
+
+def available() -> bool:
+    """True on Linux with pidfd support, unless ``NIANBAO_FORK_KERNELS=0``."""
+    return (os.environ.get(ENV_SWITCH, "1") != "0" and sys.platform.startswith("linux")
+            and hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")
+            and hasattr(socket, "send_fds"))
+
+
+def kernel_args(cmd: list[str]) -> list[str] | None:
+    """The ``IPKernelApp`` arguments of a kernel command (``[python, …, -m,
+    ipykernel_launcher, -f, conn.json, …]`` → ``[-f, conn.json, …]``), or None
+    when the command is not this Python running ipykernel (then it cannot be
+    forked from our template)."""
+    if not cmd or "-m" not in cmd:
+        return None
+    try:
+        same = os.path.samefile(os.path.expanduser(cmd[0]), sys.executable)
+    except OSError:
+        same = False
+    i = cmd.index("-m")
+    if not same or i + 1 >= len(cmd) or cmd[i + 1] not in ("ipykernel_launcher", "ipykernel"):
+        return None
+    return [os.path.expanduser(a) for a in cmd[i + 2:]]
+
+
+def interpreter_flags(cmd: list[str]) -> list[str]:
+    """The interpreter options of a kernel command (between the Python and
+    ``-m``, e.g. ``-Xfrozen_modules=off``); the template is started with the
+    same, so its kernels run as the kernel spec says."""
+    return list(cmd[1:cmd.index("-m")]) if "-m" in cmd else []
+
+
+def _spec_flags() -> list[str]:
+    """``interpreter_flags`` of the kernel spec the jobs use (job.py's choice)."""
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        from .job import _kernel_name
+
+        return interpreter_flags(KernelSpecManager().get_kernel_spec(_kernel_name()).argv)
+    except Exception:
+        return []
+
+
+def _note(text: str) -> None:
+    print(f"提示：{text}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- worker side
+
+class ForkServer:
+    """The worker's handle on its fork server process.
+
+    ``preload``: Python source run once in the template (libraries only).
+    ``start()`` launches the process (it then imports in the background);
+    ``fork(args, env, cwd, stdout, stderr)`` waits for it to be ready and
+    returns a ``ForkedKernel``; raises ``ForkServerError`` if the server
+    cannot start, dies or hangs (it is then killed). Thread-safe (requests
+    are serialised). ``pid`` is the server's pid (None before start)."""
+
+    def __init__(self, preload: str | None = None, flags: list[str] | None = None):
+        if preload is None:
+            from .kernelpool import PRELOAD as preload
+        self.preload = preload
+        self.flags = _spec_flags() if flags is None else list(flags)
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+        self.ready: dict | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def start(self) -> None:
+        """Start the server process (returns at once; imports run in it)."""
+        from .procs import child_kwargs
+
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self.proc = subprocess.Popen(
+                # "ipykernel" in the command line: ps and the tests see what the
+                # server and its children are (the children keep this command line)
+                [sys.executable, *self.flags, "-c", "from nianbao.forkserver import main; main()",
+                 "nianbao-forkserver", "ipykernel-template", str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env=self.environment(),
+                **child_kwargs())
+        finally:
+            theirs.close()
+        self.sock = ours
+        self.ready = None
+        ours.sendall(json.dumps({"op": "preload", "code": self.preload}).encode())
+
+    @staticmethod
+    def environment() -> dict[str, str]:
+        """The template's environment: this process's, without the secrets a
+        kernel must never see (``job.SECRET_ENV``: a forked kernel can read
+        the template's start-up environment in /proc/self/environ), with the
+        inline matplotlib backend ipykernel would choose."""
+        from .job import SECRET_ENV
+
+        env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+        env["MPLBACKEND"] = env.get("MPLBACKEND") or INLINE_BACKEND
+        return env
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def _request(self, message: dict, fds: list[int] = (), timeout: float = FORK_TIMEOUT_S) -> dict:
+        if self.sock is None or not self.alive():
+            raise ForkServerError("fork server not running")
+        try:
+            self.sock.settimeout(timeout)
+            socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
+            data = self.sock.recv(MESSAGE_MAX)
+        except (OSError, socket.timeout) as e:
+            self.kill()
+            raise ForkServerError(f"fork server did not answer: {type(e).__name__}: {e}") from None
+        if not data:
+            self.kill()
+            raise ForkServerError("fork server ended")
+        return json.loads(data)
+
+    def _wait_ready(self) -> dict:
+        if self.ready is None:
+            if self.sock is None or not self.alive():
+                raise ForkServerError("fork server not running")
+            try:
+                self.sock.settimeout(READY_TIMEOUT_S)
+                data = self.sock.recv(MESSAGE_MAX)
+            except (OSError, socket.timeout) as e:
+                self.kill()
+                raise ForkServerError(f"fork server not ready: {type(e).__name__}") from None
+            if not data:
+                self.kill()
+                raise ForkServerError("fork server ended while importing")
+            self.ready = json.loads(data)
+            if self.ready.get("threads", 1) != 1:      # fork copies only the forking thread
+                self.kill()
+                raise ForkServerError(f"template has {self.ready['threads']} threads")
+        return self.ready
+
+    def fork(self, args: list[str], env: dict[str, str], cwd: str | os.PathLike,
+             stdout: int | None = None, stderr: int | None = None) -> "ForkedKernel":
+        """A new kernel process: ``IPKernelApp`` with ``args``, its environment
+        exactly ``env``, working in ``cwd``; stdin is /dev/null, stdout and
+        stderr are these file descriptors (default: this process's 1 and 2)."""
+        with self._lock:
+            self._wait_ready()
+            with open(os.devnull, "rb") as null:
+                fds = [null.fileno(), 1 if stdout is None else stdout, 2 if stderr is None else stderr]
+                answer = self._request({"op": "fork", "args": list(args), "env": dict(env), "cwd": str(cwd)}, fds)
+        if "pid" not in answer:
+            raise ForkServerError(answer.get("error", "fork failed"))
+        return ForkedKernel(answer["pid"], self)
+
+    def exit_status(self, pid: int) -> int | None:
+        """A child's exit code as ``Popen.returncode`` gives it (negative:
+        killed by that signal); None while it runs or when the server cannot
+        say (the server is gone: its children went with it)."""
+        with self._lock:
+            try:
+                return self._request({"op": "status", "pid": pid}).get("code")
+            except ForkServerError:
+                return None
+
+    def kill(self) -> None:
+        """End the server now (its kernels end with it)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+        if self.proc is not None:
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+    close = kill
+
+
+class ForkedKernel:
+    """A forked kernel process, with the part of ``subprocess.Popen``'s
+    interface jupyter_client's ``LocalProvisioner`` uses (``pid``,
+    ``returncode``, ``poll``, ``wait``, ``send_signal``, ``kill``,
+    ``terminate``; no pipes). Signals go through a pidfd, so they can never
+    reach another process that got the same pid later."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int, server: ForkServer):
+        self.pid = pid
+        self.server = server
+        self.returncode: int | None = None
+        self.pidfd: int | None = os.pidfd_open(pid)
+
+    def _exited(self, timeout: float | None) -> bool:
+        if self.pidfd is None:
+            return True
+        ready, _, _ = select.select([self.pidfd], [], [], timeout)
+        return bool(ready)
+
+    def poll(self) -> int | None:
+        if self.returncode is None and self._exited(0):
+            code = None
+            for _ in range(50):         # the server reaps on SIGCHLD: a moment after the exit
+                code = self.server.exit_status(self.pid)
+                if code is not None or not self.server.alive():
+                    break
+                time.sleep(0.01)
+            self.returncode = code if code is not None else -signal.SIGKILL
+            os.close(self.pidfd)
+            self.pidfd = None
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None and not self._exited(timeout):
+            raise subprocess.TimeoutExpired(f"kernel {self.pid}", timeout)
+        return self.poll()
+
+    def send_signal(self, signum: int) -> None:
+        if self.poll() is None:
+            signal.pidfd_send_signal(self.pidfd, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def __del__(self):
+        if self.pidfd is not None:
+            try:
+                os.close(self.pidfd)
+            except OSError:
+                pass
+
+
+_server: ForkServer | None = None
+_owner = os.getpid()
+_starts = 0
+_lock = threading.Lock()
+
+
+def shared(start: bool = True) -> ForkServer | None:
+    """This process's fork server, started (again) if it is not running and
+    fewer than ``MAX_STARTS`` have been started; None when there is none to
+    use (not ``available()``, or given up)."""
+    global _server, _owner, _starts
+    with _lock:
+        if _owner != os.getpid():            # a forked child never uses its parent's server
+            _server, _owner, _starts = None, os.getpid(), 0
+        if _server is not None and not _server.alive():
+            _server.kill()
+            _server = None
+            if start:
+                _note("内核模板进程已停止，正在重新启动" if _starts < MAX_STARTS else
+                      "内核模板进程多次停止，本工作进程此后按常规方式启动内核（结果相同，只是较慢）")
+        if _server is None and start and available() and _starts < MAX_STARTS:
+            _starts += 1
+            _server = ForkServer()
+            try:
+                _server.start()
+            except OSError:
+                _note("无法启动内核模板进程，本机关的内核按常规方式启动（结果相同，只是较慢）")
+                _server = None
+        return _server
+
+
+def _forget(server: ForkServer) -> None:
+    """Kill ``server`` and stop using it, without a second note (the caller said why)."""
+    global _server
+    server.kill()
+    with _lock:
+        if _server is server:
+            _server = None
+
+
+def stop() -> None:
+    """End this process's fork server (and any kernel it still has); the
+    next ``shared()`` may start ``MAX_STARTS`` again."""
+    global _server, _starts
+    with _lock:
+        if _server is not None and _owner == os.getpid():
+            _server.kill()
+        _server, _starts = None, 0
+
+
+class ForkProvisioner(LocalProvisioner):
+    """A ``LocalProvisioner`` whose kernels are forked from the worker's
+    template (``shared()``); falls back to ``LocalProvisioner``'s normal
+    launch (with a one-line note) when there is no usable fork server."""
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any):
+        args = kernel_args(cmd)
+        server = shared() if args is not None else None
+        if server is not None and interpreter_flags(cmd) != server.flags:
+            server = None               # another kernel spec's options: not this template's
+        if server is None:
+            return await super().launch_kernel(cmd, **kwargs)
+        env = kwargs.get("env")
+        env = dict(os.environ if env is None else env)
+        env.setdefault("JPY_PARENT_PID", str(os.getpid()))
+        cwd = kwargs.get("cwd") or os.getcwd()
+        stderr = kwargs.get("stderr")
+        stdout = kwargs.get("stdout")
+        try:
+            with open(os.devnull, "wb") as null:
+                self.process = server.fork(
+                    args, env, cwd,
+                    stdout=null.fileno() if stdout == subprocess.DEVNULL else stdout,
+                    stderr=null.fileno() if stderr == subprocess.DEVNULL else stderr)
+        except (ForkServerError, OSError):
+            _forget(server)
+            _note("内核模板进程没有响应，本机关的内核按常规方式启动（结果相同，只是较慢）")
+            return await super().launch_kernel(cmd, **kwargs)
+        self.pid = self.pgid = self.process.pid        # the child starts its own session
+        self.cwd = cwd
+        return self.connection_info
+
+
+def manager_class(base: type) -> type:
+    """A subclass of the kernel manager ``base`` whose kernels are forked
+    (``ForkProvisioner``); everything else — transport, environment
+    filtering, stderr — stays ``base``'s."""
+
+    class ForkedKernelManager(base):
+        async def _async_pre_start_kernel(self, **kw):
+            if self.provisioner is None:
+                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+                self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
+                                                   parent=self)
+            return await super()._async_pre_start_kernel(**kw)
+
+    ForkedKernelManager.__name__ = f"Forked{base.__name__}"
+    return ForkedKernelManager
+
+
+# ---------------------------------------------------------------- server side
+
+_children: dict[int, int] = {}      # pid -> exit code, once reaped
+_running: set[int] = set()
+
+
+def _reap(*_: Any) -> None:
+    """SIGCHLD: collect every exited child's code (no zombie stays)."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        _running.discard(pid)
+        _children[pid] = os.waitstatus_to_exitcode(status)
+
+
+def _preload(code: str | None) -> str | None:
+    """Import the kernel's and the notebook's libraries into the template."""
+    import importlib
+
+    error = None
+    for name in KERNEL_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError as e:
+            error = f"{name}: {e}"
+    if code:
+        try:
+            exec(compile(code, "<preload>", "exec"), {"__name__": "__preload__"})
+        except Exception as e:          # the notebook's own import then fails visibly
+            error = f"{type(e).__name__}: {e}"
+    import gc
+
+    gc.collect()
+    gc.freeze()             # the children's collector leaves the template's pages shared
+    return error
+
+
+def main() -> None:
+    """The fork server process (``ForkServer.start`` runs it)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the worker's to handle; we end with it
+    sock = socket.socket(fileno=int(sys.argv[-1]))
+    first = json.loads(sock.recv(MESSAGE_MAX) or b"{}")
+    error = _preload(first.get("code"))
+    zmq_context = sys.modules.get("zmq") and getattr(sys.modules["zmq"].Context, "_instance", None)
+    sock.send(json.dumps({"ready": True, "threads": threading.active_count(), "error": error,
+                          "zmq_context": zmq_context is not None}).encode())
+    signal.signal(signal.SIGCHLD, _reap)
+    server_pid = os.getpid()
+    while True:
+        try:
+            data, fds, _, _ = socket.recv_fds(sock, MESSAGE_MAX, 3)
+        except OSError:
+            break
+        if not data:
+            break                                   # the worker has gone
+        request = json.loads(data)
+        if request.get("op") == "fork":
+            try:
+                pid = os.fork()
+            except OSError as e:
+                answer = {"error": f"{type(e).__name__}: {e}"}
+            else:
+                if pid == 0:
+                    _become_kernel(request, fds, sock, server_pid)     # never returns
+                _running.add(pid)
+                answer = {"pid": pid}
+        elif request.get("op") == "status":
+            _reap()
+            pid = request.get("pid")
+            answer = {"code": _children.pop(pid, None) if pid not in _running else None}
+        else:
+            answer = {"error": "unknown request"}
+        for fd in fds:
+            os.close(fd)
+        sock.send(json.dumps(answer).encode())
+    os._exit(0)
+
+
+def _become_kernel(request: dict, fds: list[int], sock: socket.socket, server_pid: int) -> None:
+    """In the forked child: become a fresh IPython kernel; never return."""
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)     # as in a new Python
+        os.setsid()                         # as jupyter_client's launcher: interrupts reach the group
+        from .procs import die_with_parent
+
+        die_with_parent(server_pid)         # fork resets PR_SET_PDEATHSIG: the kernel dies with the server
+        if os.getppid() != server_pid:
+            os._exit(1)
+        sock.close()
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        for fd in fds:
+            if fd > 2:
+                os.close(fd)
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.environ["JPY_PARENT_PID"] = str(server_pid)     # ipykernel's parent poller watches the server
+        os.chdir(request["cwd"])
+        if "numpy" in sys.modules:          # ``random`` reseeds itself at fork; numpy does not
+            sys.modules["numpy"].random.seed()
+        sys.argv = [sys.executable, *request["args"]]
+        from ipykernel.kernelapp import IPKernelApp
+
+        # parent_handle's default was read from the template's environment at
+        # import: give it the server, whose death must end this kernel
+        app = IPKernelApp.instance(parent_handle=server_pid)
+        app.initialize(request["args"])
+        app.start()
+        code = 0
+    except SystemExit as e:
+        code = e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()               # to the kernel's stderr (discarded in a batch)
+    finally:
+        try:
+            import atexit
+
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
