@@ -16,8 +16,10 @@ import nbformat
 import papermill as pm
 
 ROOT = Path(__file__).resolve().parents[1]
-IMPORTS = ("import pandas, matplotlib, matplotlib.pyplot, openpyxl, docx\n"
-           "import nianbao.steps, nianbao.check, nianbao.render")
+from nianbao.kernelpool import PRELOAD  # noqa: E402
+
+#: The libraries a job's kernel imports (one definition: the kernels' preload).
+IMPORTS = PRELOAD
 
 
 def main() -> None:

@@ -187,9 +187,10 @@ def _step_of(nb_path: Path, index: int | None) -> str:
         import nbformat
 
         nb = nbformat.read(nb_path, as_version=4)
-        failed = [c for c in nb.cells if c.metadata.get("papermill", {}).get("status") == "failed"]
-        if failed:
-            return failed[0].metadata.get("papermill_description") or f"第 {index} 个单元格"
+        for status in ("failed", "running"):      # running: the kernel died or timed out in it
+            cells = [c for c in nb.cells if c.metadata.get("papermill", {}).get("status") == status]
+            if cells:
+                return cells[0].metadata.get("papermill_description") or f"第 {index} 个单元格"
     except Exception:
         pass
     return f"第 {index} 个单元格" if index is not None else "未知步骤"
@@ -510,7 +511,9 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
               "notebook_path": str(notebook), **(extra or {})}
     # papermill logs in English (e.g. "Passed unknown parameter" for an analyst's
     # older notebook without notebook_path); what matters reaches staff in Chinese.
-    logging.getLogger("papermill").setLevel(logging.ERROR)
+    # papermill's and nbclient's timeout and dead-kernel lines are English: said below in Chinese
+    logging.getLogger("papermill").setLevel(logging.CRITICAL)
+    logging.getLogger("nbclient").setLevel(logging.CRITICAL)
     executed = staging / EXECUTED
     bar = _Progress(notebook) if progress else None
     hooks = bar.hooks() if bar else {}
@@ -522,6 +525,15 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
             done(cell=cell, cell_index=cell_index)
 
     hooks["on_cell_complete"] = on_complete
+    started = hooks.get("on_cell_start")
+    running: dict = {}
+
+    def on_start(cell, cell_index):
+        running["step"] = cell.metadata.get("papermill_description") or f"第 {cell_index} 个单元格"
+        if started:
+            started(cell=cell, cell_index=cell_index)
+
+    hooks["on_cell_start"] = on_start
     pool = _worker_pool()
     try:
         with contextlib.ExitStack() as stack:
@@ -552,6 +564,13 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
                 return "failed", (f"步骤“{step}”出错：{what}\n"
                                   f"已执行的笔记本保存在 {EXECUTED}（网页版 {EXECUTED_HTML}），可打开查看出错位置。")
     except Exception as e:  # kernel died, timeout …
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+        if isinstance(e, (CellTimeoutError, DeadKernelError)):
+            why = (f"超过 {timeout} 秒仍未完成（执行时限），已停止" if isinstance(e, CellTimeoutError)
+                   else "运行中笔记本内核意外停止（可能内存不足或被结束）")
+            return "failed", (f"步骤“{running.get('step', '未知步骤')}”{why}。"
+                              "请检查该步骤（如分析员修改过的单元格），然后重新运行。")
         return "failed", f"作业无法运行：{type(e).__name__}: {e}"
     finally:
         if bar:
