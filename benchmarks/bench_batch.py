@@ -5,6 +5,8 @@
   and kernel manager as ``nianbao run``;
 - single-job ratio: ``nianbao run`` (docx+html, the real command in a new
   process) / T_empty                                       target <= 1.3;
+  also printed against the ``papermill`` command running the same empty
+  notebook ("vs command": a command against a command);
 - PDF ratio: the same job with PDF / without               target <= 1.3;
 - R_batch: wall(``nianbao batch`` of 16 agencies with PDF, --workers 2)
   / (16 × T_empty / 2)                                     target <= 1.5;
@@ -63,6 +65,18 @@ def nianbao_cmd() -> list[str]:
     """The installed ``nianbao`` command beside this Python, as staff run it."""
     script = Path(sys.executable).with_name("nianbao")
     return [str(script)] if script.is_file() else [sys.executable, "-m", "nianbao"]
+
+
+def papermill_cmd(notebook: Path, out: Path) -> list[str]:
+    """The ``papermill`` command beside this Python running ``notebook`` in
+    the nianbao kernel: the command-line counterpart of T_empty, for
+    comparing with ``nianbao run``, which is a command too (it pays for
+    starting Python and importing papermill; T_empty in-process does not)."""
+    from nianbao.job import _kernel_name
+
+    script = Path(sys.executable).with_name("papermill")
+    base = [str(script)] if script.is_file() else [sys.executable, "-m", "papermill"]
+    return [*base, "-k", _kernel_name(), "--no-progress-bar", str(notebook), str(out)]
 
 
 def make_agencies(folder: Path, n: int) -> tuple[list[Path], Path]:
@@ -209,10 +223,13 @@ def main() -> None:
                                "--formats", "docx,html", "-q"])
             with_pdf, _ = timed([*cmd, "run", str(demo), "--prior", str(demo_prior), "-o", str(out_pdf),
                                  "--formats", "docx,html,pdf", "-q"])
+            te_cmd, _ = timed(papermill_cmd(empty, tmp / "empty-cmd-out.ipynb"))
             rows["T_empty (s)"].append(te)
+            rows["T_empty, papermill command (s)"].append(te_cmd)
             rows["run docx+html (s)"].append(single)
             rows["run docx+html+pdf (s)"].append(with_pdf)
             rows["single-job ratio"].append(single / te)
+            rows["single-job ratio vs command"].append(single / te_cmd)
             rows["PDF ratio"].append(with_pdf / single)
             phase_timings([out_html], phases["run docx+html"])
             phase_timings([out_pdf], phases["run +pdf"])

@@ -66,6 +66,9 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
         pdf = any("pdf" in job.formats for job in jobs)
         if pdf:
             stack.enter_context(_served_office())
+        from . import worker
+
+        worker.preload()          # once here: the pool's workers are forked from this process and inherit it
         # workers end with the batch, even when it is killed (SIGKILL): no job goes on unseen
         executor = ProcessPoolExecutor(max_workers=workers, initializer=worker_init, initargs=(pdf, True, os.getpid()))
     try:

@@ -11,6 +11,7 @@ working directory or shared state.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -483,17 +484,27 @@ def _missing_reports(staging: Path, formats: list[str]) -> list[str]:
 class _Helpers:
     """Work the runner does on the second core while the kernel runs: it
     prepares the notebook-to-HTML export. (Charts are drawn by the notebook
-    itself, never ahead of it: what the notebook draws is what is published.)"""
+    itself, never ahead of it: what the notebook draws is what is published.)
+
+    A batch worker has no idle core to lend (the other worker uses it): it
+    exports in its own process with one exporter made once for all its jobs
+    (``_worker_exporter``) instead of starting a helper process per job."""
 
     def __init__(self, workbook: Path, prior: Path | None, staging: Path):
         self.exporter: _Exporter | None = None
+        self.in_worker = _worker_pool() is not None
 
     def tick(self, **_) -> None:
         """After the first cell (the kernel is up): start the exporter."""
-        if self.exporter is None:
+        if self.exporter is None and not self.in_worker:
             self.exporter = _Exporter()
 
     def export(self, nb_path: Path, html_path: Path) -> None:
+        if self.in_worker:
+            from .nbexport import export
+
+            export(_worker_exporter(), nb_path, html_path)
+            return
         if self.exporter is None:
             self.exporter = _Exporter()
         self.exporter.export(nb_path, html_path)
@@ -501,6 +512,14 @@ class _Helpers:
     def close(self) -> None:
         if self.exporter is not None:
             self.exporter.close()
+
+
+@functools.lru_cache(maxsize=1)
+def _worker_exporter():
+    """A batch worker's notebook-to-HTML exporter, made once (``nbexport``)."""
+    from .nbexport import exporter
+
+    return exporter()
 
 
 def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, formats: list[str], strict: bool,

@@ -36,11 +36,7 @@ def init(pdf: bool = True, kernels: bool = True, parent: int | None = None, fork
 
         die_with_parent(parent)
     _ready_in = os.getpid()
-    for name in PRELOAD:
-        try:
-            importlib.import_module(name)
-        except ImportError:
-            pass
+    preload()
     if pdf:
         from .render import office
 
@@ -57,6 +53,24 @@ def init(pdf: bool = True, kernels: bool = True, parent: int | None = None, fork
 
 
 _ready_in: int | None = None
+
+
+def preload() -> None:
+    """Import what a worker needs for every job (``PRELOAD``) and warm the
+    notebook-to-HTML exporter it uses for all its jobs. Idempotent. A batch
+    calls it before it makes its pool, whose workers are forked and inherit
+    both; ``init`` calls it too (a no-op then, the work where it is not)."""
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    from .job import _worker_exporter
+
+    try:
+        _worker_exporter()
+    except Exception:
+        pass                      # the first export will say what is wrong
 
 
 def ensure(pdf: bool = True, kernels: bool = True) -> None:
