@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,6 +37,11 @@ from .nbparams import typed_params
 from .sources import check_prior, load_report
 from .outputnames import NAMES
 from .timings import Timings, notebook_timings
+
+# A notebook edited outside Jupyter may lack cell ids: nbformat adds them and warns
+# in English (MissingIDFieldWarning, message match: nbformat is imported lazily); nothing
+# for staff to do
+warnings.filterwarnings("ignore", message="Cell is missing an id field")
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "annual_report.ipynb"
 RESULTS = "results.json"
