@@ -6,6 +6,7 @@ import csv
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import DEMO_2023, DEMO_2024, ZIBO_2023
 
 
@@ -59,3 +60,50 @@ def test_batch_pairs_prior_by_agency(tmp_path):
     jobs = plan([DEMO_2024, ZIBO_2023], tmp_path / "o", prior)
     assert jobs[0].prior and jobs[0].prior.endswith("whatever-name.xlsx")
     assert jobs[1].prior is None
+
+
+@pytest.mark.parametrize("group", [False, True], ids=["batch-only", "terminal"])
+def test_interrupted_batch_starts_no_further_job(tmp_path, group):
+    """SIGINT to the batch alone (``kill -INT``, a service manager) or to its
+    whole process group (Ctrl-C in a terminal) stops the queue: jobs not yet
+    started are not run, the exit code is 130, no English traceback.
+    Before, every queued job still ran and the batch said 已中断 only at the end."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import openpyxl
+
+    now = tmp_path / "2024"
+    now.mkdir()
+    for i in range(8):
+        wb = openpyxl.load_workbook(DEMO_2024)
+        for row in wb["基本信息"].iter_rows():
+            for c in row:
+                if c.value == "示例市市场监督管理局":
+                    c.value = f"示例市第{i}局"
+        wb.save(now / f"a{i}.xlsx")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([str(Path(sys.executable).parent / "nianbao"), "batch", str(now), "-o", str(out),
+                             # two workers and a warm LibreOffice: the case that printed English
+                             "--formats", "docx,html,pdf" if group else "html", "--workers", "2" if group else "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+                            start_new_session=group)
+    end = time.monotonic() + 300
+    while time.monotonic() < end and proc.poll() is None and not list(out.glob("*/results.json")):
+        time.sleep(0.1)
+    assert proc.poll() is None, "the batch is still running after its first job"
+    if group:
+        time.sleep(0.5)          # the next jobs' kernels are running
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and "已中断" in stderr
+    assert "Traceback" not in stderr and "Error" not in stderr, stderr
+    done = list(out.glob("*/results.json"))
+    # the finished ones, the running ones and those the pool had already queued for its workers
+    assert 1 <= len(done) <= (6 if group else 4), f"no queued job starts after Ctrl-C ({len(done)} of 8 jobs)"

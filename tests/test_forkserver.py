@@ -228,6 +228,12 @@ def test_timeout_and_kernel_death_end_the_job_as_with_a_normal_kernel(tmp_path, 
         assert "Error" not in text, text
         assert ("执行时限" if "sleep" in code else "内核意外停止") in text, text
         assert "步骤“分析员的单元格”" in text, text                    # the step it stopped in
+        assert "未能导出" not in text and "已执行的部分保存在 notebook.ipynb" in text, text
+    for r in (*results.values(), single):   # the audit trail survives: the cells run before it
+        executed = nbformat.read(r.outdir / "notebook.ipynb", as_version=4)
+        assert sum(1 for c in executed.cells if c.get("execution_count")) >= 2
+        assert any("injected-parameters" in c.metadata.get("tags", []) for c in executed.cells)
+        assert (r.outdir / "notebook.html").is_file()
 
 
 def _tree(proc) -> list[psutil.Process]:

@@ -177,3 +177,21 @@ def test_editable_copy_refuses_a_workbook_that_is_not_there(tmp_path, cli, optio
     code, _, err = cli("notebook", "-o", target, option, tmp_path / "没有.xlsx")
     assert code == 2 and "没有.xlsx" in err and "Traceback" not in err
     assert not target.exists()
+
+
+def test_notebook_without_cell_ids_runs_without_english_warnings(tmp_path):
+    """A notebook edited outside Jupyter (cells added by a script, without the
+    ids nbformat 4.5 expects) runs; nbformat's English MissingIDFieldWarning
+    is not shown to staff."""
+    nb = json.loads(Path(NOTEBOOK).read_text(encoding="utf-8"))
+    assert nb["nbformat_minor"] >= 5
+    for cell in nb["cells"]:
+        cell.pop("id", None)
+    mine = tmp_path / "old.ipynb"
+    mine.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    proc = subprocess.run([str(Path(sys.executable).parent / "nianbao"), "run", str(DEMO_2024), "--prior",
+                           str(DEMO_2023), "-o", str(tmp_path / "out"), "--formats", "html", "-q",
+                           "--notebook", str(mine)], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "report.html").is_file()
+    assert "Warning" not in proc.stderr and "_validate" not in proc.stderr, proc.stderr

@@ -71,6 +71,7 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
         worker.preload()          # once here: the pool's workers are forked from this process and inherit it
         # workers end with the batch, even when it is killed (SIGKILL): no job goes on unseen
         executor = ProcessPoolExecutor(max_workers=workers, initializer=worker_init, initargs=(pdf, True, os.getpid()))
+    finished, futures = False, {}
     try:
         futures = {executor.submit(_run_one, job): i for i, job in enumerate(jobs)}
         out: list[dict | None] = [None] * len(jobs)
@@ -83,8 +84,12 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
                           "exit_code": 3}
             if on_done:
                 on_done(out[i])
+        finished = True
         return [o for o in out if o is not None]
     finally:
+        if not finished:          # Ctrl-C, SIGTERM or an error: start no queued job
+            for fut in futures:       # also for a caller's executor (Dask): cancel what has not started
+                fut.cancel()
         if own:
             executor.shutdown()
         stack.close()

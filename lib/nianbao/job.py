@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,6 +37,11 @@ from .nbparams import typed_params
 from .sources import check_prior, load_report
 from .outputnames import NAMES
 from .timings import Timings, notebook_timings
+
+# A notebook edited outside Jupyter may lack cell ids: nbformat adds them and warns
+# in English (MissingIDFieldWarning, message match: nbformat is imported lazily); nothing
+# for staff to do
+warnings.filterwarnings("ignore", message="Cell is missing an id field")
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "annual_report.ipynb"
 RESULTS = "results.json"
@@ -553,6 +559,9 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
             started(cell=cell, cell_index=cell_index)
 
     hooks["on_cell_start"] = on_start
+    # papermill writes the executed notebook only at the end (no per-cell saves):
+    # keep nbclient's notebook so that a timeout or a dead kernel still leaves it
+    hooks["on_notebook_start"] = lambda notebook: running.update(nb=notebook)
     pool = _worker_pool()
     try:
         with contextlib.ExitStack() as stack:
@@ -588,8 +597,14 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
         if isinstance(e, (CellTimeoutError, DeadKernelError)):
             why = (f"超过 {timeout} 秒仍未完成（执行时限），已停止" if isinstance(e, CellTimeoutError)
                    else "运行中笔记本内核意外停止（可能内存不足或被结束）")
+            saved = ""
+            if running.get("nb") is not None and not executed.exists():
+                import nbformat
+
+                nbformat.write(running["nb"], str(executed))
+                saved = f"\n已执行的部分保存在 {EXECUTED}（网页版 {EXECUTED_HTML}），可打开查看停在哪一步。"
             return "failed", (f"步骤“{running.get('step', '未知步骤')}”{why}。"
-                              "请检查该步骤（如分析员修改过的单元格），然后重新运行。")
+                              f"请检查该步骤（如分析员修改过的单元格），然后重新运行。{saved}")
         return "failed", f"作业无法运行：{type(e).__name__}: {e}"
     finally:
         if bar:

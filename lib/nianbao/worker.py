@@ -16,6 +16,7 @@ bridge and ipykernel both watch their parent process.
 from __future__ import annotations
 
 import importlib
+import logging
 import os
 
 #: What a worker imports anyway for every job (runner side, not the kernel's).
@@ -31,6 +32,10 @@ def init(pdf: bool = True, kernels: bool = True, parent: int | None = None, fork
     the kernels from a warm template when ``forkserver.available()`` (not
     with ``NIANBAO_FORK_KERNELS=0``)."""
     global _ready_in
+    # Ctrl-C in a terminal reaches the workers too: the interrupted job's nbclient
+    # task is then logged by asyncio in English ("Task exception was never retrieved");
+    # the batch says 已中断 in Chinese
+    logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     if parent is not None:
         from .procs import die_with_parent
 
