@@ -312,3 +312,20 @@ def test_a_single_run_boots_libreoffice_early_and_its_kernel_converts_there(tmp_
     assert office.ENV_SOCKET not in os.environ
     assert (tmp_path / "F" / "report.pdf").read_bytes()[:5] == b"%PDF-"
     office.shutdown()
+
+
+def test_libreoffice_is_replaced_after_recycle_after_conversions(docx, one_shot_text, tmp_path, monkeypatch):
+    """Its memory grows with every document: after RECYCLE_AFTER conversions a
+    fresh LibreOffice takes over (the old one's process is gone), and the
+    PDFs stay the same."""
+    office.shutdown()
+    monkeypatch.setattr(office, "RECYCLE_AFTER", 2)
+    pids = []
+    for i in range(3):
+        office.convert(docx, tmp_path / f"r{i}.pdf", timeout=180)
+        pids.append(office.status()["pid"])
+        assert _text(tmp_path / f"r{i}.pdf") == one_shot_text
+    assert pids[0] == pids[1] != pids[2], pids
+    assert _gone(pids[0], within=10)
+    assert office.status()["conversions"] == 1
+    office.shutdown()

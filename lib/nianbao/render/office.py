@@ -65,6 +65,11 @@ BRIDGE = Path(__file__).with_name("uno_bridge.py")
 START_TIMEOUT = 60.0
 #: Set by ``serve()``: the Unix socket where this process's parent converts.
 ENV_SOCKET = "NIANBAO_OFFICE_SOCKET"
+#: Conversions one LibreOffice makes before it is replaced by a fresh one:
+#: its memory grows with every document (about 270 MiB after 16 reports,
+#: more after 48), and a province's batch converts thousands. A restart
+#: costs one start-up (~2 s) per this many reports.
+RECYCLE_AFTER = 100
 #: Seconds a child waits to connect to its parent's service before it
 #: decides there is none (a loaded machine accepts slowly).
 PROBE_TIMEOUT = 30.0
@@ -236,7 +241,7 @@ def _current(fonts_dir: Path | None) -> WarmOffice:
     global _office, _owner_pid, _unavailable
     if _owner_pid != os.getpid():          # forked worker: the parent's server is not ours
         _office, _owner_pid, _unavailable = None, os.getpid(), None
-    if _office is not None and _office.fonts_dir != fonts_dir:
+    if _office is not None and (_office.fonts_dir != fonts_dir or _office.conversions >= RECYCLE_AFTER):
         _office.stop()
         _office = None
     if _office is None:
