@@ -329,3 +329,27 @@ def test_libreoffice_is_replaced_after_recycle_after_conversions(docx, one_shot_
     assert _gone(pids[0], within=10)
     assert office.status()["conversions"] == 1
     office.shutdown()
+
+
+def test_a_bridge_killed_before_ready_leaves_no_libreoffice(tmp_path):
+    """The bridge SIGKILLed while LibreOffice starts (it had not yet said
+    LibreOffice's pid): stopping finds LibreOffice by its private pipe name
+    and ends it; nothing of that launch survives."""
+    from nianbao.render.office import WarmOffice, _processes_with
+
+    warm = WarmOffice()
+    warm.launch()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+            pid != warm.bridge.pid for pid in _processes_with(warm.pipe)):
+        time.sleep(0.05)                                 # until LibreOffice itself has started
+    started = [pid for pid in _processes_with(warm.pipe) if pid != warm.bridge.pid]
+    assert started, "LibreOffice did not start"
+    os.kill(warm.bridge.pid, signal.SIGKILL)
+    warm.bridge.wait()
+    pipe = warm.pipe
+    warm.stop()
+    deadline = time.monotonic() + 10
+    while _processes_with(pipe) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _processes_with(pipe), [p for p in _processes_with(pipe)]

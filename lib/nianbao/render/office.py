@@ -115,6 +115,7 @@ class WarmOffice:
         self._buf = b""
         self.starts = 0
         self.conversions = 0
+        self.pipe: str | None = None
 
     def alive(self) -> bool:
         if self.bridge is None or self.bridge.poll() is not None or self.pid is None:
@@ -149,9 +150,9 @@ class WarmOffice:
         env = dict(os.environ, FONTCONFIG_FILE=str(conversion_fontconfig(self.folder, self.fonts_dir)))
         env.pop("PYTHONPATH", None)
         env.pop("PYTHONHOME", None)
+        self.pipe = f"nianbao-{uuid.uuid4().hex}"
         self.bridge = subprocess.Popen(
-            [python, str(BRIDGE), soffice, str(self.folder / "profile"), f"nianbao-{uuid.uuid4().hex}",
-             str(START_TIMEOUT)],
+            [python, str(BRIDGE), soffice, str(self.folder / "profile"), self.pipe, str(START_TIMEOUT)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
             start_new_session=True)
         self._buf = b""
@@ -216,6 +217,13 @@ class WarmOffice:
                     os.killpg(pid, signal.SIGKILL)
                 except (ProcessLookupError, PermissionError):
                     pass
+        # a bridge killed before it said LibreOffice's pid leaves LibreOffice in its own
+        # session: find it by this launch's private pipe name on its command line
+        for pid in _processes_with(self.pipe):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         if self.bridge is not None:
             for stream in (self.bridge.stdin, self.bridge.stdout):
                 try:
@@ -227,6 +235,21 @@ class WarmOffice:
         if self.folder is not None:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+
+
+def _processes_with(word: str | None) -> list[int]:
+    """Pids of this user's processes whose command line contains ``word``
+    (Linux /proc; empty elsewhere or for None)."""
+    if not word:
+        return []
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if word.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except (OSError, ValueError):
+            pass
+    return found
 
 
 _lock = threading.Lock()
