@@ -247,3 +247,40 @@ def test_a_run_that_cannot_publish_lists_no_outputs(tmp_path, monkeypatch):
     assert result.exit_code == 3 and "磁盘空间不足" in text, text
     assert "report.html" not in text and not result.summary.get("files"), text
     assert not (out / "report.html").exists() and not (out / "current").exists()
+
+
+def test_a_single_runs_kernel_sockets_are_private_and_removed(tmp_path):
+    """A single run's kernel talks over IPC sockets in a private folder (an
+    absolute path), never names relative to the working folder, where two
+    runs started from one folder would meet each other's kernel; the folder
+    is gone afterwards."""
+    from pathlib import Path
+
+    from nianbao.job import _own_kernel
+
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    with _own_kernel(staging) as km:
+        folder = Path(km.ip).parent
+        assert Path(km.ip).is_absolute() and folder.is_dir()
+        assert not str(folder).startswith(str(staging))
+    assert not folder.exists()
+
+
+def test_two_runs_started_from_one_folder_at_once_each_get_their_own_kernel(tmp_path):
+    """Two agencies' runs from the same working folder at the same time:
+    both succeed, each with its own figures."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "nianbao", "run", str(DEMO_2024), "--prior", str(DEMO_2023),
+           "--formats", "html", "-q"]
+    procs = [subprocess.Popen([*cmd, "-o", str(tmp_path / f"out{i}")], cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for i in (1, 2)]
+    for p in procs:
+        out, _ = p.communicate(timeout=300)
+        assert p.returncode == 0, out
+    for i in (1, 2):
+        results = json.loads((tmp_path / f"out{i}" / "results.json").read_text(encoding="utf-8"))
+        assert results["status"] == "ok"
+    assert not list(tmp_path.glob("kernel-ipc*")), "kernel sockets in the working folder"

@@ -623,19 +623,30 @@ def _own_kernel(staging: Path):
     ``JobError`` "kernel-start" if it cannot start."""
     from .kernelpool import EXTRA_ARGUMENTS, PRELOAD, _call, _start_error
 
+    import tempfile
+
     km = _kernel_manager_class()(kernel_name=_kernel_name())
+    # IPC socket names are relative to each side's working folder unless absolute: the
+    # kernel works in staging, we connect from elsewhere, and two runs started from one
+    # folder must never meet each other's kernel: a private folder of our own
+    sockets = Path(tempfile.mkdtemp(prefix="nianbao-kernel-"))
+    if km.transport == "ipc":
+        km.ip = str(sockets / "kernel")
     preload = [f"--IPKernelApp.exec_lines={line}" for line in PRELOAD.splitlines()]
     try:
-        _call(km.start_kernel, extra_arguments=[*EXTRA_ARGUMENTS, *preload], cwd=str(staging))
-    except Exception as e:
-        with contextlib.suppress(Exception):
-            _call(km.shutdown_kernel, now=True)
-        raise _start_error(e) from None
-    try:
-        yield km
+        try:
+            _call(km.start_kernel, extra_arguments=[*EXTRA_ARGUMENTS, *preload], cwd=str(staging))
+        except Exception as e:
+            with contextlib.suppress(Exception):
+                _call(km.shutdown_kernel, now=True)
+            raise _start_error(e) from None
+        try:
+            yield km
+        finally:
+            with contextlib.suppress(Exception):
+                _call(km.shutdown_kernel, now=True)
     finally:
-        with contextlib.suppress(Exception):
-            _call(km.shutdown_kernel, now=True)
+        shutil.rmtree(sockets, ignore_errors=True)
 
 
 def _warm_office(stack: contextlib.ExitStack) -> None:
