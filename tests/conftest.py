@@ -137,3 +137,19 @@ def edited_copy(src: Path, dst: Path, **cells) -> Path:
 
 #: The demo workbook with one figure wrong (C1 and C3 fail on 依申请公开!E4).
 WRONG_CELL = "requests.new_received.commercial"
+
+
+def folder_only_font(tmp_path: Path) -> Path:
+    """A fonts folder holding a font installed nowhere else (matplotlib's
+    cmr10, standing in for a licensed 仿宋_GB2312); skips the test when cmr10
+    is installed system-wide."""
+    import matplotlib
+
+    from nianbao.render.fonts import installed_families
+
+    if "cmr10" in installed_families():
+        pytest.skip("cmr10 is installed system-wide; it cannot stand for a folder-only font")
+    folder = tmp_path / "字体"
+    folder.mkdir()
+    shutil.copy(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "cmr10.ttf", folder)
+    return folder

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_2023, DEMO_2024
+from conftest import folder_only_font, DEMO_2023, DEMO_2024
 from pypdf import PdfReader
 from test_kernelpool import _alive
 
@@ -265,14 +265,7 @@ def test_warm_libreoffice_restarts_with_the_offices_fonts(docx, tmp_path, monkey
     fontconfig that has the folder, as the one-shot conversion would."""
     import zipfile
 
-    import matplotlib
-
-    from nianbao.render.fonts import installed_families
-    if "cmr10" in installed_families():
-        pytest.skip("cmr10 is installed system-wide; it cannot stand for a folder-only font")
-    folder = tmp_path / "字体"
-    folder.mkdir()
-    shutil.copy(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "cmr10.ttf", folder)
+    folder = folder_only_font(tmp_path)
     own = tmp_path / "report.docx"
     with zipfile.ZipFile(docx) as src, zipfile.ZipFile(own, "w") as dst:
         for info in src.infolist():

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from conftest import folder_only_font
 from test_render_support import seed_prior, seed_report
 
 from nianbao import reportjson
@@ -146,14 +147,7 @@ def test_only_the_pdf_is_left_behind(pdf):
 def test_an_offices_fonts_folder_is_used_and_reported(pdf, tmp_path, monkeypatch):
     """A font only in the folder (matplotlib's cmr10 stands in for a licensed
     仿宋_GB2312): asked for by the Word file, embedded in the PDF, no substitute."""
-    import matplotlib
-
-    from nianbao.render.fonts import installed_families
-    if "cmr10" in installed_families():
-        pytest.skip("cmr10 is installed system-wide; it cannot stand for a folder-only font")
-    folder = tmp_path / "字体"
-    folder.mkdir()
-    shutil.copy(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "cmr10.ttf", folder)
+    folder = folder_only_font(tmp_path)
     docx = tmp_path / "report.docx"
     with zipfile.ZipFile(pdf.path.with_suffix(".docx")) as src, zipfile.ZipFile(docx, "w") as dst:
         for info in src.infolist():

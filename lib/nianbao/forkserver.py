@@ -197,29 +197,31 @@ class ForkServer:
         try:
             self.sock.settimeout(timeout)
             socket.send_fds(self.sock, [json.dumps(message).encode()], list(fds))
+        except OSError as e:
+            self.kill()
+            raise ForkServerError(f"fork server did not answer: {type(e).__name__}: {e}") from None
+        return self._receive(timeout, "did not answer", "ended")
+
+    def _receive(self, timeout: float, silent: str, ended: str) -> dict:
+        """The server's next answer; kills it and raises ForkServerError
+        ("fork server " + ``silent`` / ``ended``) if none comes in ``timeout``
+        seconds or the server has gone."""
+        try:
+            self.sock.settimeout(timeout)
             data = self.sock.recv(MESSAGE_MAX)
         except (OSError, socket.timeout) as e:
             self.kill()
-            raise ForkServerError(f"fork server did not answer: {type(e).__name__}: {e}") from None
+            raise ForkServerError(f"fork server {silent}: {type(e).__name__}: {e}") from None
         if not data:
             self.kill()
-            raise ForkServerError("fork server ended")
+            raise ForkServerError(f"fork server {ended}")
         return json.loads(data)
 
     def _wait_ready(self) -> dict:
         if self.ready is None:
             if self.sock is None or not self.alive():
                 raise ForkServerError("fork server not running")
-            try:
-                self.sock.settimeout(READY_TIMEOUT_S)
-                data = self.sock.recv(MESSAGE_MAX)
-            except (OSError, socket.timeout) as e:
-                self.kill()
-                raise ForkServerError(f"fork server not ready: {type(e).__name__}") from None
-            if not data:
-                self.kill()
-                raise ForkServerError("fork server ended while importing")
-            self.ready = json.loads(data)
+            self.ready = self._receive(READY_TIMEOUT_S, "not ready", "ended while importing")
             if self.ready.get("threads", 1) != 1:      # fork copies only the forking thread
                 self.kill()
                 raise ForkServerError(f"template has {self.ready['threads']} threads")
