@@ -346,3 +346,23 @@ def test_a_bridge_killed_before_ready_leaves_no_libreoffice(tmp_path):
     while _processes_with(pipe) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _processes_with(pipe), [p for p in _processes_with(pipe)]
+
+
+def test_libreoffice_is_warmed_with_the_word_template_and_a_bad_warmup_is_harmless(docx, one_shot_text, tmp_path,
+                                                                                  monkeypatch):
+    from nianbao.render.docx_template import TEMPLATE
+
+    assert office.WARMUP_DOCX == TEMPLATE and TEMPLATE.is_file()
+    office.shutdown()
+    office.convert(docx, tmp_path / "a.pdf", timeout=180)       # warmed with the template first
+    folder = office._office.folder
+    assert _text(tmp_path / "a.pdf") == one_shot_text
+    assert not (folder / "warmup.pdf").exists()                  # the throw-away PDF is gone
+    # a warm-up file LibreOffice cannot read: it still starts and converts
+    bad = tmp_path / "broken.docx"
+    bad.write_bytes(b"not a zip")
+    monkeypatch.setattr(office, "WARMUP_DOCX", bad)
+    office.shutdown()
+    office.convert(docx, tmp_path / "b.pdf", timeout=180)
+    assert _text(tmp_path / "b.pdf") == one_shot_text
+    office.shutdown()

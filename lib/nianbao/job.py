@@ -574,6 +574,8 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
                     if "pdf" in formats:
                         _warm_office(stack)
                     hooks["km"] = stack.enter_context(_own_kernel(staging))
+                    if "pdf" in formats:
+                        _boot_office()
             except NianbaoError as e:   # the kernel could not start (said in Chinese)
                 return "failed", e.render()
             import papermill as pm      # imported while the kernel boots
@@ -650,15 +652,24 @@ def _own_kernel(staging: Path):
 
 
 def _warm_office(stack: contextlib.ExitStack) -> None:
-    """A single run that makes a PDF boots LibreOffice (``render.office``) now,
-    on the other core while the kernel starts and the notebook runs, and
-    serves it to the kernel; the PDF step then converts without waiting for
-    a LibreOffice to start. It ends with this process (``procexit``), or
-    stays warm for the next ``run_job`` of an analyst's Python session. A
-    batch worker's kernels use the batch's instead (``batch._served_office``)."""
+    """A single run that makes a PDF serves this process's warm LibreOffice
+    (``render.office``) to its kernel: the socket's address must be in the
+    environment before the kernel starts; ``_boot_office`` then starts
+    LibreOffice. It ends with this process (``procexit``), or stays warm for
+    the next ``run_job`` of an analyst's Python session. A batch worker's
+    kernels use the batch's instead (``batch._served_office``)."""
     from .render import office
 
     stack.enter_context(office.serving())
+
+
+def _boot_office() -> None:
+    """Start the served LibreOffice now, once the kernel is launched (finding
+    LibreOffice and its Python takes ~0.2 s, not worth delaying the kernel
+    for): it boots on the other core while the kernel imports and the
+    notebook runs, and the PDF step converts without waiting for it."""
+    from .render import office
+
     office.prestart()
 
 

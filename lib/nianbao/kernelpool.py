@@ -68,7 +68,7 @@ GRACE_S = 5.0
 PRELOAD = ("import pandas, pandas.io.formats.style, matplotlib, matplotlib.pyplot, matplotlib_inline.backend_inline, "
            "matplotlib.backends.backend_svg, docx, cn2an, defusedcsv, PIL.Image\n"
            "import nianbao.steps, nianbao.check, nianbao.check.rules, nianbao.check.annotate, nianbao.render, "
-           "nianbao.render.charts, nianbao.render.office, nianbao.charts, nianbao.compare, nianbao.workbook.reader")
+           "nianbao.render.docx, nianbao.render.html, nianbao.render.pdf, nianbao.render.charts, nianbao.render.office, nianbao.charts, nianbao.compare, nianbao.workbook.reader")
 
 
 def _call(fn, *args, **kwargs):

@@ -9,6 +9,7 @@ Word, HTML and PDF — nothing else reaches the report's figures.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
@@ -184,20 +185,28 @@ class AnnualJob:
         from .render import docx_to_pdf, render_docx, render_html
 
         charts = charts if charts is not None else {}
-        images = charts_mod.save(charts, self.out / NAMES["charts"], svg="html" in self.formats)
+        folder, out = self.out / NAMES["charts"], self.out
+        html = "html" in self.formats
+        images = charts_mod.save(charts, folder, svg=False)        # the PNGs Word needs
         left_out = charts_mod.omitted(charts)
-        self.files["charts"] = [str(p.relative_to(self.out)) for img in images
-                                for p in (img.png, img.svg) if p is not None]
-        out = self.out
-        if "docx" in self.formats or "pdf" in self.formats:
-            render_docx(self.report, self.prior, out / NAMES["report_docx"], charts=images, omitted=left_out)
-            self.files["report_docx"] = NAMES["report_docx"]
-        if "html" in self.formats:
-            render_html(self.report, self.prior, out / NAMES["report_html"], charts=images, omitted=left_out)
-            self.files["report_html"] = NAMES["report_html"]
-        if "pdf" in self.formats:
-            self.pdf = docx_to_pdf(out / NAMES["report_docx"], out / NAMES["report_pdf"]).to_dict()
-            self.files["report_pdf"] = NAMES["report_pdf"]
+        self._chart_files(images)
+        # LibreOffice makes the PDF in its own process while this one draws the
+        # SVGs and writes the HTML; a failure of either is raised here all the same
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="nianbao-pdf") as background:
+            pdf = None
+            if "docx" in self.formats or "pdf" in self.formats:
+                render_docx(self.report, self.prior, out / NAMES["report_docx"], charts=images, omitted=left_out)
+                self.files["report_docx"] = NAMES["report_docx"]
+                if "pdf" in self.formats:
+                    pdf = background.submit(docx_to_pdf, out / NAMES["report_docx"], out / NAMES["report_pdf"])
+            if html:
+                images = charts_mod.save(charts, folder, svg=True)    # the same PNGs (cached) and the SVGs
+                render_html(self.report, self.prior, out / NAMES["report_html"], charts=images, omitted=left_out)
+                self.files["report_html"] = NAMES["report_html"]
+            if pdf is not None:
+                self.pdf = pdf.result().to_dict()
+                self.files["report_pdf"] = NAMES["report_pdf"]
+        self._chart_files(images)
         self._save_steps()
         rows = [(KIND_ZH[k], self.files[k]) for k in ("report_docx", "report_html", "report_pdf") if k in self.files]
         if self.pdf:
@@ -207,6 +216,10 @@ class AnnualJob:
         rows += [("图表", f"图{i} {img.title}") for i, img in enumerate(images, 1)]
         rows += [("未收入的图表（各项均为 0）", t) for t in left_out]
         return view(pd.DataFrame(rows, columns=["类别", "内容"]))
+
+    def _chart_files(self, images) -> None:
+        self.files["charts"] = [str(p.relative_to(self.out)) for img in images
+                                for p in (img.png, img.svg) if p is not None]
 
     # 五、输出清单 --------------------------------------------------------
     def outputs(self) -> pd.DataFrame:

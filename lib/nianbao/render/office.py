@@ -70,6 +70,12 @@ ENV_SOCKET = "NIANBAO_OFFICE_SOCKET"
 #: more after 48), and a province's batch converts thousands. A restart
 #: costs one start-up (~2 s) per this many reports.
 RECYCLE_AFTER = 100
+#: Converted once when LibreOffice starts, before it counts as ready (the
+#: Word template: its styles, fonts and CJK text), so the first report's
+#: conversion costs what the others do (``uno_bridge``). It is
+#: ``docx_template.TEMPLATE``, not imported from there: python-docx is slow to
+#: import and this runs before a run's kernel starts (a test keeps them equal).
+WARMUP_DOCX = Path(__file__).resolve().parents[3] / "templates" / "report.docx"
 #: Seconds a child waits to connect to its parent's service before it
 #: decides there is none (a loaded machine accepts slowly).
 PROBE_TIMEOUT = 30.0
@@ -152,7 +158,8 @@ class WarmOffice:
         env.pop("PYTHONHOME", None)
         self.pipe = f"nianbao-{uuid.uuid4().hex}"
         self.bridge = subprocess.Popen(
-            [python, str(BRIDGE), soffice, str(self.folder / "profile"), self.pipe, str(START_TIMEOUT)],
+            [python, str(BRIDGE), soffice, str(self.folder / "profile"), self.pipe, str(START_TIMEOUT),
+             str(WARMUP_DOCX) if WARMUP_DOCX.is_file() else ""],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
             start_new_session=True)
         self._buf = b""

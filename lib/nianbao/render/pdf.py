@@ -17,6 +17,7 @@ import signal
 import subprocess
 import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -201,20 +202,30 @@ def docx_to_pdf(docx_path: str | os.PathLike, pdf_path: str | os.PathLike,
     if warm is None:
         warm = office.in_use()
     pdf_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".pdf-", dir=pdf_path.parent) as outdir:
+    # the checks are separate programs (pdftotext, pdffonts, fc-match): run side by
+    # side, and the font lookup, which needs no PDF, while LibreOffice converts
+    with tempfile.TemporaryDirectory(prefix=".pdf-", dir=pdf_path.parent) as outdir, \
+            ThreadPoolExecutor(max_workers=3, thread_name_prefix="nianbao-pdf-check") as checks:
         produced = Path(outdir) / (docx_path.stem + ".pdf")
         if warm:
+            requested = checks.submit(_requested, docx_path, outdir, extra)
             office.convert(docx_path, produced, timeout=timeout, fonts_dir=extra)
-            conf = conversion_fontconfig(outdir, extra)
         else:
             conf = soffice_convert(docx_path, produced, timeout=timeout, extra=extra)
-        if check_text:
-            check_pdf_text(docx_path, produced)
-        used = tuple(pdf_fonts(produced))
-        requested = resolve_families(requested_fonts(docx_path), conf)
+            requested = checks.submit(resolve_families, requested_fonts(docx_path), conf)
+        text = checks.submit(check_pdf_text, docx_path, produced) if check_text else None
+        used = checks.submit(pdf_fonts, produced)
+        if text is not None:
+            text.result()           # raises PdfTextMismatch first, as the gravest
+        conversion = PdfConversion(pdf_path, tuple(used.result()), requested.result(), extra, check_text)
         os.chmod(produced, 0o644)
         os.replace(produced, pdf_path)
-    return PdfConversion(pdf_path, used, requested, extra, check_text)
+    return conversion
+
+
+def _requested(docx_path: Path, workdir: str, extra: Path | None) -> dict[str, str]:
+    """``requested_fonts`` resolved with the conversion's fontconfig map."""
+    return resolve_families(requested_fonts(docx_path), conversion_fontconfig(workdir, extra))
 
 
 def one_shot_pdf(docx_path: str | os.PathLike, pdf_path: str | os.PathLike,

@@ -15,7 +15,12 @@ The first line it writes is ``{"ready": true, "pid": <soffice pid>}`` (or
 group) when stdin closes, on SIGTERM, and when the process that started it
 dies (a thread watches the parent process id).
 
-    python3 uno_bridge.py SOFFICE PROFILE_DIR PIPE_NAME [START_TIMEOUT_S]
+``WARMUP_DOCX``: a Word file converted once (to a throw-away PDF) before it
+says "ready", so that the first real conversion does not also pay for
+loading Writer, the Word import, the PDF export and the fonts (~0.1–0.2 s);
+a failure there is ignored (the real conversion will say what is wrong).
+
+    python3 uno_bridge.py SOFFICE PROFILE_DIR PIPE_NAME [START_TIMEOUT_S [WARMUP_DOCX]]
 """
 import json
 import os
@@ -135,6 +140,16 @@ def main(argv: list) -> int:
         _say({"ready": False, "error": f"{type(e).__name__}: {e}"})
         bridge.end()
         return 1
+    if len(argv) > 4 and argv[4]:
+        warmup = profile.parent / "warmup.pdf"
+        try:
+            bridge.convert(argv[4], str(warmup))
+        except Exception:
+            pass
+        try:
+            warmup.unlink()
+        except OSError:
+            pass
     _say({"ready": True, "pid": bridge.proc.pid})
     try:
         for line in sys.stdin:
