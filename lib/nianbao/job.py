@@ -161,9 +161,12 @@ def _kernel_name() -> str:
     return "python3"
 
 
-def _kernel_manager_class():
+def _kernel_manager_class(quick: bool = False):
     """IPC transport on POSIX: no TCP ports to race for when many jobs start
-    at once (papermill #511), and no plain-TCP warning printed to staff."""
+    at once (papermill #511), and no plain-TCP warning printed to staff.
+    ``quick``: its clients are ``kernelclient.QuickReadyClient`` (ready
+    without jupyter_client's 0.2 s IOPub drain), as our runs use them;
+    without it, stock clients (the benchmarks' floor)."""
     from jupyter_client.manager import AsyncKernelManager
     from traitlets import default
 
@@ -171,6 +174,13 @@ def _kernel_manager_class():
         @default("transport")
         def _default_transport(self):
             return "ipc" if os.name == "posix" else "tcp"
+
+        if quick:
+            @default("client_factory")
+            def _default_client_factory(self):
+                from .kernelclient import QuickReadyClient
+
+                return QuickReadyClient
 
         async def _async_pre_start_kernel(self, **kw):
             # The kernel's own log lines (English, e.g. on shutdown) are not for
@@ -584,7 +594,7 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
                 pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name=_kernel_name(),
                                     progress_bar=False, cwd=str(staging), execution_timeout=timeout,
                                     log_output=False, report_mode=False, request_save_on_cell_execute=False,
-                                    kernel_manager_class=_kernel_manager_class(), **hooks)
+                                    kernel_manager_class=_kernel_manager_class(quick=True), **hooks)
             except PapermillExecutionError as e:
                 if e.ename == "FiguresHaveErrors":
                     return "errors", e.evalue
@@ -627,7 +637,7 @@ def _own_kernel(staging: Path):
 
     import tempfile
 
-    km = _kernel_manager_class()(kernel_name=_kernel_name())
+    km = _kernel_manager_class(quick=True)(kernel_name=_kernel_name())
     # IPC socket names are relative to each side's working folder unless absolute: the
     # kernel works in staging, we connect from elsewhere, and two runs started from one
     # folder must never meet each other's kernel: a private folder of our own

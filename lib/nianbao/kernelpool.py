@@ -103,7 +103,7 @@ class KernelPool:
             from .job import _kernel_manager_class, _kernel_name
 
             kernel_name = kernel_name or _kernel_name()
-            manager_class = manager_class or _kernel_manager_class()
+            manager_class = manager_class or _kernel_manager_class(quick=True)
         self.fork = fork
         # a forked kernel is ready in ~0.3 s of CPU that a busy batch spends anyway: started
         # ahead it would only hold memory during the job (one more kernel per worker)
