@@ -110,18 +110,43 @@ def fonts_dir(explicit: str | os.PathLike | None = None) -> Path | None:
 def installed_families(conf: Path | None = None) -> set[str]:
     """Every family name fontconfig knows (all languages' names), with
     ``conf`` as FONTCONFIG_FILE; empty without ``fc-list``."""
-    fc = shutil.which("fc-list")
-    if fc is None:
+    out = _fontconfig("fc-list", ["--format", "%{family}\n"], conf, timeout=120)
+    if out is None:
         return set()
+    return {f.strip() for line in out.splitlines() for f in line.split(",") if f.strip()}
+
+
+#: fontconfig's answers, kept for this process's life: ``fc-list`` and
+#: ``fc-match`` are programs that load fontconfig's cache each time (~8 ms
+#: each, seven per PDF). A batch's kernel template asks once before it forks
+#: (``warm_fontconfig``), so every agency's kernel starts with the answers.
+#: Keyed on the question and the fontconfig file's text; fonts installed while
+#: one process runs (one job, or one batch for the template) are not seen by it.
+_answers: dict[tuple, str] = {}
+
+
+def _fontconfig(tool: str, args: list[str], conf: Path | None, timeout: float) -> str | None:
+    """``tool args`` with ``conf`` as FONTCONFIG_FILE: its standard output,
+    or None if the tool is missing or fails."""
+    try:
+        text = conf.read_text(encoding="utf-8") if conf is not None else None
+    except OSError:
+        text = None
+    key = (tool, tuple(args), str(conf) if conf is not None and text is None else None, text)
+    if key in _answers:
+        return _answers[key]
+    exe = shutil.which(tool)
+    if exe is None:
+        return None
     env = dict(os.environ)
     if conf is not None:
         env["FONTCONFIG_FILE"] = str(conf)
     try:
-        out = subprocess.run([fc, "--format", "%{family}\n"], capture_output=True, text=True,
-                             env=env, timeout=120).stdout
+        out = subprocess.run([exe, *args], capture_output=True, text=True, env=env, timeout=timeout).stdout
     except (OSError, subprocess.SubprocessError):
-        return set()
-    return {f.strip() for line in out.splitlines() for f in line.split(",") if f.strip()}
+        return None
+    _answers[key] = out
+    return out
 
 
 _RULE = re.compile(r"\s*<(alias|match)\b.*?</\1>", re.S)
@@ -157,17 +182,33 @@ def resolve_families(names: list[str], conf: Path) -> dict[str, str]:
     """What fontconfig (as LibreOffice sees it with ``conf``) uses for each
     requested family: name → the family actually matched. Empty when
     ``fc-match`` is not installed (not on Windows/macOS)."""
-    fc = shutil.which("fc-match")
-    if fc is None:
-        return {}
-    env = dict(os.environ, FONTCONFIG_FILE=str(conf))
     out: dict[str, str] = {}
     for name in names:
-        try:
-            got = subprocess.run([fc, "-f", "%{family}", name], capture_output=True, text=True,
-                                 env=env, timeout=60).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
+        got = _fontconfig("fc-match", ["-f", "%{family}", name], conf, timeout=60)
+        if got is None:
             continue
+        got = got.strip()
         families = [f.strip() for f in got.split(",") if f.strip()]
         out[name] = name if name in families else (families[0] if families else "")
     return out
+
+
+def warm_fontconfig(word_file: str | os.PathLike | None = None) -> None:
+    """Ask fontconfig now what each PDF conversion will ask — the installed
+    families, and what the fonts of ``word_file`` (default: the Word
+    template, whose styles every report uses) resolve to — so that the
+    answers are kept (``_answers``). A batch's kernel template calls it once;
+    its forked kernels inherit the answers. ``$NIANBAO_FONTS`` is honoured
+    as the conversion does; a bad folder is left to the conversion to report."""
+    import tempfile
+
+    from .pdf import requested_fonts
+
+    if word_file is None:
+        from .office import WARMUP_DOCX as word_file
+    try:
+        extra = fonts_dir()
+    except InputError:
+        return
+    with tempfile.TemporaryDirectory(prefix="nianbao-fontconfig-") as folder:
+        resolve_families(requested_fonts(word_file), conversion_fontconfig(folder, extra))
