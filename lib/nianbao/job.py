@@ -11,6 +11,7 @@ working directory or shared state.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import json
 import logging
@@ -291,6 +292,9 @@ def _check_same_package(outdir: Path, report, force: bool) -> None:
                                   "确需替换时加 --force"))
 
 
+_early: contextvars.ContextVar = contextvars.ContextVar("nianbao_early_kernel", default=None)
+
+
 def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: str | Path | None = None,
             formats: list[str] | tuple[str, ...] = FORMATS, strict: bool = True,
             mail_to: list[str] | None = None, send: bool = False, progress: bool = True,
@@ -306,7 +310,28 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
     The package is built in OUTDIR/.nianbao/staging/<id> and published in one
     atomic step (see ``nianbao.publish``); ``force`` allows replacing another
     agency's or year's package; ``lock_wait`` (seconds, default
-    ``NIANBAO_LOCK_WAIT`` or 10) bounds the wait for another run into OUTDIR."""
+    ``NIANBAO_LOCK_WAIT`` or 10) bounds the wait for another run into OUTDIR.
+
+    Outside a batch worker the run's kernel is launched first of all
+    (``earlykernel``), so that it boots while the inputs are read."""
+    early = None
+    if _worker_pool() is None and not _early.get():
+        from .earlykernel import launch
+        from .kernelpool import EXTRA_ARGUMENTS, PRELOAD
+
+        early = launch(PRELOAD, EXTRA_ARGUMENTS, SECRET_ENV, office_socket="pdf" in formats)
+    token = _early.set(early)
+    try:
+        return _run_job(workbook, prior, output_dir, formats, strict, mail_to, send, progress, timeout, notebook,
+                        params, force, lock_wait)
+    finally:
+        _early.reset(token)
+        if early is not None:
+            early.discard()          # unused (bad input, busy folder) or already ended
+
+
+def _run_job(workbook, prior, output_dir, formats, strict, mail_to, send, progress, timeout, notebook, params,
+             force, lock_wait) -> JobResult:
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
     timings = Timings()
@@ -581,11 +606,20 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
                     if timings is not None:
                         timings.add("kernel_wait", pool.last_wait_s or 0.0)
                 else:
+                    early = _early.get()
+                    if early is not None and not early.alive():
+                        early = None             # it died while booting: start one the usual way
                     if "pdf" in formats:
-                        _warm_office(stack)
-                    hooks["km"] = stack.enter_context(_own_kernel(staging))
+                        _warm_office(stack, early.office_socket if early is not None else None)
+                    if early is None:
+                        hooks["km"] = stack.enter_context(_own_kernel(staging))
                     if "pdf" in formats:
-                        _boot_office()
+                        _boot_office()       # the kernel is launched already: LibreOffice boots beside it
+                    if early is not None:    # waits for the kernel: after everything else is under way
+                        waited = time.perf_counter()
+                        hooks["km"] = stack.enter_context(early.manager(staging))
+                        if timings is not None:
+                            timings.add("kernel_wait", time.perf_counter() - waited)
             except NianbaoError as e:   # the kernel could not start (said in Chinese)
                 return "failed", e.render()
             import papermill as pm      # imported while the kernel boots
@@ -661,16 +695,17 @@ def _own_kernel(staging: Path):
         shutil.rmtree(sockets, ignore_errors=True)
 
 
-def _warm_office(stack: contextlib.ExitStack) -> None:
+def _warm_office(stack: contextlib.ExitStack, path: str | None = None) -> None:
     """A single run that makes a PDF serves this process's warm LibreOffice
     (``render.office``) to its kernel: the socket's address must be in the
     environment before the kernel starts; ``_boot_office`` then starts
     LibreOffice. It ends with this process (``procexit``), or stays warm for
     the next ``run_job`` of an analyst's Python session. A batch worker's
-    kernels use the batch's instead (``batch._served_office``)."""
+    kernels use the batch's instead (``batch._served_office``). ``path``:
+    the socket an early kernel was told (``earlykernel.launch``)."""
     from .render import office
 
-    stack.enter_context(office.serving())
+    stack.enter_context(office.serving(path))
 
 
 def _boot_office() -> None:

@@ -20,6 +20,7 @@ the benchmarks' floor T_empty is papermill with stock jupyter_client.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
@@ -69,3 +70,19 @@ class QuickReadyClient(AsyncKernelClient):
 
     # AsyncKernelClient binds its public name to the base function at class creation
     wait_for_ready = _async_wait_for_ready
+
+
+def ready_in(kc, cwd: Path, timeout: float) -> None:
+    """Wait until the kernel of client ``kc`` answers (after what it runs at
+    start), then make ``cwd`` its working folder; stops ``kc``'s channels.
+    Raises ``RuntimeError`` if it dies or does not answer in ``timeout`` s."""
+    from .kernelpool import _call
+
+    try:
+        _call(kc.wait_for_ready, timeout=timeout)
+        reply = _call(kc.execute_interactive, f"import os as _o; _o.chdir({str(cwd)!r}); del _o",
+                      silent=True, store_history=False, timeout=timeout)
+        if reply["content"].get("status") != "ok":
+            raise RuntimeError(f"chdir {cwd}: {reply['content'].get('evalue')}")
+    finally:
+        kc.stop_channels()

@@ -439,21 +439,26 @@ def _parent_service() -> str | None:
         return None
 
 
-def serve() -> str:
+def serve(path: str | None = None) -> str:
     """Serve the warm LibreOffice to child processes (the notebook kernels,
     or a batch's workers and their kernels) on a private Unix socket, in a
     background thread; set NIANBAO_OFFICE_SOCKET in ``os.environ`` so that
     processes started from now on use it. Idempotent; if a parent process
     already serves one that answers, that one is kept (one LibreOffice for
-    a whole batch). Returns the socket's path."""
+    a whole batch). ``path``: the socket, in a private folder of its own made
+    beforehand (a kernel launched earlier was told it); default a new one.
+    Returns the socket's path."""
     global _service
     if _serving_here():
         return _service[1]
     parent = _parent_service()
     if parent:
         return parent
-    folder = Path(tempfile.mkdtemp(prefix="nianbao-office-"))      # mode 0700: ours only
-    path = str(folder / "socket")
+    if path is None:
+        folder = Path(tempfile.mkdtemp(prefix="nianbao-office-"))      # mode 0700: ours only
+        path = str(folder / "socket")
+    else:
+        folder = Path(path).parent
 
     class Handler(socketserver.StreamRequestHandler):
         def handle(self):
@@ -491,13 +496,13 @@ def serve() -> str:
 
 
 @contextlib.contextmanager
-def serving() -> Iterator[str]:
-    """``serve()`` for the duration of one job, for a caller that is not a
+def serving(path: str | None = None) -> Iterator[str]:
+    """``serve(path)`` for the duration of one job, for a caller that is not a
     batch worker (``nianbao run``, or ``run_job`` from an analyst's Python):
     stops serving afterwards if it started here, so the caller's environment
     is left as it was (LibreOffice itself stays warm for the next job)."""
     started = not _serving_here() and _parent_service() is None
-    path = serve()
+    path = serve(path)
     try:
         yield path
     finally:
