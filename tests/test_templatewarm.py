@@ -16,6 +16,7 @@ pytestmark = pytest.mark.skipif(shutil.which("fc-match") is None, reason="fontco
 
 
 def test_warm_keeps_fontconfigs_answers_for_a_real_report(tmp_path, monkeypatch):
+    monkeypatch.delenv("NIANBAO_FONTS", raising=False)     # no office's own fonts folder here
     docx = render_docx(load_report(DEMO_2024), load_report(DEMO_2023), tmp_path / "report.docx").path
     fonts._answers.clear()
     expected = fonts.resolve_families(requested_fonts(docx), fonts.conversion_fontconfig(tmp_path, None))
