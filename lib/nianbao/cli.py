@@ -590,6 +590,14 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def entry() -> None:
+    """The ``nianbao`` console command: ``main()``, then a quick exit
+    (``procexit.exit_now``)."""
+    from .procexit import exit_now
+
+    exit_now(main())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
