@@ -166,3 +166,40 @@ def test_a_kernel_forked_after_warm_draws_the_same_charts_measuring_less(demo, t
     assert runs["cold"]["digest"] == runs["warm"]["digest"] == digest.hexdigest()
     assert runs["warm"]["misses"] < runs["cold"]["misses"] * 0.6, runs
     assert runs["warm"]["hits"] > runs["cold"]["hits"], runs
+
+
+def _holds_a_font(value) -> bool:
+    from matplotlib.ft2font import FT2Font
+
+    if isinstance(value, FT2Font):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_a_font(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_a_font(v) for v in value)
+    if isinstance(value, textcache._FontTables):
+        return _holds_a_font(value.__dict__)
+    return False
+
+
+def test_nothing_cached_holds_a_font_object(demo):
+    """A forked kernel must open its own fonts (FreeType reads the file
+    through the descriptor: shared, its offset would be shared too)."""
+    chartwarm.warm(2024)
+    caches = list(textcache._caches.values())
+    assert caches and sum(len(c) for c in caches) > 100
+    assert not any(_holds_a_font(k) or _holds_a_font(v) for c in caches for k, v in c.items())
+    kinds = {k[0] for c in caches for k in c}
+    assert kinds == {"m", "f", "t", "g"}, kinds        # measurements, lookups, tables, glyphs
+
+
+def test_a_string_needing_the_fallback_font_is_drawn_by_matplotlib(demo):
+    """"Ᵽ" is not in the CJK font but in DejaVu Sans (chart_rc's second
+    family): its glyphs are never taken from the cache."""
+    fig = nc.appeals(*demo)
+    fig.texts[-1].set_text("单位：件 Ᵽ⌀")
+    svg = chartpng.publication_svg(fig)
+    assert svg == _plain(fig, "svg")
+    glyph_keys = [k for c in textcache._caches.values() for k in c if k[0] == "g"]
+    assert glyph_keys and not any("Ᵽ" in k[6] for k in glyph_keys)
+    assert b"DejaVuSans" in svg

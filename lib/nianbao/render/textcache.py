@@ -18,7 +18,15 @@ renderer:
   matplotlib's ``MixedModeRenderer``) and dpi, the string, the font
   properties, the math mode and the figure dpi; any other renderer is
   measured by matplotlib as before;
-- font lookups (the list of font files for a ``FontProperties``).
+- font lookups (the list of font files for a ``FontProperties``);
+- the font-wide heights every text's layout reads (the ``OS/2``, ``hhea``
+  and ``head`` tables, through ``matplotlib.text.get_font``);
+- the SVG's glyph outlines and positions of a string
+  (``TextToPath.get_glyphs_with_font``), only for strings whose every
+  character is in the first font (so no fallback font is involved).
+
+Nothing cached holds a FreeType font object: a forked process never reads
+a font file through its parent's file descriptor.
 
 Both are also keyed by every ``font.*``, ``text.*`` and ``mathtext.*``
 rcParam and the font manager's font lists, so a change of font settings
@@ -30,21 +38,26 @@ Process-wide, bounded (``MAX_ENTRIES`` per rc setting, emptied when full),
 plain Python data: a process forked after ``render.chartwarm.warm()``
 starts with the standard labels measured. The patched functions are
 matplotlib internals (``matplotlib.text._get_text_metrics_with_cache``,
-``FontManager._find_fonts_by_props``, stable since matplotlib 3.6); when
-they are missing the context does nothing.
+``FontManager._find_fonts_by_props``, both since matplotlib 3.6; also
+``matplotlib.text.get_font`` and ``TextToPath.get_glyphs_with_font`` when
+present); when the first two are missing the context does nothing.
 """
 from __future__ import annotations
 
+import os
 import threading
+from collections import OrderedDict
 from contextlib import contextmanager
 from typing import Iterator
 
 import matplotlib
 import matplotlib.text as mtext
 from matplotlib import font_manager
+from matplotlib.textpath import TextToPath
 
-#: Entries kept per rc setting before the cache is emptied (a job uses ~300).
-MAX_ENTRIES = 20_000
+#: Entries kept per rc setting before the cache is emptied (one job's five
+#: charts make ~200; a glyph entry holds outlines of a few KiB).
+MAX_ENTRIES = 5_000
 #: rcParams whose value can change a measurement or a font lookup.
 RC_PREFIXES = ("font.", "text.", "mathtext.")
 
@@ -107,12 +120,70 @@ def _patched(cache: dict, kinds: tuple[type, ...], mixed: type, metrics, find):
     def find_cached(prop, fontext="ttf", directory=None, fallback_to_default=True, rebuild_if_missing=True):
         key = ("f", prop.copy(), fontext, directory, fallback_to_default, rebuild_if_missing)
         try:
-            return cache[key]
+            value = cache[key]
         except KeyError:
             value = cache[key] = find(prop, fontext, directory, fallback_to_default, rebuild_if_missing)
-            return value
+        return list(value)                            # the caller's own list, as matplotlib gives
 
     return metrics_cached, find_cached
+
+
+class _FontTables:
+    """What ``Text._get_layout`` reads of a font: its sfnt tables, read
+    once; anything else is asked of the font itself, opened on use."""
+
+    TABLES = ("OS/2", "hhea", "head")
+
+    def __init__(self, get_font, args: tuple, kwargs: dict):
+        self._get_font, self._args, self._kwargs = get_font, args, kwargs
+        font = get_font(*args, **kwargs)
+        self._tables = {name: font.get_sfnt_table(name) for name in self.TABLES}
+
+    def get_sfnt_table(self, name):
+        if name in self._tables:
+            return self._tables[name]
+        return self._get_font(*self._args, **self._kwargs).get_sfnt_table(name)
+
+    def __getattr__(self, name):
+        return getattr(self._get_font(*self._args, **self._kwargs), name)
+
+
+def _tables_patch(cache: dict, get_font):
+    def get_font_tables(font_filepaths, *args, **kwargs):
+        paths = font_filepaths if isinstance(font_filepaths, (str, bytes, os.PathLike)) else tuple(font_filepaths)
+        key = ("t", paths, args, tuple(sorted(kwargs.items())))
+        try:
+            return cache[key]
+        except KeyError:
+            value = cache[key] = _FontTables(get_font, (font_filepaths, *args), kwargs)
+            return value
+
+    return get_font_tables
+
+
+def _glyphs_patch(cache: dict, original):
+    def get_glyphs_with_font(self, font, s, glyph_map=None, return_new_glyphs_only=False, *,
+                             features=None, language=None):
+        if not all(font.get_char_index(ord(c)) for c in s):     # a fallback font may be involved
+            return original(self, font, s, glyph_map, return_new_glyphs_only, features=features,
+                            language=language)
+        key = ("g", font.fname, font.face_index, font.postscript_name, self.FONT_SCALE, self.DPI, s,
+               None if features is None else tuple(features),
+               language if language is None or isinstance(language, str) else tuple(language))
+        try:
+            glyph_info, paths = cache[key]
+        except KeyError:
+            glyph_info, paths, _ = original(self, font, s, None, False, features=features, language=language)
+            cache[key] = glyph_info, paths
+        if glyph_map is None:
+            glyph_map = OrderedDict()
+        new = OrderedDict() if return_new_glyphs_only else glyph_map
+        for glyph_repr, *_ in glyph_info:
+            if glyph_repr not in glyph_map and glyph_repr not in new:
+                new[glyph_repr] = paths[glyph_repr]
+        return list(glyph_info), new, []
+
+    return get_glyphs_with_font
 
 
 @contextmanager
@@ -131,9 +202,13 @@ def shared_text_metrics() -> Iterator[None]:
         if _depth == 0:
             cache = _cache()
             new_metrics, new_find = _patched(cache, _renderer_kinds(), _mixed(), metrics, fm._find_fonts_by_props)
-            _saved = (metrics, fm)
+            _saved = (metrics, fm, mtext.__dict__.get("get_font"), TextToPath.__dict__.get("get_glyphs_with_font"))
             mtext._get_text_metrics_with_cache = new_metrics
             fm._find_fonts_by_props = new_find           # an instance attribute, shadowing the method
+            if _saved[2] is not None:
+                mtext.get_font = _tables_patch(cache, _saved[2])
+            if _saved[3] is not None:
+                TextToPath.get_glyphs_with_font = _glyphs_patch(cache, _saved[3])
         _depth += 1
     try:
         yield
@@ -141,9 +216,13 @@ def shared_text_metrics() -> Iterator[None]:
         with _lock:
             _depth -= 1
             if _depth == 0:
-                metrics, fm = _saved
+                metrics, fm, get_font, glyphs = _saved
                 mtext._get_text_metrics_with_cache = metrics
                 fm.__dict__.pop("_find_fonts_by_props", None)
+                if get_font is not None:
+                    mtext.get_font = get_font
+                if glyphs is not None:
+                    TextToPath.get_glyphs_with_font = glyphs
                 _saved = None
 
 
