@@ -190,7 +190,7 @@ def test_nothing_cached_holds_a_font_object(demo):
     assert caches and sum(len(c) for c in caches) > 100
     assert not any(_holds_a_font(k) or _holds_a_font(v) for c in caches for k, v in c.items())
     kinds = {k[0] for c in caches for k in c}
-    assert kinds == {"m", "f", "t", "g"}, kinds        # measurements, lookups, tables, glyphs
+    assert kinds == {"m", "f", "t", "g", "a"}, kinds   # measurements, lookups, tables, SVG and PNG glyphs
 
 
 def test_a_string_needing_the_fallback_font_is_drawn_by_matplotlib(demo):
@@ -198,8 +198,12 @@ def test_a_string_needing_the_fallback_font_is_drawn_by_matplotlib(demo):
     family): its glyphs are never taken from the cache."""
     fig = nc.appeals(*demo)
     fig.texts[-1].set_text("单位：件 Ᵽ⌀")
-    svg = chartpng.publication_svg(fig)
-    assert svg == _plain(fig, "svg")
-    glyph_keys = [k for c in textcache._caches.values() for k in c if k[0] == "g"]
-    assert glyph_keys and not any("Ᵽ" in k[6] for k in glyph_keys)
+    with matplotlib.rc_context(chart_rc()):              # the text's font is fixed when it is made
+        fig.text(0.5, 0.5, "单位：万件")                 # drawn from the first font: cached
+    svg, png = chartpng.publication_svg(fig), chartpng.publication_png(fig)
+    assert svg == _plain(fig, "svg") and png == _plain(fig, "png")
     assert b"DejaVuSans" in svg
+    for kind, at in (("g", 6), ("a", 6)):
+        keys = [k for c in textcache._caches.values() for k in c if k[0] == kind]
+        assert keys and not any("Ᵽ" in k[at] for k in keys), kind
+        assert any(k[at] == "单位：万件" for k in keys), kind

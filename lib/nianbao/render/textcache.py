@@ -21,8 +21,9 @@ renderer:
 - font lookups (the list of font files for a ``FontProperties``);
 - the font-wide heights every text's layout reads (the ``OS/2``, ``hhea``
   and ``head`` tables, through ``matplotlib.text.get_font``);
-- the SVG's glyph outlines and positions of a string
-  (``TextToPath.get_glyphs_with_font``), only for strings whose every
+- the glyph positions of a string: the SVG's, with the glyph outlines
+  (``TextToPath.get_glyphs_with_font``), and the PNG's (the layout of
+  ``RendererAgg``'s font, ``_prepare_font``), only for strings whose every
   character is in the first font (so no fallback font is involved).
 
 Nothing cached holds a FreeType font object: a forked process never reads
@@ -39,8 +40,8 @@ plain Python data: a process forked after ``render.chartwarm.warm()``
 starts with the standard labels measured. The patched functions are
 matplotlib internals (``matplotlib.text._get_text_metrics_with_cache``,
 ``FontManager._find_fonts_by_props``, both since matplotlib 3.6; also
-``matplotlib.text.get_font`` and ``TextToPath.get_glyphs_with_font`` when
-present); when the first two are missing the context does nothing.
+``matplotlib.text.get_font``, ``TextToPath.get_glyphs_with_font`` and
+``RendererAgg._prepare_font`` when present); when the first two are missing the context does nothing.
 """
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ import os
 import threading
 from collections import OrderedDict
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 import matplotlib
 import matplotlib.text as mtext
@@ -186,6 +187,54 @@ def _glyphs_patch(cache: dict, original):
     return get_glyphs_with_font
 
 
+class _Laid(NamedTuple):
+    """One glyph of a cached layout: what ``RendererAgg.draw_text`` reads
+    of matplotlib's ``LayoutItem``."""
+
+    ft_object: object
+    char: str
+    glyph_index: int
+    x: float
+    y: float
+    prev_kern: float
+
+
+class _AggFont:
+    """``RendererAgg``'s font with its text layout (glyph positions)
+    answered from the cache; everything else is the font's own."""
+
+    __slots__ = ("_font", "_cache", "_size")
+
+    def __init__(self, font, cache: dict, size: tuple):
+        self._font, self._cache, self._size = font, cache, size
+
+    def _layout(self, string, flags, *, features=None, language=None):
+        font = self._font
+        if not all(font.get_char_index(ord(c)) for c in string):    # a fallback font may be involved
+            return font._layout(string, flags, features=features, language=language)
+        key = ("a", font.fname, font.face_index, font.postscript_name, self._size, flags, string,
+               None if features is None else tuple(features),
+               language if language is None or isinstance(language, str) else tuple(language))
+        try:
+            rows = self._cache[key]
+        except KeyError:
+            items = font._layout(string, flags, features=features, language=language)
+            if any(item.ft_object is not font for item in items):
+                return items
+            rows = self._cache[key] = tuple((i.char, i.glyph_index, i.x, i.y, i.prev_kern) for i in items)
+        return [_Laid(font, *row) for row in rows]
+
+    def __getattr__(self, name):
+        return getattr(self._font, name)
+
+
+def _agg_patch(cache: dict, prepare_font):
+    def _prepare_font(self, font_prop):
+        return _AggFont(prepare_font(self, font_prop), cache, (font_prop.get_size_in_points(), self.dpi))
+
+    return _prepare_font
+
+
 @contextmanager
 def shared_text_metrics() -> Iterator[None]:
     """Answer text measurements and font lookups from the shared caches
@@ -202,13 +251,17 @@ def shared_text_metrics() -> Iterator[None]:
         if _depth == 0:
             cache = _cache()
             new_metrics, new_find = _patched(cache, _renderer_kinds(), _mixed(), metrics, fm._find_fonts_by_props)
-            _saved = (metrics, fm, mtext.__dict__.get("get_font"), TextToPath.__dict__.get("get_glyphs_with_font"))
+            agg = _renderer_kinds()[0]
+            _saved = (metrics, fm, mtext.__dict__.get("get_font"), TextToPath.__dict__.get("get_glyphs_with_font"),
+                      agg, agg.__dict__.get("_prepare_font"))
             mtext._get_text_metrics_with_cache = new_metrics
             fm._find_fonts_by_props = new_find           # an instance attribute, shadowing the method
             if _saved[2] is not None:
                 mtext.get_font = _tables_patch(cache, _saved[2])
             if _saved[3] is not None:
                 TextToPath.get_glyphs_with_font = _glyphs_patch(cache, _saved[3])
+            if _saved[5] is not None:
+                agg._prepare_font = _agg_patch(cache, _saved[5])
         _depth += 1
     try:
         yield
@@ -216,13 +269,15 @@ def shared_text_metrics() -> Iterator[None]:
         with _lock:
             _depth -= 1
             if _depth == 0:
-                metrics, fm, get_font, glyphs = _saved
+                metrics, fm, get_font, glyphs, agg, prepare_font = _saved
                 mtext._get_text_metrics_with_cache = metrics
                 fm.__dict__.pop("_find_fonts_by_props", None)
                 if get_font is not None:
                     mtext.get_font = get_font
                 if glyphs is not None:
                     TextToPath.get_glyphs_with_font = glyphs
+                if prepare_font is not None:
+                    agg._prepare_font = prepare_font
                 _saved = None
 
 
