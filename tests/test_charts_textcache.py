@@ -207,3 +207,18 @@ def test_a_string_needing_the_fallback_font_is_drawn_by_matplotlib(demo):
         keys = [k for c in textcache._caches.values() for k in c if k[0] == kind]
         assert keys and not any("Ᵽ" in k[at] for k in keys), kind
         assert any(k[at] == "单位：万件" for k in keys), kind
+
+
+def test_warm_never_stops_the_template(monkeypatch):
+    """Without a CJK font (or any drawing error) warming is skipped, and
+    matplotlib is left as it was."""
+    from nianbao.errors import JobError, Problem
+
+    def no_font(*_):
+        raise JobError(Problem("no-cjk-font", "找不到可显示中文的字体"))
+
+    monkeypatch.setitem(nc.STANDARD, "appeals", no_font)
+    before = mtext._get_text_metrics_with_cache
+    assert chartwarm.warm(2024) is None
+    assert mtext._get_text_metrics_with_cache is before
+    assert "_find_fonts_by_props" not in font_manager.fontManager.__dict__

@@ -40,22 +40,27 @@ def sample_report(year: int) -> Report:
     return report
 
 
-def warm(year: int | None = None) -> float:
+def warm(year: int | None = None) -> float | None:
     """Draw the standard charts once (PNG and SVG, in memory) for the
     made-up reports of ``year`` and the year before (default: last year,
     the year most reports being written are for). Returns the CPU seconds
-    spent. Raises what drawing raises (e.g. ``JobError`` "no-cjk-font")."""
+    spent, or None when drawing failed (e.g. no CJK font installed): warming
+    only saves time, so it never stops the template; the kernel reports the
+    problem itself, in Chinese, when it draws."""
     from .. import charts
     from .chartpng import publication_png, publication_svg
 
     start = time.process_time()
     year = year or datetime.date.today().year - 1
     report, prior = sample_report(year), sample_report(year - 1)
-    for draw in charts.STANDARD.values():
-        fig = draw(report, prior)
-        if fig is not None:
-            publication_png(fig)
-            publication_svg(fig)
+    try:
+        for draw in charts.STANDARD.values():
+            fig = draw(report, prior)
+            if fig is not None:
+                publication_png(fig)
+                publication_svg(fig)
+    except Exception:           # noqa: BLE001 - an optimisation must not fail the template
+        return None
     return time.process_time() - start
 
 
