@@ -222,3 +222,18 @@ def test_warm_never_stops_the_template(monkeypatch):
     assert chartwarm.warm(2024) is None
     assert mtext._get_text_metrics_with_cache is before
     assert "_find_fonts_by_props" not in font_manager.fontManager.__dict__
+
+
+def test_patches_this_matplotlib_does_not_use_as_expected_are_left_out(demo, monkeypatch):
+    """On a matplotlib whose text layout or Agg drawing works otherwise
+    (checked from their source), only the measurements are shared."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    assert textcache._uses() == {"tables": True, "agg layout": True}     # this matplotlib
+    monkeypatch.setattr(textcache, "_uses", lambda: {"tables": False, "agg layout": False})
+    get_font, prepare = mtext.get_font, RendererAgg._prepare_font
+    with textcache.shared_text_metrics():
+        assert mtext.get_font is get_font and RendererAgg._prepare_font is prepare
+        assert mtext._get_text_metrics_with_cache is not None
+    fig = nc.active(*demo)
+    assert chartpng.publication_png(fig) == _plain(fig, "png")

@@ -45,6 +45,8 @@ matplotlib internals (``matplotlib.text._get_text_metrics_with_cache``,
 """
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import threading
 from collections import OrderedDict
@@ -165,16 +167,18 @@ def _tables_patch(cache: dict, get_font):
 def _glyphs_patch(cache: dict, original):
     def get_glyphs_with_font(self, font, s, glyph_map=None, return_new_glyphs_only=False, *,
                              features=None, language=None):
+        kw = {k: v for k, v in (("features", features), ("language", language)) if v is not None}
         if not all(font.get_char_index(ord(c)) for c in s):     # a fallback font may be involved
-            return original(self, font, s, glyph_map, return_new_glyphs_only, features=features,
-                            language=language)
-        key = ("g", font.fname, font.face_index, font.postscript_name, self.FONT_SCALE, self.DPI, s,
-               None if features is None else tuple(features),
+            return original(self, font, s, glyph_map, return_new_glyphs_only, **kw)
+        key = ("g", font.fname, getattr(font, "face_index", 0), font.postscript_name, self.FONT_SCALE,
+               self.DPI, s, None if features is None else tuple(features),
                language if language is None or isinstance(language, str) else tuple(language))
         try:
             glyph_info, paths = cache[key]
         except KeyError:
-            glyph_info, paths, _ = original(self, font, s, None, False, features=features, language=language)
+            glyph_info, paths, rects = original(self, font, s, None, False, **kw)
+            if rects:                                           # not a plain string: not cached
+                return original(self, font, s, glyph_map, return_new_glyphs_only, **kw)
             cache[key] = glyph_info, paths
         if glyph_map is None:
             glyph_map = OrderedDict()
@@ -235,6 +239,24 @@ def _agg_patch(cache: dict, prepare_font):
     return _prepare_font
 
 
+@functools.lru_cache(maxsize=1)
+def _uses() -> dict[str, bool]:
+    """Whether this matplotlib uses the functions patched as this module
+    expects (3.11: ``Text._get_layout`` reads sfnt tables through
+    ``get_font``; ``RendererAgg.draw_text`` lays text out with
+    ``font._layout``). Read from their source; False when unreadable."""
+    def source(fn) -> str:
+        try:
+            return inspect.getsource(fn)
+        except (OSError, TypeError):
+            return ""
+
+    agg = _renderer_kinds()[0]
+    draw_text = source(agg.draw_text)
+    return {"tables": "get_sfnt_table" in source(mtext.Text._get_layout),
+            "agg layout": "font._layout(" in draw_text and "draw_text_image(font" not in draw_text}
+
+
 @contextmanager
 def shared_text_metrics() -> Iterator[None]:
     """Answer text measurements and font lookups from the shared caches
@@ -256,11 +278,12 @@ def shared_text_metrics() -> Iterator[None]:
                       agg, agg.__dict__.get("_prepare_font"))
             mtext._get_text_metrics_with_cache = new_metrics
             fm._find_fonts_by_props = new_find           # an instance attribute, shadowing the method
-            if _saved[2] is not None:
+            uses = _uses()
+            if _saved[2] is not None and uses["tables"]:
                 mtext.get_font = _tables_patch(cache, _saved[2])
             if _saved[3] is not None:
                 TextToPath.get_glyphs_with_font = _glyphs_patch(cache, _saved[3])
-            if _saved[5] is not None:
+            if _saved[5] is not None and uses["agg layout"]:
                 agg._prepare_font = _agg_patch(cache, _saved[5])
         _depth += 1
     try:
