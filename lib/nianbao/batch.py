@@ -16,7 +16,7 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .errors import InputError, NianbaoError, Problem
 from .job import check_utf8_path, default_outdir, run_job, safe_name
@@ -48,29 +48,70 @@ def _run_one(job: BatchJob) -> dict:
     return dict(result.summary, outdir=str(result.outdir), exit_code=result.exit_code)
 
 
+@dataclass(frozen=True)
+class Warm:
+    """What ``warm_start`` started: ``pdf``, the warm LibreOffice is served;
+    ``template``, the address of the batch's kernel template
+    (``forkserver.Template``), None when kernels are not forked."""
+    pdf: bool
+    template: str | None
+
+
+@contextlib.contextmanager
+def warm_start(pdf: bool = True) -> Iterator[Warm]:
+    """Start, for a batch's own process pool, what its first jobs need and
+    what takes longest to start — the one kernel template its workers' fork
+    servers are forked from (when ``forkserver.available()``) and, with
+    ``pdf``, the warm LibreOffice served to every worker's kernels — and
+    return at once: both boot in their own processes while this one goes on
+    (``nianbao batch`` enters this before ``plan`` reads the workbooks).
+    Both end when the block ends, also on an error or Ctrl-C; and with this
+    process even on SIGKILL (``PR_SET_PDEATHSIG``). Call it from the thread
+    that runs the batch (the processes die with the thread that started them)."""
+    from . import forkserver
+
+    with contextlib.ExitStack() as stack:
+        template = None
+        if forkserver.available():
+            template = forkserver.Template()
+            try:
+                template.start()
+                stack.callback(template.close)
+            except OSError:
+                template = None       # each worker starts its own, as a Dask worker does
+        if pdf:
+            stack.enter_context(_served_office())
+        yield Warm(pdf, template.address if template is not None else None)
+
+
 def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_workers: int | None = None,
-              on_done: Callable[[dict], None] | None = None) -> list[dict]:
+              on_done: Callable[[dict], None] | None = None, warm: Warm | None = None) -> list[dict]:
     """Run every job; return their summaries in the order given.
 
     Processes, not threads: papermill's working-directory handling is not
     thread-safe, and each job starts its own kernel anyway. With our own
     process pool, this process serves one warm LibreOffice to every worker's
-    kernels (``render.office``, started before the workers are made) and
-    each worker starts its next kernel while a job runs (``worker.init``);
-    both end with the batch."""
+    kernels (``render.office``, started before the workers are made), each
+    worker's kernels are forked from a fork server forked from the batch's
+    one template (``forkserver.Template``), and each worker starts its next
+    kernel while a job runs (``worker.init``); all end with the batch.
+    ``warm``: what the caller already started with ``warm_start`` (else it
+    is started here, and ended when the batch ends); ignored with a
+    caller's ``executor``, whose workers set themselves up (``worker.ensure``)."""
     jobs = list(jobs)
     own = executor is None
     stack = contextlib.ExitStack()
     if own:
         workers = max_workers or max(1, min(len(jobs), (os.cpu_count() or 2)))
         pdf = any("pdf" in job.formats for job in jobs)
-        if pdf:
-            stack.enter_context(_served_office())
+        if warm is None:
+            warm = stack.enter_context(warm_start(pdf))
         from . import worker
 
         worker.preload()          # once here: the pool's workers are forked from this process and inherit it
         # workers end with the batch, even when it is killed (SIGKILL): no job goes on unseen
-        executor = ProcessPoolExecutor(max_workers=workers, initializer=worker_init, initargs=(pdf, True, os.getpid()))
+        executor = ProcessPoolExecutor(max_workers=workers, initializer=worker_init,
+                                       initargs=(pdf, True, os.getpid(), warm.template))
     finished, futures = False, {}
     try:
         futures = {executor.submit(_run_one, job): i for i, job in enumerate(jobs)}
@@ -95,13 +136,14 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
         stack.close()
 
 
-def worker_init(pdf: bool, kernels: bool = True, parent: int | None = None) -> None:
+def worker_init(pdf: bool, kernels: bool = True, parent: int | None = None, template: str | None = None) -> None:
     """A batch worker's initializer (``worker.init``; a module-level
     function so that a process pool can pickle it). ``parent``: the batch's
-    pid; the worker dies with it, even on SIGKILL."""
+    pid; the worker dies with it, even on SIGKILL. ``template``: the
+    address of the batch's kernel template (``Warm.template``)."""
     from . import worker
 
-    worker.init(pdf=pdf, kernels=kernels, parent=parent)
+    worker.init(pdf=pdf, kernels=kernels, parent=parent, template=template)
 
 
 @contextlib.contextmanager

@@ -292,7 +292,8 @@ def cmd_notebook(args) -> int:
 
 @command("batch", "批量运行多个机关的年报作业，并生成进度汇总表")
 def cmd_batch(args) -> int:
-    from .batch import STATUS_ZH, plan, run_batch, status_board
+    from .batch import STATUS_ZH, plan, run_batch, status_board, warm_start
+    import contextlib
     from .fsutil import atomic_write_text
     from .csvout import csv_text
     from .outputs import output_dir
@@ -315,33 +316,36 @@ def cmd_batch(args) -> int:
     if args.own and not args.parent:
         raise InputError(Problem("own-without-parent", "--own 只能与 --parent 一起使用",
                                  fix="例如：nianbao batch 各部门/ -o out/2024 --parent 汇总.xlsx --own 本级.xlsx"))
-    parent = None
-    if args.parent:                  # read before any job starts: a bad parent is bad input
-        from .sources import load_report
+    with contextlib.ExitStack() as stack:
+        # our own pool: its kernel template and LibreOffice boot while the workbooks are read
+        warm = None if args.scheduler else stack.enter_context(warm_start(pdf="pdf" in formats))
+        parent = None
+        if args.parent:                  # read before any job starts: a bad parent is bad input
+            from .sources import load_report
 
-        parent = load_report(args.parent)
-    skip = {Path(p).resolve() for p in (args.parent, args.own) if p}
-    workbooks, skipped = collect_workbooks(args.workbooks)
-    workbooks = [w for w in workbooks if w.resolve() not in skip]
-    for line in skipped:
-        print(line, file=sys.stderr)
-    jobs = plan(workbooks, outroot, args.prior_dir, formats, notebook=notebook if args.notebook else None,
-                params=params)
-    for job in jobs:
-        if args.prior_dir and not job.prior:
-            print(f"  {Path(job.workbook).name}：没有找到上年工作簿，不做跨年度校验和对比", file=sys.stderr)
+            parent = load_report(args.parent)
+        skip = {Path(p).resolve() for p in (args.parent, args.own) if p}
+        workbooks, skipped = collect_workbooks(args.workbooks)
+        workbooks = [w for w in workbooks if w.resolve() not in skip]
+        for line in skipped:
+            print(line, file=sys.stderr)
+        jobs = plan(workbooks, outroot, args.prior_dir, formats, notebook=notebook if args.notebook else None,
+                    params=params)
+        for job in jobs:
+            if args.prior_dir and not job.prior:
+                print(f"  {Path(job.workbook).name}：没有找到上年工作簿，不做跨年度校验和对比", file=sys.stderr)
 
-    def done(summary: dict) -> None:
-        name = summary.get("agency") or Path(summary.get("workbook") or "").name
-        print(f"  {name}：{STATUS_ZH.get(summary.get('status'), summary.get('status'))}", file=sys.stderr)
+        def done(summary: dict) -> None:
+            name = summary.get("agency") or Path(summary.get("workbook") or "").name
+            print(f"  {name}：{STATUS_ZH.get(summary.get('status'), summary.get('status'))}", file=sys.stderr)
 
-    if args.scheduler:
-        from .cluster import executor
+        if args.scheduler:
+            from .cluster import executor
 
-        with executor(args.scheduler, workers=args.workers) as ex:
-            results = run_batch(jobs, executor=ex, on_done=done)
-    else:
-        results = run_batch(jobs, max_workers=args.workers, on_done=done)
+            with executor(args.scheduler, workers=args.workers) as ex:
+                results = run_batch(jobs, executor=ex, on_done=done)
+        else:
+            results = run_batch(jobs, max_workers=args.workers, on_done=done, warm=warm)
     board = status_board(r if r.get("outdir") else r | {"outdir": j.output_dir} for r, j in zip(results, jobs))
     # with a BOM, so Excel on Windows opens the Chinese columns correctly
     atomic_write_text(outroot / "status.csv", csv_text(board))
