@@ -102,16 +102,10 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
     own = executor is None
     stack = contextlib.ExitStack()
     if own:
-        workers = max_workers or max(1, min(len(jobs), (os.cpu_count() or 2)))
         pdf = any("pdf" in job.formats for job in jobs)
         if warm is None:
             warm = stack.enter_context(warm_start(pdf))
-        from . import worker
-
-        worker.preload()          # once here: the pool's workers are forked from this process and inherit it
-        # workers end with the batch, even when it is killed (SIGKILL): no job goes on unseen
-        executor = ProcessPoolExecutor(max_workers=workers, initializer=worker_init,
-                                       initargs=(pdf, True, os.getpid(), warm.template))
+        executor = stack.enter_context(own_pool(max_workers or default_workers(len(jobs)), pdf, warm))
     finished, futures = False, {}
     try:
         futures = {executor.submit(_run_one, job): i for i, job in enumerate(jobs)}
@@ -131,9 +125,60 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
         if not finished:          # Ctrl-C, SIGTERM or an error: start no queued job
             for fut in futures:       # also for a caller's executor (Dask): cancel what has not started
                 fut.cancel()
-        if own:
-            executor.shutdown()
         stack.close()
+
+
+def default_workers(jobs: int) -> int:
+    """Workers of a batch's own pool when none is asked for: one per CPU
+    core, no more than there are jobs, at least one."""
+    return max(1, min(jobs, os.cpu_count() or 2))
+
+
+@contextlib.contextmanager
+def own_pool(workers: int, pdf: bool, warm: Warm) -> Iterator[ProcessPoolExecutor]:
+    """The batch's own process pool, its ``workers`` started at once (they
+    set themselves up, ``worker.init``, while the caller still plans the
+    jobs); shut down (waiting for the workers) when the block ends.
+
+    The workers' libraries are imported here first (``worker.preload``):
+    the workers are forked from this process and inherit them. Each worker
+    dies with this process, even when it is killed (SIGKILL): no job goes
+    on unseen. ``warm``: what ``warm_start`` started (the served
+    LibreOffice, the template address handed to every worker)."""
+    from . import worker
+
+    worker.preload()
+    executor = ProcessPoolExecutor(max_workers=workers, initializer=worker_init,
+                                   initargs=(pdf, True, os.getpid(), warm.template))
+    try:
+        for _ in range(workers):      # one submit starts one more worker while none is idle
+            executor.submit(os.getpid)
+        yield executor
+    finally:
+        executor.shutdown(cancel_futures=True)
+
+
+@contextlib.contextmanager
+def closing_behind(stack: contextlib.ExitStack) -> Iterator[None]:
+    """Close ``stack`` (e.g. ``warm_start``: LibreOffice, the template) in a
+    background thread while the block runs (the batch's tables are
+    written meanwhile); wait for it when the block ends."""
+    import threading
+
+    closer = threading.Thread(target=stack.close, name="nianbao-batch-close")
+    closer.start()
+    try:
+        yield
+    finally:
+        closer.join()
+
+
+def warm_tables() -> None:
+    """Import what ``status_board`` and the board need (pandas), so the
+    batch's tail does not: call it while the jobs run, when this process
+    is idle (``nianbao batch`` does, at the first finished job)."""
+    from . import board, csvout  # noqa: F401
+    import pandas  # noqa: F401
 
 
 def worker_init(pdf: bool, kernels: bool = True, parent: int | None = None, template: str | None = None) -> None:
