@@ -107,3 +107,41 @@ def test_interrupted_batch_starts_no_further_job(tmp_path, group):
     done = list(out.glob("*/results.json"))
     # the finished ones, the running ones and those the pool had already queued for its workers
     assert 1 <= len(done) <= (6 if group else 4), f"no queued job starts after Ctrl-C ({len(done)} of 8 jobs)"
+
+
+def test_the_board_reuses_what_plan_read_while_the_workbook_is_unchanged(tmp_path, monkeypatch):
+    """plan reads every workbook (agency, year); the board at the batch's end
+    uses those figures instead of reading each one again, but only while the
+    file is unchanged: a workbook replaced during the batch is read anew."""
+    import json
+    import os
+
+    from nianbao import board, sources
+    from nianbao.batch import plan
+
+    src = tmp_path / "in"
+    src.mkdir()
+    wb = src / "a.xlsx"
+    shutil.copy(DEMO_2024, wb)
+    job = plan([wb], tmp_path / "out", formats=("html",))[0]
+    Path(job.output_dir).mkdir(parents=True)
+    (Path(job.output_dir) / "results.json").write_text(json.dumps(
+        {"workbook": str(wb), "status": "ok", "key_figures": [], "findings": {"error": 0}}), encoding="utf-8")
+    assert os.path.realpath(wb) in board._known
+    kept = dict(board._known)
+    board._known.clear()
+    fresh = board.agency_states(tmp_path / "out")[0].figures        # read again (what it did before)
+    board._known.update(kept)
+
+    def no_reading(*a, **k):
+        raise AssertionError("the board read the workbook again")
+
+    monkeypatch.setattr(sources, "load_report", no_reading)
+    assert board.agency_states(tmp_path / "out")[0].figures == fresh and fresh["复议纠正数"] is not None
+    monkeypatch.undo()
+
+    shutil.copy(ZIBO_2023, wb)                          # replaced after plan read it
+    os.utime(wb, ns=(1, 1))                             # whatever its time: the size or time differs
+    replaced = board.agency_states(tmp_path / "out")[0].figures
+    board._known.clear()
+    assert replaced == board.agency_states(tmp_path / "out")[0].figures != fresh

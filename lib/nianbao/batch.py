@@ -216,12 +216,22 @@ def folder_name(workbook: Path, agency: str | None, year: int | None) -> str:
     return f"{stem}-{hashlib.sha1(str(workbook.resolve()).encode()).hexdigest()[:6]}"
 
 
-def _identity(path: Path) -> tuple[str | None, int | None]:
+def _identity(path: Path, board: bool = False) -> tuple[str | None, int | None]:
+    """(agency, year) of a workbook, (None, None) if it cannot be read.
+    ``board``: keep its figures for the status board (``board.remember``:
+    the batch's tail then does not read it again)."""
     try:
         r = read_workbook(path)
-        return r.agency or None, r.year
     except NianbaoError:
         return None, None            # the job itself will say what is wrong with it
+    if board:
+        from . import board as status_board
+
+        try:
+            status_board.remember(path, r)
+        except Exception:
+            pass                     # the board reads it again
+    return r.agency or None, r.year
 
 
 def plan(workbooks: Iterable[str | Path], outroot: str | Path, prior_dir: str | Path | None = None,
@@ -245,7 +255,7 @@ def plan(workbooks: Iterable[str | Path], outroot: str | Path, prior_dir: str | 
     workbooks = [Path(wb) for wb in workbooks]
     for wb in workbooks:                 # a name we cannot write into results or status.csv
         check_utf8_path(wb, "工作簿文件")
-    identities = {wb: _identity(wb) for wb in workbooks}
+    identities = {wb: _identity(wb, board=True) for wb in workbooks}
     _refuse_duplicates(identities)
     for wb, (agency, year) in identities.items():
         prior = priors.get((agency, year - 1)) if agency and year else None

@@ -29,6 +29,20 @@ on SIGKILL (``PR_SET_PDEATHSIG``, set again in each kernel because fork
 resets it), and the kernel's ipykernel parent poller watches the fork
 server. The fork server reaps its children and reports their exit codes.
 
+In ``nianbao batch`` the template is imported once for the whole batch:
+the batch process starts one ``Template`` first thing (before it reads the
+workbooks), and each worker's fork server is a *fork of it*
+(``BatchServer``: the worker connects to the template's AF_UNIX
+SOCK_SEQPACKET socket, in a private 0700 folder, and sends
+``{"op": "serve"}``; the template forks a child that answers "ready" and
+then serves that connection with the same protocol), warm at once.
+Processes: batch → template → one fork server per worker → kernels; the
+template dies with the batch (``PR_SET_PDEATHSIG``, and when its control
+socket closes), a fork server when its worker's connection closes (the
+worker died or let go) and when the template dies. A worker that cannot
+reach the template starts its own (``use_template``, ``shared``). Workers
+of a caller's executor (Dask) and ``nianbao run`` start their own.
+
 When the fork server cannot start, dies or does not answer within
 ``FORK_TIMEOUT_S``, the kernel is started the normal way (a new process
 from the kernel spec) and a one-line note goes to stderr; the server is
