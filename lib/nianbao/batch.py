@@ -105,7 +105,7 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
         pdf = any("pdf" in job.formats for job in jobs)
         if warm is None:
             warm = stack.enter_context(warm_start(pdf))
-        executor = stack.enter_context(own_pool(max_workers or default_workers(len(jobs)), pdf, warm))
+        executor = stack.enter_context(own_pool(default_workers(len(jobs), max_workers), pdf, warm))
     finished, futures = False, {}
     try:
         futures = {executor.submit(_run_one, job): i for i, job in enumerate(jobs)}
@@ -128,10 +128,10 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
         stack.close()
 
 
-def default_workers(jobs: int) -> int:
-    """Workers of a batch's own pool when none is asked for: one per CPU
-    core, no more than there are jobs, at least one."""
-    return max(1, min(jobs, os.cpu_count() or 2))
+def default_workers(jobs: int, asked: int | None = None) -> int:
+    """Workers of a batch's own pool: as ``asked`` (default one per CPU
+    core), no more than there are jobs (all are started at once), at least one."""
+    return max(1, min(jobs, asked or os.cpu_count() or 2))
 
 
 @contextlib.contextmanager
@@ -194,15 +194,18 @@ def worker_init(pdf: bool, kernels: bool = True, parent: int | None = None, temp
 @contextlib.contextmanager
 def _served_office():
     """The warm LibreOffice, served to the batch's workers for the batch's
-    duration; ended afterwards if it was not running before."""
+    duration; ended afterwards (also after an error or Ctrl-C) if it was
+    not running before."""
     from .render import office
 
     before = office.status()["pid"] is not None
-    with office.serving():
-        office.prestart()
-        yield
-    if not before:
-        office.shutdown()
+    try:
+        with office.serving():
+            office.prestart()
+            yield
+    finally:                      # also when the batch is refused or interrupted
+        if not before:
+            office.shutdown()
 
 
 def folder_name(workbook: Path, agency: str | None, year: int | None) -> str:

@@ -333,7 +333,7 @@ def cmd_batch(args) -> int:
             print(line, file=sys.stderr)
         pool = None
         if warm is not None and workbooks:
-            pool = stack.enter_context(own_pool(args.workers or default_workers(len(workbooks)), warm.pdf, warm))
+            pool = stack.enter_context(own_pool(default_workers(len(workbooks), args.workers), warm.pdf, warm))
         jobs = plan(workbooks, outroot, args.prior_dir, formats, notebook=notebook if args.notebook else None,
                     params=params)
         for job in jobs:
