@@ -10,6 +10,9 @@
 - PDF ratio: the same job with PDF / without               target <= 1.3;
 - R_batch: wall(``nianbao batch`` of 16 agencies with PDF, --workers 2)
   / (16 × T_empty / 2)                                     target <= 1.5;
+- the batch's start-up (command start to the first job's start) and tail
+  (the last job's end to the command's end), from each job's results.json
+  (its mtime is the job's end, minus ``timings.total`` its start);
 - peak memory of that batch: the sum of RSS over the batch's whole process
   tree (kernels, LibreOffice, helpers), sampled every 0.1 s with psutil
   (shared pages count once per process, so this overstates; the summed PSS
@@ -165,6 +168,26 @@ def phase_timings(folders: list[Path], into: dict[str, list[float]]) -> None:
                 into[phase].append(float(seconds))
 
 
+def job_span(folders: list[Path]) -> tuple[float, float]:
+    """(when the first job started, when the last one ended), epoch seconds:
+    each job's results.json is written as it ends (its mtime), ``timings.total``
+    seconds after it started. The batch's start-up is the first minus the
+    command's start; its tail, the command's end minus the last."""
+    starts, ends = [], []
+    for folder in folders:
+        path = folder / "results.json"
+        try:
+            total = json.loads(path.read_text(encoding="utf-8"))["timings"]["total"]
+            end = path.stat().st_mtime
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        starts.append(end - total)
+        ends.append(end)
+    if not ends:
+        sys.exit("the batch's results.json have no timings.total")
+    return min(starts), max(ends)
+
+
 def pad(text: str, width: int) -> str:
     """Left-justify in a terminal, where a Chinese character takes two columns."""
     import unicodedata
@@ -237,6 +260,7 @@ def main() -> None:
                 t = tag(lc, args)
                 out = out_batch.with_name(f"{out_batch.name}-{lc}")
                 env = dict(os.environ, NIANBAO_FORK_KERNELS="1" if lc == "fork" else "0")
+                began = time.time()
                 wall, mem = timed([*cmd, "batch", *map(str, books), "--prior-dir", str(prior_dir),
                                    "-o", str(out), "--formats", "docx,html,pdf",
                                    "--workers", str(args.workers)], sample_memory=True, env=env)
@@ -245,6 +269,9 @@ def main() -> None:
                     sys.exit(f"the batch made {len(made)} PDFs for {len(books)} agencies")
                 rows[f"batch wall{t} (s)"].append(wall)
                 rows[f"batch per agency{t} (s)"].append(wall / len(books))
+                first, last = job_span(sorted(p for p in out.iterdir() if p.is_dir()))
+                rows[f"batch first job start{t} (s)"].append(first - began)
+                rows[f"batch tail{t} (s)"].append(began + wall - last)
                 rows[f"R_batch{t}"].append(wall / (len(books) * te / args.workers))
                 rows[f"batch peak RSS{t} (MiB)"].append(mem.peak / 2**20)
                 if mem.peak_pss:

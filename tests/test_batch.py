@@ -3,6 +3,7 @@ board read from their results.json."""
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from pathlib import Path
 
@@ -107,3 +108,94 @@ def test_interrupted_batch_starts_no_further_job(tmp_path, group):
     done = list(out.glob("*/results.json"))
     # the finished ones, the running ones and those the pool had already queued for its workers
     assert 1 <= len(done) <= (6 if group else 4), f"no queued job starts after Ctrl-C ({len(done)} of 8 jobs)"
+
+
+def test_the_board_reuses_what_plan_read_while_the_workbook_is_unchanged(tmp_path, monkeypatch):
+    """plan reads every workbook (agency, year); the board at the batch's end
+    uses those figures instead of reading each one again, but only while the
+    file is unchanged: a workbook replaced during the batch is read anew."""
+    import json
+    import os
+
+    from nianbao import board, sources
+    from nianbao.batch import plan
+
+    src = tmp_path / "in"
+    src.mkdir()
+    wb = src / "a.xlsx"
+    shutil.copy(DEMO_2024, wb)
+    job = plan([wb], tmp_path / "out", formats=("html",))[0]
+    Path(job.output_dir).mkdir(parents=True)
+    (Path(job.output_dir) / "results.json").write_text(json.dumps(
+        {"workbook": str(wb), "status": "ok", "key_figures": [], "findings": {"error": 0}}), encoding="utf-8")
+    assert os.path.realpath(wb) in board._known
+    kept = dict(board._known)
+    board._known.clear()
+    fresh = board.agency_states(tmp_path / "out")[0].figures        # read again (what it did before)
+    board._known.update(kept)
+
+    def no_reading(*a, **k):
+        raise AssertionError("the board read the workbook again")
+
+    monkeypatch.setattr(sources, "load_report", no_reading)
+    assert board.agency_states(tmp_path / "out")[0].figures == fresh and fresh["复议纠正数"] is not None
+    monkeypatch.undo()
+
+    shutil.copy(ZIBO_2023, wb)                          # replaced after plan read it
+    os.utime(wb, ns=(1, 1))                             # whatever its time: the size or time differs
+    replaced = board.agency_states(tmp_path / "out")[0].figures
+    board._known.clear()
+    assert replaced == board.agency_states(tmp_path / "out")[0].figures != fresh
+
+
+def test_a_refused_batch_ends_what_it_started_early(tmp_path, cli, monkeypatch):
+    """The template, LibreOffice and the workers start before plan reads the
+    workbooks; when plan then refuses the batch (two inputs of one agency
+    and year): exit 2, the Chinese message, no job folder, nothing left running."""
+    import time
+
+    import psutil
+
+    import nianbao.batch as batch
+
+    def descendants() -> dict[int, psutil.Process]:
+        return {p.pid: p for p in psutil.Process().children(recursive=True)}
+
+    before = set(descendants())
+    for name in ("draft.xlsx", "revised.xlsx"):
+        shutil.copy(DEMO_2024, tmp_path / name)
+    started: dict[int, psutil.Process] = {}
+    seen: dict[int, tuple[int, str]] = {}             # pid -> (parent, command line)
+    real_plan = batch.plan
+    me = " ".join(psutil.Process().cmdline())
+
+    def workers() -> list[int]:                       # the pool's, forked from this process
+        return [pid for pid, (ppid, line) in seen.items() if ppid == os.getpid() and line == me]
+
+    def plan_seeing_the_early_starts(*a, **k):        # what runs while plan reads the workbooks
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            for pid, p in descendants().items():
+                if pid not in before and pid not in seen:
+                    try:
+                        seen[pid] = (p.ppid(), " ".join(p.cmdline()))
+                        started[pid] = p
+                    except psutil.Error:
+                        pass
+            lines = " ".join(line for _, line in seen.values())
+            if "ipykernel-template" in lines and "soffice" in lines and len(workers()) >= 2:
+                break
+            time.sleep(0.1)
+        return real_plan(*a, **k)
+
+    monkeypatch.setattr(batch, "plan", plan_seeing_the_early_starts)
+    code, out, err = cli("batch", tmp_path / "draft.xlsx", tmp_path / "revised.xlsx", "-o", tmp_path / "out",
+                         "--formats", "docx,pdf", "--workers", "2")
+    assert code == 2 and "只能有一个" in err and "Traceback" not in err, err
+    assert not any(p.is_dir() for p in (tmp_path / "out").glob("*")), "no job started"
+    lines = [line for _, line in seen.values()]
+    assert any("ipykernel-template" in line for line in lines) and any("soffice" in line for line in lines), lines
+    assert len(workers()) == 2, seen
+    gone, alive = psutil.wait_procs(list(started.values()), timeout=15)
+    left = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+    assert not left, [p.pid for p in left]

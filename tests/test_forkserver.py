@@ -243,18 +243,22 @@ def _tree(proc) -> list[psutil.Process]:
         return []
 
 
-def test_a_killed_batch_leaves_no_worker_fork_server_or_kernel(tmp_path):
+def test_a_killed_batch_leaves_no_worker_template_fork_server_or_kernel(tmp_path):
     proc = subprocess.Popen([NIANBAO, "batch", str(DEMO_2024), str(ZIBO_2023), "-o", str(tmp_path / "out"),
                              "--formats", "html", "--workers", "2"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     children: list[psutil.Process] = []
     try:
         deadline = time.monotonic() + 120
-        servers, kernels = [], []
+        forked, templates, servers, kernels = [], [], [], []
         while time.monotonic() < deadline and proc.poll() is None:
             try:
                 tree = _tree(proc)
-                servers = [p for p in tree if "ipykernel-template" in " ".join(p.cmdline())]
+                # (a fork keeps the template's command line: template, servers and kernels all show it)
+                forked = [p for p in tree if "ipykernel-template" in " ".join(p.cmdline())]
+                templates = [p for p in forked if p.ppid() == proc.pid]
+                # each worker's fork server is a fork of the batch's one template; kernels are the servers'
+                servers = [p for p in tree if p.ppid() in {t.pid for t in templates}]
                 kernels = [p for p in tree if p.ppid() in {s.pid for s in servers}]
             except psutil.Error:
                 continue
@@ -262,6 +266,8 @@ def test_a_killed_batch_leaves_no_worker_fork_server_or_kernel(tmp_path):
                 break
             time.sleep(0.1)
         assert servers and kernels, "the batch's workers forked their kernels"
+        assert len(templates) == 1, [(p.pid, p.ppid()) for p in forked]    # no worker started its own
+        assert {p.ppid() for p in forked} <= {proc.pid, templates[0].pid, *(s.pid for s in servers)}
         children = _tree(proc)
         proc.send_signal(signal.SIGKILL)
         proc.wait()

@@ -137,7 +137,8 @@ def test_run_batch_wires_workers_kernels_and_one_libreoffice(tmp_path):
     def kill_one(summary):
         done(summary)
         if not killed:
-            workers = [p for p, n in seen.items() if n.startswith("python") and p in _direct_children()]
+            workers = [p for p, n in seen.items() if n.startswith("python") and p in _direct_children()
+                       and not _is_template(p)]
             if workers:
                 killed.append(workers[0])
                 os.kill(workers[0], signal.SIGKILL)
@@ -156,3 +157,13 @@ def _direct_children() -> set[int]:
     import psutil
 
     return {p.pid for p in psutil.Process().children()}
+
+
+def _is_template(pid: int) -> bool:
+    """The batch's kernel template (forkserver.Template), not a worker."""
+    import psutil
+
+    try:
+        return "ipykernel-template" in " ".join(psutil.Process(pid).cmdline())
+    except psutil.Error:
+        return False

@@ -16,7 +16,7 @@ import os
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .errors import InputError, NianbaoError, Problem
 from .job import check_utf8_path, default_outdir, run_job, safe_name
@@ -48,29 +48,64 @@ def _run_one(job: BatchJob) -> dict:
     return dict(result.summary, outdir=str(result.outdir), exit_code=result.exit_code)
 
 
+@dataclass(frozen=True)
+class Warm:
+    """What ``warm_start`` started: ``pdf``, the warm LibreOffice is served;
+    ``template``, the address of the batch's kernel template
+    (``forkserver.Template``), None when kernels are not forked."""
+    pdf: bool
+    template: str | None
+
+
+@contextlib.contextmanager
+def warm_start(pdf: bool = True) -> Iterator[Warm]:
+    """Start, for a batch's own process pool, what its first jobs need and
+    what takes longest to start — the one kernel template its workers' fork
+    servers are forked from (when ``forkserver.available()``) and, with
+    ``pdf``, the warm LibreOffice served to every worker's kernels — and
+    return at once: both boot in their own processes while this one goes on
+    (``nianbao batch`` enters this before ``plan`` reads the workbooks).
+    Both end when the block ends, also on an error or Ctrl-C; and with this
+    process even on SIGKILL (``PR_SET_PDEATHSIG``). Call it from the thread
+    that runs the batch (the processes die with the thread that started them)."""
+    from . import forkserver
+
+    with contextlib.ExitStack() as stack:
+        template = None
+        if forkserver.available():
+            template = forkserver.Template()
+            try:
+                template.start()
+                stack.callback(template.close)
+            except OSError:
+                template = None       # each worker starts its own, as a Dask worker does
+        if pdf:
+            stack.enter_context(_served_office())
+        yield Warm(pdf, template.address if template is not None else None)
+
+
 def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_workers: int | None = None,
-              on_done: Callable[[dict], None] | None = None) -> list[dict]:
+              on_done: Callable[[dict], None] | None = None, warm: Warm | None = None) -> list[dict]:
     """Run every job; return their summaries in the order given.
 
     Processes, not threads: papermill's working-directory handling is not
     thread-safe, and each job starts its own kernel anyway. With our own
     process pool, this process serves one warm LibreOffice to every worker's
-    kernels (``render.office``, started before the workers are made) and
-    each worker starts its next kernel while a job runs (``worker.init``);
-    both end with the batch."""
+    kernels (``render.office``, started before the workers are made), each
+    worker's kernels are forked from a fork server forked from the batch's
+    one template (``forkserver.Template``), and each worker starts its next
+    kernel while a job runs (``worker.init``); all end with the batch.
+    ``warm``: what the caller already started with ``warm_start`` (else it
+    is started here, and ended when the batch ends); ignored with a
+    caller's ``executor``, whose workers set themselves up (``worker.ensure``)."""
     jobs = list(jobs)
     own = executor is None
     stack = contextlib.ExitStack()
     if own:
-        workers = max_workers or max(1, min(len(jobs), (os.cpu_count() or 2)))
         pdf = any("pdf" in job.formats for job in jobs)
-        if pdf:
-            stack.enter_context(_served_office())
-        from . import worker
-
-        worker.preload()          # once here: the pool's workers are forked from this process and inherit it
-        # workers end with the batch, even when it is killed (SIGKILL): no job goes on unseen
-        executor = ProcessPoolExecutor(max_workers=workers, initializer=worker_init, initargs=(pdf, True, os.getpid()))
+        if warm is None:
+            warm = stack.enter_context(warm_start(pdf))
+        executor = stack.enter_context(own_pool(default_workers(len(jobs), max_workers), pdf, warm))
     finished, futures = False, {}
     try:
         futures = {executor.submit(_run_one, job): i for i, job in enumerate(jobs)}
@@ -90,32 +125,87 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
         if not finished:          # Ctrl-C, SIGTERM or an error: start no queued job
             for fut in futures:       # also for a caller's executor (Dask): cancel what has not started
                 fut.cancel()
-        if own:
-            executor.shutdown()
         stack.close()
 
 
-def worker_init(pdf: bool, kernels: bool = True, parent: int | None = None) -> None:
-    """A batch worker's initializer (``worker.init``; a module-level
-    function so that a process pool can pickle it). ``parent``: the batch's
-    pid; the worker dies with it, even on SIGKILL."""
+def default_workers(jobs: int, asked: int | None = None) -> int:
+    """Workers of a batch's own pool: as ``asked`` (default one per CPU
+    core), no more than there are jobs (all are started at once), at least one."""
+    return max(1, min(jobs, asked or os.cpu_count() or 2))
+
+
+@contextlib.contextmanager
+def own_pool(workers: int, pdf: bool, warm: Warm) -> Iterator[ProcessPoolExecutor]:
+    """The batch's own process pool, its ``workers`` started at once (they
+    set themselves up, ``worker.init``, while the caller still plans the
+    jobs); shut down (waiting for the workers) when the block ends.
+
+    The workers' libraries are imported here first (``worker.preload``):
+    the workers are forked from this process and inherit them. Each worker
+    dies with this process, even when it is killed (SIGKILL): no job goes
+    on unseen. ``warm``: what ``warm_start`` started (the served
+    LibreOffice, the template address handed to every worker)."""
     from . import worker
 
-    worker.init(pdf=pdf, kernels=kernels, parent=parent)
+    worker.preload()
+    executor = ProcessPoolExecutor(max_workers=workers, initializer=worker_init,
+                                   initargs=(pdf, True, os.getpid(), warm.template))
+    try:
+        for _ in range(workers):      # one submit starts one more worker while none is idle
+            executor.submit(os.getpid)
+        yield executor
+    finally:
+        executor.shutdown(cancel_futures=True)
+
+
+@contextlib.contextmanager
+def closing_behind(stack: contextlib.ExitStack) -> Iterator[None]:
+    """Close ``stack`` (e.g. ``warm_start``: LibreOffice, the template) in a
+    background thread while the block runs (the batch's tables are
+    written meanwhile); wait for it when the block ends."""
+    import threading
+
+    closer = threading.Thread(target=stack.close, name="nianbao-batch-close")
+    closer.start()
+    try:
+        yield
+    finally:
+        closer.join()
+
+
+def warm_tables() -> None:
+    """Import what ``status_board`` and the board need (pandas), so the
+    batch's tail does not: call it while the jobs run, when this process
+    is idle (``nianbao batch`` does, at the first finished job)."""
+    from . import board, csvout  # noqa: F401
+    import pandas  # noqa: F401
+
+
+def worker_init(pdf: bool, kernels: bool = True, parent: int | None = None, template: str | None = None) -> None:
+    """A batch worker's initializer (``worker.init``; a module-level
+    function so that a process pool can pickle it). ``parent``: the batch's
+    pid; the worker dies with it, even on SIGKILL. ``template``: the
+    address of the batch's kernel template (``Warm.template``)."""
+    from . import worker
+
+    worker.init(pdf=pdf, kernels=kernels, parent=parent, template=template)
 
 
 @contextlib.contextmanager
 def _served_office():
     """The warm LibreOffice, served to the batch's workers for the batch's
-    duration; ended afterwards if it was not running before."""
+    duration; ended afterwards (also after an error or Ctrl-C) if it was
+    not running before."""
     from .render import office
 
     before = office.status()["pid"] is not None
-    with office.serving():
-        office.prestart()
-        yield
-    if not before:
-        office.shutdown()
+    try:
+        with office.serving():
+            office.prestart()
+            yield
+    finally:                      # also when the batch is refused or interrupted
+        if not before:
+            office.shutdown()
 
 
 def folder_name(workbook: Path, agency: str | None, year: int | None) -> str:
@@ -129,12 +219,22 @@ def folder_name(workbook: Path, agency: str | None, year: int | None) -> str:
     return f"{stem}-{hashlib.sha1(str(workbook.resolve()).encode()).hexdigest()[:6]}"
 
 
-def _identity(path: Path) -> tuple[str | None, int | None]:
+def _identity(path: Path, board: bool = False) -> tuple[str | None, int | None]:
+    """(agency, year) of a workbook, (None, None) if it cannot be read.
+    ``board``: keep its figures for the status board (``board.remember``:
+    the batch's tail then does not read it again)."""
     try:
         r = read_workbook(path)
-        return r.agency or None, r.year
     except NianbaoError:
         return None, None            # the job itself will say what is wrong with it
+    if board:
+        from . import board as status_board
+
+        try:
+            status_board.remember(path, r)
+        except Exception:
+            pass                     # the board reads it again
+    return r.agency or None, r.year
 
 
 def plan(workbooks: Iterable[str | Path], outroot: str | Path, prior_dir: str | Path | None = None,
@@ -158,7 +258,7 @@ def plan(workbooks: Iterable[str | Path], outroot: str | Path, prior_dir: str | 
     workbooks = [Path(wb) for wb in workbooks]
     for wb in workbooks:                 # a name we cannot write into results or status.csv
         check_utf8_path(wb, "工作簿文件")
-    identities = {wb: _identity(wb) for wb in workbooks}
+    identities = {wb: _identity(wb, board=True) for wb in workbooks}
     _refuse_duplicates(identities)
     for wb, (agency, year) in identities.items():
         prior = priors.get((agency, year - 1)) if agency and year else None

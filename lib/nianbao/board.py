@@ -100,25 +100,60 @@ def _read_json(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+#: Board figures of workbooks read earlier in this process (``remember``):
+#: real path -> ((mtime_ns, size), figures, meta).
+_known: dict[str, tuple[tuple[int, int], dict, dict]] = {}
+
+
+def _stamp(path: str | os.PathLike) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _report_figures(report) -> tuple[dict, dict]:
+    """The board's figures of one report (``figures.FIGURES``, 复议纠正数,
+    诉讼纠正数) and its meta."""
+    from .figures import FIGURES
+
+    figures = {f.name: f.value(report) for f in FIGURES}
+    figures["复议纠正数"] = report.num("appeals.review.corrected")
+    figures["诉讼纠正数"] = report.num("appeals.litigation_direct.corrected") + \
+        report.num("appeals.litigation_after_review.corrected")
+    return figures, dict(report.meta)
+
+
+def remember(workbook: str | os.PathLike, report) -> None:
+    """Keep the board's figures of a workbook this process has just read
+    (``batch.plan`` reads every one anyway), so that ``write_board`` at the
+    batch's end does not read it again; they are used only while the file
+    is unchanged (same modification time and size), else it is read anew."""
+    stamp = _stamp(workbook)
+    if stamp is not None:
+        _known[os.path.realpath(workbook)] = (stamp, *_report_figures(report))
+
+
 def _figures_of(workbook: str | None, summary: dict) -> tuple[dict, dict]:
-    """All board figures from the agency's workbook (read again: results.json
-    holds only the key figures), else the key figures. Also its meta."""
+    """All board figures from the agency's workbook (read again, or as
+    ``remember``ed: results.json holds only the key figures), else the key
+    figures. Also its meta."""
     figures = {k.get("name"): k.get("value") for k in summary.get("key_figures") or [] if isinstance(k, dict)}
     meta: dict = {}
     if workbook and Path(workbook).is_file():
-        try:
-            from .figures import FIGURES
-            from .sources import load_report
+        known = _known.get(os.path.realpath(workbook))
+        if known is not None and known[0] == _stamp(workbook):
+            full, meta = dict(known[1]), dict(known[2])
+        else:
+            try:
+                from .sources import load_report
 
-            report = load_report(workbook, documents=False)
-        except Exception:          # the job has already said what is wrong with it
-            return figures, meta
-        meta = report.meta
-        for f in FIGURES:
-            figures[f.name] = f.value(report)
-        figures["复议纠正数"] = report.num("appeals.review.corrected")
-        figures["诉讼纠正数"] = report.num("appeals.litigation_direct.corrected") + \
-            report.num("appeals.litigation_after_review.corrected")
+                report = load_report(workbook, documents=False)
+            except Exception:          # the job has already said what is wrong with it
+                return figures, meta
+            full, meta = _report_figures(report)
+        figures.update(full)
     return figures, meta
 
 

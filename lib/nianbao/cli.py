@@ -292,7 +292,9 @@ def cmd_notebook(args) -> int:
 
 @command("batch", "批量运行多个机关的年报作业，并生成进度汇总表")
 def cmd_batch(args) -> int:
-    from .batch import STATUS_ZH, plan, run_batch, status_board
+    from .batch import (STATUS_ZH, closing_behind, default_workers, own_pool, plan, run_batch, status_board,
+                        warm_start, warm_tables)
+    import contextlib
     from .fsutil import atomic_write_text
     from .csvout import csv_text
     from .outputs import output_dir
@@ -315,44 +317,58 @@ def cmd_batch(args) -> int:
     if args.own and not args.parent:
         raise InputError(Problem("own-without-parent", "--own 只能与 --parent 一起使用",
                                  fix="例如：nianbao batch 各部门/ -o out/2024 --parent 汇总.xlsx --own 本级.xlsx"))
-    parent = None
-    if args.parent:                  # read before any job starts: a bad parent is bad input
-        from .sources import load_report
+    with contextlib.ExitStack() as stack:
+        # our own pool: its kernel template and LibreOffice boot while the workbooks are read,
+        # its workers start (and set themselves up) while the jobs are planned
+        warm = None if args.scheduler else stack.enter_context(warm_start(pdf="pdf" in formats))
+        parent = None
+        if args.parent:                  # read before any job starts: a bad parent is bad input
+            from .sources import load_report
 
-        parent = load_report(args.parent)
-    skip = {Path(p).resolve() for p in (args.parent, args.own) if p}
-    workbooks, skipped = collect_workbooks(args.workbooks)
-    workbooks = [w for w in workbooks if w.resolve() not in skip]
-    for line in skipped:
-        print(line, file=sys.stderr)
-    jobs = plan(workbooks, outroot, args.prior_dir, formats, notebook=notebook if args.notebook else None,
-                params=params)
-    for job in jobs:
-        if args.prior_dir and not job.prior:
-            print(f"  {Path(job.workbook).name}：没有找到上年工作簿，不做跨年度校验和对比", file=sys.stderr)
+            parent = load_report(args.parent)
+        skip = {Path(p).resolve() for p in (args.parent, args.own) if p}
+        workbooks, skipped = collect_workbooks(args.workbooks)
+        workbooks = [w for w in workbooks if w.resolve() not in skip]
+        for line in skipped:
+            print(line, file=sys.stderr)
+        pool = None
+        if warm is not None and workbooks:
+            pool = stack.enter_context(own_pool(default_workers(len(workbooks), args.workers), warm.pdf, warm))
+        jobs = plan(workbooks, outroot, args.prior_dir, formats, notebook=notebook if args.notebook else None,
+                    params=params)
+        for job in jobs:
+            if args.prior_dir and not job.prior:
+                print(f"  {Path(job.workbook).name}：没有找到上年工作簿，不做跨年度校验和对比", file=sys.stderr)
 
-    def done(summary: dict) -> None:
-        name = summary.get("agency") or Path(summary.get("workbook") or "").name
-        print(f"  {name}：{STATUS_ZH.get(summary.get('status'), summary.get('status'))}", file=sys.stderr)
+        warmed: list[bool] = []
 
-    if args.scheduler:
-        from .cluster import executor
+        def done(summary: dict) -> None:
+            if not warmed:               # while the jobs run: the tail does not wait for pandas
+                warmed.append(True)
+                warm_tables()
+            name = summary.get("agency") or Path(summary.get("workbook") or "").name
+            print(f"  {name}：{STATUS_ZH.get(summary.get('status'), summary.get('status'))}", file=sys.stderr)
 
-        with executor(args.scheduler, workers=args.workers) as ex:
-            results = run_batch(jobs, executor=ex, on_done=done)
-    else:
-        results = run_batch(jobs, max_workers=args.workers, on_done=done)
-    board = status_board(r if r.get("outdir") else r | {"outdir": j.output_dir} for r, j in zip(results, jobs))
-    # with a BOM, so Excel on Windows opens the Chinese columns correctly
-    atomic_write_text(outroot / "status.csv", csv_text(board))
-    _out(board.drop(columns=["文件夹"]).fillna("").to_string(index=False))
-    _out(f"汇总表：{outroot / 'status.csv'}")
-    from .board import write_board
+        if args.scheduler:
+            from .cluster import executor
 
-    _out(f"进度看板：{write_board(outroot)}")
-    worst = max((r.get("exit_code", 3) for r in results), default=0)
-    if parent is not None:
-        worst = max(worst, _check_parent(parent, args.parent, workbooks, args.own, outroot))
+            with executor(args.scheduler, workers=args.workers) as ex:
+                results = run_batch(jobs, executor=ex, on_done=done)
+        else:
+            results = run_batch(jobs, executor=pool, max_workers=args.workers, on_done=done, warm=warm)
+        ending = stack.pop_all()         # LibreOffice, the template, the pool end while the tables are written
+    with closing_behind(ending):
+        board = status_board(r if r.get("outdir") else r | {"outdir": j.output_dir} for r, j in zip(results, jobs))
+        # with a BOM, so Excel on Windows opens the Chinese columns correctly
+        atomic_write_text(outroot / "status.csv", csv_text(board))
+        _out(board.drop(columns=["文件夹"]).fillna("").to_string(index=False))
+        _out(f"汇总表：{outroot / 'status.csv'}")
+        from .board import write_board
+
+        _out(f"进度看板：{write_board(outroot)}")
+        worst = max((r.get("exit_code", 3) for r in results), default=0)
+        if parent is not None:
+            worst = max(worst, _check_parent(parent, args.parent, workbooks, args.own, outroot))
     return worst
 
 

@@ -29,6 +29,20 @@ on SIGKILL (``PR_SET_PDEATHSIG``, set again in each kernel because fork
 resets it), and the kernel's ipykernel parent poller watches the fork
 server. The fork server reaps its children and reports their exit codes.
 
+In ``nianbao batch`` the template is imported once for the whole batch:
+the batch process starts one ``Template`` first thing (before it reads the
+workbooks), and each worker's fork server is a *fork of it*
+(``BatchServer``: the worker connects to the template's AF_UNIX
+SOCK_SEQPACKET socket, in a private 0700 folder, and sends
+``{"op": "serve"}``; the template forks a child that answers "ready" and
+then serves that connection with the same protocol), warm at once.
+Processes: batch → template → one fork server per worker → kernels; the
+template dies with the batch (``PR_SET_PDEATHSIG``, and when its control
+socket closes), a fork server when its worker's connection closes (the
+worker died or let go) and when the template dies. A worker that cannot
+reach the template starts its own (``use_template``, ``shared``). Workers
+of a caller's executor (Dask) and ``nianbao run`` start their own.
+
 When the fork server cannot start, dies or does not answer within
 ``FORK_TIMEOUT_S``, the kernel is started the normal way (a new process
 from the kernel spec) and a one-line note goes to stderr; the server is
@@ -130,9 +144,83 @@ def _note(text: str) -> None:
     print(f"提示：{text}", file=sys.stderr, flush=True)
 
 
+def _environment() -> dict[str, str]:
+    """A template's environment: this process's, without the secrets a
+    kernel must never see (``job.SECRET_ENV``: a forked kernel can read
+    the template's start-up environment in /proc/self/environ), with the
+    inline matplotlib backend ipykernel would choose."""
+    from .job import SECRET_ENV
+
+    env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
+    env["MPLBACKEND"] = env.get("MPLBACKEND") or INLINE_BACKEND
+    return env
+
+
+def _launch(entry: str, flags: list[str], preload: str | None,
+            listener: socket.socket | None = None) -> tuple[socket.socket, subprocess.Popen]:
+    """Start a template process running ``entry`` (``main``: a worker's own
+    fork server; ``template_main``: the batch's template, given ``listener``)
+    and send it ``preload``; returns (our end of its control socket, the
+    process). It dies with the calling thread (``procs.child_kwargs``)."""
+    from .procs import child_kwargs
+
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    fds = (theirs.fileno(),) if listener is None else (theirs.fileno(), listener.fileno())
+    try:
+        proc = subprocess.Popen(
+            # "ipykernel" in the command line: ps and the tests see what the
+            # server and its children are (the children keep this command line)
+            [sys.executable, *flags, "-c", f"from nianbao.forkserver import {entry}; {entry}()",
+             "nianbao-forkserver", "ipykernel-template", *map(str, fds)],
+            pass_fds=fds, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_environment(),
+            **child_kwargs())
+    except BaseException:
+        ours.close()
+        raise
+    finally:
+        theirs.close()
+    ours.sendall(json.dumps({"op": "preload", "code": preload, "flags": list(flags)}).encode())
+    return ours, proc
+
+
 # ---------------------------------------------------------------- worker side
 
-class ForkServer:
+class _Started:
+    """A template process this process started (``_launch``): ``preload``
+    (Python source run once in it, libraries only), the interpreter
+    ``flags`` it runs with (default: the kernel spec's), the process and our
+    end of its control socket."""
+
+    def __init__(self, preload: str | None = None, flags: list[str] | None = None):
+        if preload is None:
+            from .kernelpool import PRELOAD as preload
+        self.preload = preload
+        self.flags = _spec_flags() if flags is None else list(flags)
+        self.proc: subprocess.Popen | None = None
+        self.sock: socket.socket | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def _end(self) -> None:
+        """Kill the process now (its children end with it), close the socket."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+        if self.proc is not None:
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                pass
+        if self.sock is not None:
+            self.sock.close()
+            self.sock = None
+
+
+class ForkServer(_Started):
     """The worker's handle on its fork server process.
 
     ``preload``: Python source run once in the template (libraries only).
@@ -143,53 +231,19 @@ class ForkServer:
     are serialised). ``pid`` is the server's pid (None before start)."""
 
     def __init__(self, preload: str | None = None, flags: list[str] | None = None):
-        if preload is None:
-            from .kernelpool import PRELOAD as preload
-        self.preload = preload
-        self.flags = _spec_flags() if flags is None else list(flags)
-        self.proc: subprocess.Popen | None = None
-        self.sock: socket.socket | None = None
+        super().__init__(preload, flags)
         self.ready: dict | None = None
         self._lock = threading.Lock()
 
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc is not None else None
-
     def start(self) -> None:
         """Start the server process (returns at once; imports run in it)."""
-        from .procs import child_kwargs
-
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        try:
-            self.proc = subprocess.Popen(
-                # "ipykernel" in the command line: ps and the tests see what the
-                # server and its children are (the children keep this command line)
-                [sys.executable, *self.flags, "-c", "from nianbao.forkserver import main; main()",
-                 "nianbao-forkserver", "ipykernel-template", str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                env=self.environment(),
-                **child_kwargs())
-        finally:
-            theirs.close()
-        self.sock = ours
+        self.sock, self.proc = _launch("main", self.flags, self.preload)
         self.ready = None
-        ours.sendall(json.dumps({"op": "preload", "code": self.preload}).encode())
 
     @staticmethod
     def environment() -> dict[str, str]:
-        """The template's environment: this process's, without the secrets a
-        kernel must never see (``job.SECRET_ENV``: a forked kernel can read
-        the template's start-up environment in /proc/self/environ), with the
-        inline matplotlib backend ipykernel would choose."""
-        from .job import SECRET_ENV
-
-        env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}
-        env["MPLBACKEND"] = env.get("MPLBACKEND") or INLINE_BACKEND
-        return env
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
+        """The template's environment (``_environment``)."""
+        return _environment()
 
     def _request(self, message: dict, fds: list[int] = (), timeout: float = FORK_TIMEOUT_S) -> dict:
         if self.sock is None or not self.alive():
@@ -253,18 +307,135 @@ class ForkServer:
 
     def kill(self) -> None:
         """End the server now (its kernels end with it)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-        if self.proc is not None:
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                pass
-        if self.sock is not None:
-            self.sock.close()
-            self.sock = None
+        self._end()
 
     close = kill
+
+
+class BatchServer(ForkServer):
+    """A worker's fork server forked from the batch's template (``Template``
+    at ``address``) instead of started as a new Python: warm at once.
+
+    ``start()`` connects and asks the template to ``serve``; the template
+    forks a child that answers "ready" (with its pid) and then serves this
+    connection only, with the same protocol as a worker's own server. The
+    child ends when this process closes the connection (it dies: EOF) and
+    when the template dies (``PR_SET_PDEATHSIG``); its kernels end with it.
+    It is not this process's child: ``alive``/``kill`` go through a pidfd,
+    the template reaps it. Raises ``OSError`` from ``start()`` when the
+    template cannot be reached, ``ForkServerError`` when it does not answer."""
+
+    def __init__(self, address: str, flags: list[str] | None = None):
+        super().__init__(preload="", flags=flags)
+        self.address = address
+        self._pid: int | None = None
+        self._pidfd: int | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._pid
+
+    def start(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            sock.settimeout(FORK_TIMEOUT_S)
+            sock.connect(self.address)          # queued by the kernel even while the template imports
+            sock.send(json.dumps({"op": "serve"}).encode())
+        except BaseException:
+            sock.close()
+            raise
+        self.sock, self.ready = sock, None
+
+    def _wait_ready(self) -> dict:
+        if self.ready is None:
+            ready = super()._wait_ready()
+            if "pid" not in ready:
+                self.kill()
+                raise ForkServerError(ready.get("error") or "template refused")
+            if ready.get("flags", self.flags) != self.flags:
+                self.kill()
+                raise ForkServerError(f"template started with {ready.get('flags')}, not {self.flags}")
+            self._pid = ready["pid"]
+            try:
+                self._pidfd = os.pidfd_open(self._pid)
+            except OSError:             # it has already gone
+                self.kill()
+                raise ForkServerError("fork server ended") from None
+        return self.ready
+
+    def alive(self) -> bool:
+        if self.sock is None:
+            return False
+        return self._pidfd is None or not select.select([self._pidfd], [], [], 0)[0]
+
+    def kill(self) -> None:
+        if self.sock is not None:
+            self.sock.close()               # EOF: the server ends by itself
+            self.sock = None
+        if self._pidfd is not None:
+            try:
+                signal.pidfd_send_signal(self._pidfd, signal.SIGKILL)
+            except OSError:
+                pass
+            select.select([self._pidfd], [], [], 10)
+            os.close(self._pidfd)
+            self._pidfd = None
+
+    close = kill
+
+
+class Template(_Started):
+    """The batch's one warm template (``nianbao batch``'s own pool): a
+    process that imports what a fork server imports (``KERNEL_MODULES`` and
+    ``preload``, then ``gc.freeze``) and forks one fork server per worker
+    that connects (``BatchServer``), so no worker imports a template of its
+    own (~1.3 s of CPU and ~80 MiB each).
+
+    ``start()`` returns at once: the listening socket (AF_UNIX
+    SOCK_SEQPACKET, ``address``, in a private 0700 folder) is made here, so
+    workers can connect before the template has finished importing; their
+    requests wait in the socket's queue. The process dies with the thread
+    that started it, even on SIGKILL (``PR_SET_PDEATHSIG``), and when its
+    control socket closes; ``close()`` ends it and removes the folder.
+    ``start()`` raises ``OSError`` when the process or the socket cannot
+    be made."""
+
+    def __init__(self, preload: str | None = None, flags: list[str] | None = None):
+        super().__init__(preload, flags)
+        self.folder: str | None = None
+        self.address: str | None = None
+
+    def start(self) -> None:
+        import tempfile
+
+        self.folder = tempfile.mkdtemp(prefix="nianbao-template-")       # 0700
+        self.address = os.path.join(self.folder, "socket")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            listener.bind(self.address)
+            listener.listen(socket.SOMAXCONN)
+            self.sock, self.proc = _launch("template_main", self.flags, self.preload, listener)
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            listener.close()
+
+    def close(self) -> None:
+        """End the template now (the fork servers it gave out end with it:
+        ``PR_SET_PDEATHSIG``) and remove its folder."""
+        self._end()
+        if self.folder is not None:
+            import shutil
+
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+    def __enter__(self) -> "Template":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 class ForkedKernel:
@@ -328,6 +499,16 @@ _server: ForkServer | None = None
 _owner = os.getpid()
 _starts = 0
 _lock = threading.Lock()
+_template: str | None = None            # the batch's template address (``use_template``)
+
+
+def use_template(address: str | None) -> None:
+    """This process's first fork server comes from the batch's template at
+    ``address`` (``Template.address``; ``worker.init`` calls this); later
+    ones (after it died) are started by this process itself."""
+    global _template
+    with _lock:
+        _template = address
 
 
 def shared(start: bool = True) -> ForkServer | None:
@@ -346,6 +527,13 @@ def shared(start: bool = True) -> ForkServer | None:
                       "内核模板进程多次停止，本工作进程此后按常规方式启动内核（结果相同，只是较慢）")
         if _server is None and start and available() and _starts < MAX_STARTS:
             _starts += 1
+            if _starts == 1 and _template:
+                _server = BatchServer(_template)
+                try:
+                    _server.start()
+                    return _server
+                except OSError:
+                    _note("无法连接批量作业的内核模板进程，本工作进程改为自行启动内核模板（结果相同，只是较慢）")
             _server = ForkServer()
             try:
                 _server.start()
@@ -471,10 +659,88 @@ def main() -> None:
     sock = socket.socket(fileno=int(sys.argv[-1]))
     first = json.loads(sock.recv(MESSAGE_MAX) or b"{}")
     error = _preload(first.get("code"))
-    zmq_context = sys.modules.get("zmq") and getattr(sys.modules["zmq"].Context, "_instance", None)
-    sock.send(json.dumps({"ready": True, "threads": threading.active_count(), "error": error,
-                          "zmq_context": zmq_context is not None}).encode())
+    sock.send(json.dumps(_ready(error, first.get("flags"))).encode())
     signal.signal(signal.SIGCHLD, _reap)
+    _serve(sock)
+    os._exit(0)
+
+
+def _ready(error: str | None, flags: list[str] | None) -> dict:
+    """The "ready" answer: how many threads the template has (fork copies
+    only the forking one: must be 1), the preload's error, its options."""
+    zmq_context = sys.modules.get("zmq") and getattr(sys.modules["zmq"].Context, "_instance", None)
+    return {"ready": True, "threads": threading.active_count(), "error": error,
+            "zmq_context": zmq_context is not None, "flags": list(flags or [])}
+
+
+def template_main() -> None:
+    """The batch's template process (``Template.start`` runs it): imports
+    once, then forks a fork server for each worker that connects."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    control = socket.socket(fileno=int(sys.argv[-2]))
+    listener = socket.socket(fileno=int(sys.argv[-1]))
+    first = json.loads(control.recv(MESSAGE_MAX) or b"{}")
+    ready = _ready(_preload(first.get("code")), first.get("flags"))
+    control.send(json.dumps(ready).encode())
+    signal.signal(signal.SIGCHLD, _reap)
+    template_pid = os.getpid()
+    while True:
+        readable, _, _ = select.select([control, listener], [], [])
+        if control in readable:
+            try:
+                if not control.recv(MESSAGE_MAX):
+                    break                           # the batch has gone
+            except OSError:
+                break
+        if listener not in readable:
+            continue
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            continue
+        try:
+            conn.settimeout(FORK_TIMEOUT_S)         # a client that says nothing cannot hold us
+            request = json.loads(conn.recv(MESSAGE_MAX) or b"{}")
+            if request.get("op") != "serve":
+                conn.send(json.dumps({"error": "unknown request"}).encode())
+                continue
+            try:
+                pid = os.fork()
+            except OSError as e:
+                conn.send(json.dumps({"error": f"{type(e).__name__}: {e}"}).encode())
+                continue
+            if pid == 0:
+                _become_server(conn, (control, listener), template_pid, ready)     # never returns
+        except (OSError, ValueError):
+            pass
+        finally:
+            conn.close()
+    os._exit(0)
+
+
+def _become_server(conn: socket.socket, others: tuple[socket.socket, ...], template_pid: int, ready: dict) -> None:
+    """In the template's forked child: one worker's fork server; never return."""
+    code = 1
+    try:
+        for s in others:
+            s.close()
+        from .procs import die_with_parent
+
+        die_with_parent(template_pid)       # fork resets PR_SET_PDEATHSIG: end with the template
+        if os.getppid() != template_pid:
+            os._exit(1)
+        _children.clear()
+        _running.clear()
+        conn.settimeout(None)
+        conn.send(json.dumps(dict(ready, pid=os.getpid(), threads=threading.active_count())).encode())
+        _serve(conn)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _serve(sock: socket.socket) -> None:
+    """Fork a kernel for each request on ``sock`` until its other end closes."""
     server_pid = os.getpid()
     while True:
         try:
@@ -503,7 +769,6 @@ def main() -> None:
         for fd in fds:
             os.close(fd)
         sock.send(json.dumps(answer).encode())
-    os._exit(0)
 
 
 def _become_kernel(request: dict, fds: list[int], sock: socket.socket, server_pid: int) -> None:

@@ -4,8 +4,9 @@
 a Dask worker plugin): it imports what ``run_job`` needs in the worker once,
 starts the worker's warm LibreOffice (``render.office``) in the background
 and serves it to the notebook kernels the worker will start (the PDF is made
-inside the notebook), starts its fork server (``forkserver``: a warm
-template its kernels are forked from, on Linux) and its first kernel
+inside the notebook), gets its fork server (``forkserver``: a warm
+template its kernels are forked from, on Linux; in ``nianbao batch`` a fork
+of the batch's one template, else a template of its own) and its first kernel
 (``kernelpool``). Each job still gets a fresh kernel; the next one is ready
 while a job runs.
 
@@ -24,13 +25,17 @@ PRELOAD = ("papermill", "nbformat", "jupyter_client", "nianbao.job", "nianbao.fi
            "nianbao.signoff", "nianbao.sources")
 
 
-def init(pdf: bool = True, kernels: bool = True, parent: int | None = None, fork: bool = True) -> None:
+def init(pdf: bool = True, kernels: bool = True, parent: int | None = None, fork: bool = True,
+         template: str | None = None) -> None:
     """Prepare this worker process (call once, before its first job).
 
     ``parent``: the pid of the batch process; the worker dies with it even
     when the batch is SIGKILLed (``procs.die_with_parent``). ``fork``: fork
     the kernels from a warm template when ``forkserver.available()`` (not
-    with ``NIANBAO_FORK_KERNELS=0``)."""
+    with ``NIANBAO_FORK_KERNELS=0``). ``template``: the address of the
+    batch's one template (``forkserver.Template``): this worker's fork
+    server is forked from it, warm at once; without it (or if it does not
+    answer) the worker starts a template of its own."""
     global _ready_in
     # Ctrl-C in a terminal reaches the workers too: the interrupted job's nbclient
     # task is then logged by asyncio in English ("Task exception was never retrieved");
@@ -53,6 +58,7 @@ def init(pdf: bool = True, kernels: bool = True, parent: int | None = None, fork
 
         fork = fork and forkserver.available()
         if fork:
+            forkserver.use_template(template)
             forkserver.shared()   # from this thread, which lives as long as the worker (PR_SET_PDEATHSIG)
         kernel_pool(fork=fork).prestart()
 
