@@ -646,6 +646,10 @@ def _preload(code: str | None) -> str | None:
             exec(compile(code, "<preload>", "exec"), {"__name__": "__preload__"})
         except Exception as e:          # the notebook's own import then fails visibly
             error = f"{type(e).__name__}: {e}"
+        else:                           # the caches every kernel would fill again (a cold one is only slower)
+            from .templatewarm import warm
+
+            warm()
     import gc
 
     gc.collect()

@@ -171,14 +171,9 @@ class KernelPool:
 
     def _ready_in(self, kc, cwd: Path) -> None:
         """Wait until the kernel answers (after its preload), then chdir it."""
-        try:
-            _call(kc.wait_for_ready, timeout=self.startup_timeout)
-            reply = _call(kc.execute_interactive, f"import os as _o; _o.chdir({str(cwd)!r}); del _o",
-                          silent=True, store_history=False, timeout=self.startup_timeout)
-            if reply["content"].get("status") != "ok":
-                raise RuntimeError(f"chdir {cwd}: {reply['content'].get('evalue')}")
-        finally:
-            kc.stop_channels()
+        from .kernelclient import ready_in
+
+        ready_in(kc, cwd, self.startup_timeout)
 
     def retire(self, km, now: bool = False) -> None:
         """Ask a used kernel to shut down; do not wait for it (``now``: kill it)."""

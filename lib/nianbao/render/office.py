@@ -488,7 +488,9 @@ def serve(path: str | None = None) -> str:
 
     server = Server(path, Handler)
     server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True, name="nianbao-office").start()
+    # stop_serving() waits for the loop's next poll: 0.5 s by default, at the end of every run
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
+                     name="nianbao-office").start()
     os.environ[ENV_SOCKET] = path
     _service = (server, path, os.getpid(), folder)
     at_exit(_at_exit)
