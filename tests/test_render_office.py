@@ -348,6 +348,34 @@ def test_a_bridge_killed_before_ready_leaves_no_libreoffice(tmp_path):
     assert not _processes_with(pipe), [p for p in _processes_with(pipe)]
 
 
+def test_a_bridge_whose_reader_is_gone_ends_its_libreoffice(tmp_path):
+    """The starter dies while the bridge warms LibreOffice up (``nianbao run``
+    SIGKILLed during its charts): the bridge's "ready" line meets a closed
+    pipe (EPIPE) before its parent watch notices. It must end LibreOffice
+    (its own session) and remove the profile, not exit with a traceback and
+    leave soffice running forever."""
+    from nianbao.render.office import BRIDGE, _processes_with
+
+    folder = Path(tempfile.mkdtemp(prefix="nianbao-lo-warm-"))
+    pipe = f"nianbao-epipe-{os.getpid()}"
+    bridge = subprocess.Popen([office.uno_python(), str(BRIDGE), find_soffice(), str(folder / "profile"), pipe, "60",
+                               ""], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    bridge.stdout.close()                     # its reader is gone; its parent (we) still lives
+    try:
+        bridge.wait(120)
+        deadline = time.monotonic() + 10
+        while _processes_with(pipe) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _processes_with(pipe), "LibreOffice outlived its bridge"
+        assert b"Traceback" not in bridge.stderr.read()
+        assert not folder.exists()
+    finally:
+        for pid in _processes_with(pipe):
+            os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_libreoffice_is_warmed_with_the_word_template_and_a_bad_warmup_is_harmless(docx, one_shot_text, tmp_path,
                                                                                   monkeypatch):
     from nianbao.render.docx_template import TEMPLATE
