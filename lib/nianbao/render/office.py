@@ -363,7 +363,7 @@ def _convert_warm(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) 
                 os.chmod(partial, 0o644)
                 os.replace(partial, dst)
                 return
-            if office.alive():               # LibreOffice is fine: the document is the problem
+            if office.alive() and answer.get("usable", True):   # LibreOffice is fine: the document is the problem
                 break
             office.stop()
         detail = (answer or {}).get("error") or "LibreOffice 意外退出"

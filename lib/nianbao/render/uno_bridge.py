@@ -8,7 +8,10 @@ port to race for when many workers start at once) with a private profile,
 then answers one JSON line per request on stdin/stdout:
 
     -> {"src": "/abs/report.docx", "dst": "/abs/report.pdf"}
-    <- {"ok": true}    or    {"ok": false, "error": "..."}
+    <- {"ok": true}    or    {"ok": false, "error": "...", "usable": bool}
+
+(``usable``: LibreOffice still answers after the failure, i.e. the document
+was the problem; when false the bridge ends and the caller starts another.)
 
 The first line it writes is ``{"ready": true, "pid": <soffice pid>}`` (or
 ``{"ready": false, "error": ...}``). It ends LibreOffice (the whole process
@@ -98,6 +101,19 @@ class Bridge:
             except Exception:
                 pass
 
+    def usable(self) -> bool:
+        """LibreOffice still runs and answers over the UNO pipe (after a failed
+        conversion: was the document the problem, or did LibreOffice die?
+        Its launcher may outlive a killed soffice.bin for a moment, so the
+        process alone does not tell)."""
+        if self.proc.poll() is not None or self.desktop is None:
+            return False
+        try:
+            self.desktop.getComponents()      # one round trip
+            return True
+        except Exception:
+            return False
+
     def end(self) -> None:
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
@@ -175,8 +191,9 @@ def _serve(bridge: Bridge, argv: list) -> int:
             except BrokenPipeError:
                 raise                          # our stdout is gone (see main)
             except Exception as e:
-                _say({"ok": False, "error": f"{type(e).__name__}: {e}"})
-                if bridge.proc.poll() is not None:   # LibreOffice is gone: let the caller restart us
+                usable = bridge.usable()
+                _say({"ok": False, "error": f"{type(e).__name__}: {e}", "usable": usable})
+                if not usable:                 # LibreOffice is gone: let the caller restart us
                     return 1
     finally:
         bridge.end()
