@@ -190,6 +190,27 @@ def test_server_ends_with_its_process_even_when_killed(docx, tmp_path):
         assert (tmp_path / f"{how}.pdf").stat().st_size > 10_000
 
 
+def test_warm_libreoffice_leaves_nothing_in_the_temporary_folder(docx, tmp_path):
+    """LibreOffice ends by SIGKILL, so it never removes its own temporary
+    folder (lu*.tmp): that folder is inside the warm folder that is removed,
+    not one more in $TMPDIR for every run."""
+    for how in ("exit", "kill"):
+        private = tmp_path / f"tmp-{how}"
+        private.mkdir()
+        child = subprocess.Popen([sys.executable, "-c", _CHILD.format(setup="", sleep=0 if how == "exit" else 600),
+                                  str(docx), str(tmp_path / f"{how}.pdf")], stdout=subprocess.PIPE, text=True,
+                                 env=dict(_OWN, TMPDIR=str(private)))
+        pid = int(child.stdout.readline().split()[0])
+        if how == "kill":
+            child.kill()
+        child.wait(60)
+        assert _gone(pid, 15)
+        deadline = time.monotonic() + 10
+        while list(private.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not list(private.iterdir()), f"left in $TMPDIR ({how}): {sorted(p.name for p in private.iterdir())}"
+
+
 def test_falls_back_to_one_shot_when_no_uno_python(docx, one_shot_text, tmp_path):
     setup = "office.uno_python = lambda: None"
     out = subprocess.run([sys.executable, "-c", _CHILD.format(setup=setup, sleep=0), str(docx),

@@ -154,6 +154,10 @@ class WarmOffice:
             raise _Unavailable("找不到带 LibreOffice uno 模块的 Python（Debian：apt-get install python3-uno）")
         self.folder = Path(tempfile.mkdtemp(prefix="nianbao-lo-warm-"))
         env = dict(os.environ, FONTCONFIG_FILE=str(conversion_fontconfig(self.folder, self.fonts_dir)))
+        # LibreOffice's own temporary folder (lu*.tmp, ~80 KB) inside ours: it is
+        # SIGKILLed, so it never removes that folder itself (one left per start)
+        (self.folder / "tmp").mkdir()
+        env["TMPDIR"] = str(self.folder / "tmp")
         env.pop("PYTHONPATH", None)
         env.pop("PYTHONHOME", None)
         self.pipe = f"nianbao-{uuid.uuid4().hex}"
