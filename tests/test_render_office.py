@@ -132,6 +132,17 @@ def test_soffice_bin_crashing_mid_conversion_is_restarted_not_blamed_on_the_docu
     assert office.status()["pid"] not in (None, launcher)
     assert _text(tmp_path / "c.pdf") == one_shot_text
 
+    # killed while it stores the PDF, LibreOffice may answer "IOException …
+    # Abort" and the pipe still answer: the first failure is retried afresh
+    for delay in (0.05, 0.1, 0.15, 0.2):
+        launcher = office.status()["pid"]
+        while not _children(launcher) and time.monotonic() < deadline + 60:
+            time.sleep(0.05)
+        soffice_bin = _children(launcher)[0]
+        threading.Timer(delay, lambda pid=soffice_bin: _alive(pid) and os.kill(pid, signal.SIGKILL)).start()
+        office.convert(docx, tmp_path / f"d{delay}.pdf", timeout=180)
+        assert _text(tmp_path / f"d{delay}.pdf") == one_shot_text, delay
+
 
 def test_hung_conversion_times_out_in_chinese_and_the_next_one_works(docx, tmp_path):
     office.convert(docx, tmp_path / "warm.pdf", timeout=180)
