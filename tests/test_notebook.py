@@ -70,6 +70,9 @@ def test_notebook_html_is_self_contained_and_readable(shipped_run):
     assert '<html lang="zh">' in html and "Noto Sans CJK SC" in html and "Microsoft YaHei" in html
     assert "data:image/png;base64" in html                                       # charts inline
     assert 'alt="图表"' in html and "No description" not in html                  # a Chinese text alternative
+    # keyboard users reach every output (a wide table scrolls once focused), as with nbconvert's own pass
+    outputs = re.findall(r'<div class="[^"]*\bjp-OutputArea-output\b[^"]*"[^>]*>', html)
+    assert outputs and all('tabindex="0"' in tag for tag in outputs)
     assert "2103" in html and not re.search(r"\b2103\.0", html)                 # counts as integers
     assert not re.search(r"\d\.000000", html)
     assert "{'" not in html and "AnnualJob(" not in html                         # no raw dicts, no code

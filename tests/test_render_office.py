@@ -101,6 +101,49 @@ def test_killed_server_is_restarted_and_the_conversion_succeeds(docx, one_shot_t
     assert _text(tmp_path / "c.pdf") == one_shot_text
 
 
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+def test_soffice_bin_crashing_mid_conversion_is_restarted_not_blamed_on_the_document(docx, one_shot_text, tmp_path):
+    """A LibreOffice crash is soffice.bin dying while its launcher (oosplash,
+    the process group's leader) lingers a moment: the bridge answers
+    "DisposedException" and the launcher still runs. That is not a broken
+    document: restart and retry (before: the job failed with "用 Word 或
+    LibreOffice 打开该 .docx 检查是否损坏")."""
+    office.convert(docx, tmp_path / "warm.pdf", timeout=180)
+    launcher = office.status()["pid"]
+    deadline = time.monotonic() + 10
+    while not _children(launcher) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    (soffice_bin,) = _children(launcher)
+    os.kill(launcher, signal.SIGSTOP)                # the launcher lingers (on a busy machine it does)
+    threading.Timer(0.05, os.kill, (soffice_bin, signal.SIGKILL)).start()
+    office.convert(docx, tmp_path / "c.pdf", timeout=180)
+    assert not _alive(soffice_bin)
+    assert office.status()["pid"] not in (None, launcher)
+    assert _text(tmp_path / "c.pdf") == one_shot_text
+
+    # killed while it stores the PDF, LibreOffice may answer "IOException …
+    # Abort" and the pipe still answer: the first failure is retried afresh
+    for delay in (0.05, 0.1, 0.15, 0.2):
+        launcher = office.status()["pid"]
+        while not _children(launcher) and time.monotonic() < deadline + 60:
+            time.sleep(0.05)
+        soffice_bin = _children(launcher)[0]
+        threading.Timer(delay, lambda pid=soffice_bin: _alive(pid) and os.kill(pid, signal.SIGKILL)).start()
+        office.convert(docx, tmp_path / f"d{delay}.pdf", timeout=180)
+        assert _text(tmp_path / f"d{delay}.pdf") == one_shot_text, delay
+
+
 def test_hung_conversion_times_out_in_chinese_and_the_next_one_works(docx, tmp_path):
     office.convert(docx, tmp_path / "warm.pdf", timeout=180)
     before = office.status()["pid"]
@@ -156,6 +199,27 @@ def test_server_ends_with_its_process_even_when_killed(docx, tmp_path):
             time.sleep(0.2)
         assert not set(_profiles()) - before, f"profile left behind ({how})"
         assert (tmp_path / f"{how}.pdf").stat().st_size > 10_000
+
+
+def test_warm_libreoffice_leaves_nothing_in_the_temporary_folder(docx, tmp_path):
+    """LibreOffice ends by SIGKILL, so it never removes its own temporary
+    folder (lu*.tmp): that folder is inside the warm folder that is removed,
+    not one more in $TMPDIR for every run."""
+    for how in ("exit", "kill"):
+        private = tmp_path / f"tmp-{how}"
+        private.mkdir()
+        child = subprocess.Popen([sys.executable, "-c", _CHILD.format(setup="", sleep=0 if how == "exit" else 600),
+                                  str(docx), str(tmp_path / f"{how}.pdf")], stdout=subprocess.PIPE, text=True,
+                                 env=dict(_OWN, TMPDIR=str(private)))
+        pid = int(child.stdout.readline().split()[0])
+        if how == "kill":
+            child.kill()
+        child.wait(60)
+        assert _gone(pid, 15)
+        deadline = time.monotonic() + 10
+        while list(private.iterdir()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not list(private.iterdir()), f"left in $TMPDIR ({how}): {sorted(p.name for p in private.iterdir())}"
 
 
 def test_falls_back_to_one_shot_when_no_uno_python(docx, one_shot_text, tmp_path):
@@ -346,6 +410,34 @@ def test_a_bridge_killed_before_ready_leaves_no_libreoffice(tmp_path):
     while _processes_with(pipe) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not _processes_with(pipe), [p for p in _processes_with(pipe)]
+
+
+def test_a_bridge_whose_reader_is_gone_ends_its_libreoffice(tmp_path):
+    """The starter dies while the bridge warms LibreOffice up (``nianbao run``
+    SIGKILLed during its charts): the bridge's "ready" line meets a closed
+    pipe (EPIPE) before its parent watch notices. It must end LibreOffice
+    (its own session) and remove the profile, not exit with a traceback and
+    leave soffice running forever."""
+    from nianbao.render.office import BRIDGE, _processes_with
+
+    folder = Path(tempfile.mkdtemp(prefix="nianbao-lo-warm-"))
+    pipe = f"nianbao-epipe-{os.getpid()}"
+    bridge = subprocess.Popen([office.uno_python(), str(BRIDGE), find_soffice(), str(folder / "profile"), pipe, "60",
+                               ""], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              start_new_session=True)
+    bridge.stdout.close()                     # its reader is gone; its parent (we) still lives
+    try:
+        bridge.wait(120)
+        deadline = time.monotonic() + 10
+        while _processes_with(pipe) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _processes_with(pipe), "LibreOffice outlived its bridge"
+        assert b"Traceback" not in bridge.stderr.read()
+        assert not folder.exists()
+    finally:
+        for pid in _processes_with(pipe):
+            os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_libreoffice_is_warmed_with_the_word_template_and_a_bad_warmup_is_harmless(docx, one_shot_text, tmp_path,

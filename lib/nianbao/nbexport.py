@@ -19,6 +19,9 @@ TEMPLATES = Path(__file__).with_name("nbexport_templates")
 #: The text alternative of an output image that has none (charts, figures).
 IMAGE_ALT = "图表"
 _IMG_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\balt=)")
+#: Cells' inputs and outputs reachable from the keyboard (a wide table scrolls
+#: with the arrow keys once focused), as nbconvert's own pass makes them.
+_FOCUSABLE = re.compile(r'<div class="([^"]*\b(?:jp-Cell-inputWrapper|jp-OutputArea-output)\b[^"]*)"(?![^>]*\btabindex=)')
 
 
 def exporter():
@@ -36,9 +39,10 @@ def exporter():
     class Exporter(HTMLExporter):
         def from_notebook_node(self, nb, resources=None, **kw):
             # nbconvert 7's HTMLExporter then re-parses the whole page with
-            # BeautifulSoup to give images an English alt text (and cells a
-            # tabindex): half of the export's time. The same filters are
-            # registered as it does; the alt text is ours, in Chinese.
+            # BeautifulSoup to give images an English alt text and cells a
+            # tabindex: half of the export's time. The same filters are
+            # registered as it does; the alt text is ours, in Chinese, the
+            # tabindex the same as nbconvert's (by a regular expression).
             langinfo = nb.metadata.get("language_info", {})
             lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
             self.register_filter("highlight_code", self.filters.get(
@@ -47,6 +51,7 @@ def exporter():
             self.register_filter("filter_data_type", WidgetsDataTypeFilter(
                 notebook_metadata=self._nb_metadata, parent=self, resources=resources))
             html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            html = _FOCUSABLE.sub(r'<div class="\1" tabindex="0"', html)
             return _IMG_WITHOUT_ALT.sub(f'<img alt="{IMAGE_ALT}"', html), resources
 
     exp = Exporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,

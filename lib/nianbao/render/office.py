@@ -154,6 +154,10 @@ class WarmOffice:
             raise _Unavailable("找不到带 LibreOffice uno 模块的 Python（Debian：apt-get install python3-uno）")
         self.folder = Path(tempfile.mkdtemp(prefix="nianbao-lo-warm-"))
         env = dict(os.environ, FONTCONFIG_FILE=str(conversion_fontconfig(self.folder, self.fonts_dir)))
+        # LibreOffice's own temporary folder (lu*.tmp, ~80 KB) inside ours: it is
+        # SIGKILLed, so it never removes that folder itself (one left per start)
+        (self.folder / "tmp").mkdir()
+        env["TMPDIR"] = str(self.folder / "tmp")
         env.pop("PYTHONPATH", None)
         env.pop("PYTHONHOME", None)
         self.pipe = f"nianbao-{uuid.uuid4().hex}"
@@ -301,7 +305,8 @@ def convert(src: Path, dst: Path, *, timeout: float = 120, fonts_dir: Path | Non
     checked: ``pdf.docx_to_pdf`` checks it.
 
     Restarts LibreOffice (and retries once) if it died before or during the
-    conversion; kills it if the conversion takes more than ``timeout``
+    conversion, or the conversion failed (a document fails twice, with two
+    LibreOffices, before it is blamed); kills it if the conversion takes more than ``timeout``
     seconds. Falls back to the one-shot ``pdf.docx_to_pdf`` when the warm
     LibreOffice cannot start here.
 
@@ -344,11 +349,15 @@ def fallback(src: Path, dst: Path, *, timeout: float = 120, fonts_dir: Path | No
 
 
 def _convert_warm(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) -> None:
-    partial = dst.with_name(f".{dst.stem}.{uuid.uuid4().hex[:8]}.partial.pdf")
+    partials = []
     workdir = Path(tempfile.mkdtemp(prefix=".lo-", dir=dst.parent))
     try:
         source = libreoffice_copy(src, workdir)        # the one-shot's preparation
         for attempt in (1, 2):
+            # a new name each attempt: a LibreOffice killed while storing leaves
+            # its lock file beside the PDF, and the next one aborts on it
+            partial = dst.with_name(f".{dst.stem}.{uuid.uuid4().hex[:8]}.partial.pdf")
+            partials.append(partial)
             office = _current(fonts_dir)
             t0 = time.monotonic()
             answer = office.convert(source, partial, timeout)
@@ -363,15 +372,20 @@ def _convert_warm(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) 
                 os.chmod(partial, 0o644)
                 os.replace(partial, dst)
                 return
-            if office.alive():               # LibreOffice is fine: the document is the problem
-                break
+            if attempt == 2 and office.alive() and answer.get("usable", True):
+                break                        # a fresh LibreOffice failed too: the document is the problem
+            # LibreOffice may have died mid-way although it answered: killed while
+            # storing, the answer is "IOException … Abort" and the pipe may still
+            # answer; so a first failure is retried once with a fresh LibreOffice
             office.stop()
         detail = (answer or {}).get("error") or "LibreOffice 意外退出"
         raise JobError(Problem(
             "pdf-failed", f"LibreOffice 未能生成 PDF：{detail}", file=str(src),
             fix="用 Word 或 LibreOffice 打开该 .docx 检查是否损坏"))
     finally:
-        partial.unlink(missing_ok=True)
+        for partial in partials:
+            partial.unlink(missing_ok=True)
+            partial.with_name(f".~lock.{partial.name}#").unlink(missing_ok=True)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

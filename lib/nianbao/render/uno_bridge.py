@@ -8,7 +8,10 @@ port to race for when many workers start at once) with a private profile,
 then answers one JSON line per request on stdin/stdout:
 
     -> {"src": "/abs/report.docx", "dst": "/abs/report.pdf"}
-    <- {"ok": true}    or    {"ok": false, "error": "..."}
+    <- {"ok": true}    or    {"ok": false, "error": "...", "usable": bool}
+
+(``usable``: LibreOffice still answers after the failure, i.e. the document
+was the problem; when false the bridge ends and the caller starts another.)
 
 The first line it writes is ``{"ready": true, "pid": <soffice pid>}`` (or
 ``{"ready": false, "error": ...}``). It ends LibreOffice (the whole process
@@ -98,6 +101,19 @@ class Bridge:
             except Exception:
                 pass
 
+    def usable(self) -> bool:
+        """LibreOffice still runs and answers over the UNO pipe (after a failed
+        conversion: was the document the problem, or did LibreOffice die?
+        Its launcher may outlive a killed soffice.bin for a moment, so the
+        process alone does not tell)."""
+        if self.proc.poll() is not None or self.desktop is None:
+            return False
+        try:
+            self.desktop.getComponents()      # one round trip
+            return True
+        except Exception:
+            return False
+
     def end(self) -> None:
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
@@ -113,7 +129,6 @@ def _say(obj: dict) -> None:
 
 def main(argv: list) -> int:
     soffice, profile, pipe = argv[0], Path(argv[1]), argv[2]
-    start_timeout = float(argv[3]) if len(argv) > 3 else 60.0
     bridge = Bridge(soffice, profile, pipe)
 
     def on_term(signum=None, frame=None):
@@ -135,10 +150,26 @@ def main(argv: list) -> int:
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     try:
+        return _serve(bridge, argv)
+    except OSError:
+        # our stdout's reader is gone (the starter died, e.g. SIGKILL while we
+        # warmed up): writing "ready" or an answer raised EPIPE; without this
+        # LibreOffice, in a session of its own, would outlive us
+        on_orphaned()
+    finally:
+        bridge.end()
+    return 1
+
+
+def _serve(bridge: Bridge, argv: list) -> int:
+    """Connect, warm up, say ready, answer requests until stdin closes.
+    Raises OSError when our stdout can no longer be written."""
+    profile = Path(argv[1])
+    start_timeout = float(argv[3]) if len(argv) > 3 else 60.0
+    try:
         bridge.connect(start_timeout)
     except Exception as e:
         _say({"ready": False, "error": f"{type(e).__name__}: {e}"})
-        bridge.end()
         return 1
     if len(argv) > 4 and argv[4]:
         warmup = profile.parent / "warmup.pdf"
@@ -157,14 +188,16 @@ def main(argv: list) -> int:
                 req = json.loads(line)
                 bridge.convert(req["src"], req["dst"])
                 _say({"ok": True})
+            except BrokenPipeError:
+                raise                          # our stdout is gone (see main)
             except Exception as e:
-                _say({"ok": False, "error": f"{type(e).__name__}: {e}"})
-                if bridge.proc.poll() is not None:   # LibreOffice is gone: let the caller restart us
+                usable = bridge.usable()
+                _say({"ok": False, "error": f"{type(e).__name__}: {e}", "usable": usable})
+                if not usable:                 # LibreOffice is gone: let the caller restart us
                     return 1
     finally:
         bridge.end()
-    on_orphaned()                      # stdin closed: the starter is gone
-    return 0
+    raise BrokenPipeError("stdin closed: the starter is gone")
 
 
 if __name__ == "__main__":
