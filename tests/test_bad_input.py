@@ -174,3 +174,29 @@ def test_folder_instead_of_file(tmp_path, cli):
     d = tmp_path / "folder.xlsx"
     d.mkdir()
     _check_rejected(cli, d, "文件夹")
+
+
+def test_run_on_a_report_json_says_to_import_it_first(tmp_path, cli):
+    from conftest import ROOT
+
+    src = ROOT / "examples" / "demo-agency" / "2024.json"
+    code, out, err = cli("run", src, "-o", tmp_path / "out")
+    assert code == 2, (out, err)
+    assert "Traceback" not in err and "openpyxl" not in out + err
+    assert "需要标准工作簿" in out + err and "nianbao import 2024.json -o 2024.xlsx" in out + err
+
+
+def test_a_notebook_saved_without_kernel_metadata_runs_in_python(tmp_path, cli):
+    import nbformat
+
+    from conftest import DEMO_2023
+
+    nb = nbformat.v4.new_notebook()            # no kernelspec, no language_info
+    nb.cells = [nbformat.v4.new_code_cell("print(1 + 1)")]
+    path = tmp_path / "空白笔记本.ipynb"
+    nbformat.write(nb, path)
+    code, out, err = cli("run", DEMO_2024, "--prior", DEMO_2023, "--notebook", path, "-o", tmp_path / "out",
+                         "--formats", "docx")
+    assert code == 3, (out, err)                # it ran, and made no report: said so in Chinese
+    assert "No language found" not in out + err and "Traceback" not in err
+    assert "没有生成报告" in out + err

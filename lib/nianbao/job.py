@@ -352,6 +352,12 @@ def _run_job(workbook, prior, output_dir, formats, strict, mail_to, send, progre
         if bad or not formats:
             raise InputError(Problem("formats", f"不认识的报告格式：{'、'.join(bad)}" if bad else "没有指定报告格式",
                                      expected="docx、html、pdf 中的一个或几个，用逗号分隔"))
+        if workbook.suffix.lower() == ".json":      # the 校验 step annotates a copy of the workbook itself
+            raise InputError(Problem(
+                "run-needs-workbook", "nianbao run 需要标准工作簿（.xlsx），这是报告 JSON", file=str(workbook),
+                expected="本年度的标准工作簿 .xlsx（标注副本 checks.xlsx 由它复制而成）",
+                fix=f"先转换为工作簿：nianbao import {workbook.name} -o {workbook.stem}.xlsx，"
+                    f"再运行 nianbao run {workbook.stem}.xlsx"))
         notebook = _checked_notebook(notebook)
         params = typed_params(notebook, params or {})
         if "pdf" in formats:          # a licensed-fonts folder named in NIANBAO_FONTS must exist
@@ -625,7 +631,9 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
             import papermill as pm      # imported while the kernel boots
             from papermill.exceptions import PapermillExecutionError
             try:
+                # language: our kernels are Python, also for a notebook saved without kernel metadata
                 pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name=_kernel_name(),
+                                    language="python",
                                     progress_bar=False, cwd=str(staging), execution_timeout=timeout,
                                     log_output=False, report_mode=False, request_save_on_cell_execute=False,
                                     kernel_manager_class=_kernel_manager_class(quick=True), **hooks)
