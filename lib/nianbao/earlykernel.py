@@ -30,7 +30,6 @@ import secrets
 import shutil
 import subprocess
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Iterator
 
@@ -155,6 +154,8 @@ def _adopting(base: type, proc: subprocess.Popen) -> type:
     adopts ``proc`` (``AdoptProvisioner``) instead of launching a process."""
     from jupyter_client.provisioning import LocalProvisioner
 
+    from .provisioning import manager_with
+
     class AdoptProvisioner(LocalProvisioner):
         async def launch_kernel(self, cmd, **kwargs):
             self.process = proc
@@ -162,12 +163,4 @@ def _adopting(base: type, proc: subprocess.Popen) -> type:
             self.cwd = kwargs.get("cwd")
             return self.connection_info
 
-    class AdoptingKernelManager(base):
-        async def _async_pre_start_kernel(self, **kw):
-            if self.provisioner is None:
-                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
-                self.provisioner = AdoptProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
-                                                    parent=self)
-            return await super()._async_pre_start_kernel(**kw)
-
-    return AdoptingKernelManager
+    return manager_with(base, AdoptProvisioner, "Adopting")

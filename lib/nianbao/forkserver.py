@@ -63,7 +63,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -600,16 +599,9 @@ def manager_class(base: type) -> type:
     (``ForkProvisioner``); everything else — transport, environment
     filtering, stderr — stays ``base``'s."""
 
-    class ForkedKernelManager(base):
-        async def _async_pre_start_kernel(self, **kw):
-            if self.provisioner is None:
-                self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
-                self.provisioner = ForkProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
-                                                   parent=self)
-            return await super()._async_pre_start_kernel(**kw)
+    from .provisioning import manager_with
 
-    ForkedKernelManager.__name__ = f"Forked{base.__name__}"
-    return ForkedKernelManager
+    return manager_with(base, ForkProvisioner, "Forked")
 
 
 # ---------------------------------------------------------------- server side
