@@ -10,7 +10,7 @@ Word, HTML and PDF — nothing else reaches the report's figures.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Sequence
 
@@ -183,6 +183,7 @@ class AnnualJob:
         Returns the list of report files."""
         from . import charts as charts_mod
         from .render import docx_to_pdf, render_docx, render_html
+        from .render.chartpng import write_svg
 
         charts = charts if charts is not None else {}
         folder, out = self.out / NAMES["charts"], self.out
@@ -200,7 +201,8 @@ class AnnualJob:
                 if "pdf" in self.formats:
                     pdf = background.submit(docx_to_pdf, out / NAMES["report_docx"], out / NAMES["report_pdf"])
             if html:
-                images = charts_mod.save(charts, folder, svg=True)    # the same PNGs (cached) and the SVGs
+                images = [replace(img, svg=write_svg(fig, img.png.with_suffix(".svg")))   # beside chart-N.png
+                          for img, fig in zip(images, charts.values())]
                 render_html(self.report, self.prior, out / NAMES["report_html"], charts=images, omitted=left_out)
                 self.files["report_html"] = NAMES["report_html"]
             if pdf is not None:
