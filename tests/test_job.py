@@ -284,3 +284,28 @@ def test_two_runs_started_from_one_folder_at_once_each_get_their_own_kernel(tmp_
         results = json.loads((tmp_path / f"out{i}" / "results.json").read_text(encoding="utf-8"))
         assert results["status"] == "ok"
     assert not list(tmp_path.glob("kernel-ipc*")), "kernel sockets in the working folder"
+
+
+def test_papermill_prepared_while_the_kernel_boots_leaves_the_record_of_the_real_run(demo_run, tmp_path):
+    """A single run lets papermill read and parameterize the notebook once
+    while the kernel boots (``job._prepare_papermill``, into a scratch
+    file): the executed notebook still records the user's notebook and the
+    run's parameters, and no scratch file is left; an unreadable notebook
+    is not its business (the real call reports it), it neither raises nor
+    leaves anything."""
+    from nianbao.job import EXECUTED, _prepare_papermill
+
+    code, out = demo_run
+    nb = nbformat.read(out / EXECUTED, as_version=4)
+    meta = nb.metadata["papermill"]
+    assert meta["input_path"].endswith("annual_report.ipynb")
+    assert meta["output_path"].endswith(EXECUTED) and ".prepared" not in meta["output_path"]
+    assert meta["parameters"]["workbook"] == str(DEMO_2024)
+    assert not list(out.rglob(".prepared*"))
+
+    staging = tmp_path / "staging"
+    staging.mkdir()
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{not json", encoding="utf-8")
+    assert _prepare_papermill(broken, staging, {"workbook": "x"}) is None
+    assert list(staging.iterdir()) == []

@@ -95,9 +95,11 @@ class EarlyKernel:
                 raise _start_error(e) from None
             yield km
         finally:
-            with contextlib.suppress(Exception):
-                _call(km.shutdown_kernel, now=True)
+            # killed and reaped at once: jupyter_client's shutdown_kernel(now=True)
+            # polls for the killed process every 0.1 s (~0.1 s per run measured)
             self.discard()
+            with contextlib.suppress(Exception):
+                _call(km.cleanup_resources)
 
     def discard(self) -> None:
         """Kill the kernel (if it still runs) and remove its folder."""
