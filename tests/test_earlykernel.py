@@ -28,7 +28,14 @@ def private_tmp(tmp_path, monkeypatch):
 
 
 def _kernels_of_this_process() -> list[psutil.Process]:
-    return [p for p in psutil.Process().children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+    found = []
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if "ipykernel" in " ".join(p.cmdline()):
+                found.append(p)
+        except psutil.NoSuchProcess:           # also a zombie: a helper of an earlier run, ended, not yet reaped
+            pass
+    return found
 
 
 def test_launched_kernel_is_adopted_and_works_in_the_jobs_folder(tmp_path, private_tmp, monkeypatch):
@@ -94,3 +101,64 @@ def test_a_kernel_that_died_while_booting_is_replaced(tmp_path, monkeypatch):
     monkeypatch.setattr(earlykernel, "launch", launch_then_kill)
     result = run_job(DEMO_2024, prior=DEMO_2023, output_dir=tmp_path / "out", formats=["docx"], progress=False)
     assert result.status == "ok", result.message
+
+
+def test_the_console_command_launches_the_kernel_before_anything_else(monkeypatch):
+    """``nianbao run``'s words decide whether the kernel is launched at once
+    (``launch_for_argv``) and whether it gets an office socket; help and
+    --fonts (which the kernel must inherit) leave it to ``run_job``."""
+    asked = []
+    monkeypatch.setattr(earlykernel, "launch", lambda *a, office_socket=False: asked.append(office_socket))
+    cases = {("a.xlsx",): [True], ("a.xlsx", "--formats", "docx,html"): [False],
+             ("a.xlsx", "--formats=html,pdf"): [True], ("a.xlsx", "--form", "docx"): [False],
+             ("a.xlsx", "--prior", "b.xlsx", "-q"): [True],
+             ("--help",): [], ("a.xlsx", "-h"): [], ("a.xlsx", "--fonts", "字体"): [], ("a.xlsx", "--fon=字体"): []}
+    for args, expected in cases.items():
+        asked.clear()
+        earlykernel.launch_for_argv(list(args))
+        assert asked == expected, args
+
+
+def test_a_run_takes_the_kernel_the_command_launched(tmp_path, private_tmp, monkeypatch):
+    launched = []
+    real = earlykernel.launch
+
+    def counting(*args, **kw):
+        launched.append(kw.get("office_socket"))
+        return real(*args, **kw)
+
+    monkeypatch.setattr(earlykernel, "launch", counting)
+    early = earlykernel.launch_for_argv([str(DEMO_2024), "--formats", "docx"])
+    assert early is not None and launched == [False]
+    result = run_job(DEMO_2024, prior=DEMO_2023, output_dir=tmp_path / "out", formats=["docx"], progress=False)
+    assert result.status == "ok", result.message
+    assert launched == [False]                  # taken, not launched a second time
+    assert not early.alive() and _kernels_of_this_process() == []
+    assert earlykernel.take_launched(office_socket=False) is None
+    assert [p.name for p in private_tmp.iterdir()] == []
+
+
+def test_a_kernel_without_office_socket_is_not_taken_for_a_pdf_run(private_tmp):
+    early = earlykernel.launch_for_argv(["a.xlsx", "--formats", "docx"])
+    assert early is not None and early.office_socket is None
+    assert earlykernel.take_launched(office_socket=True) is None
+    assert not early.alive() and list(private_tmp.iterdir()) == []
+
+
+def test_bad_arguments_leave_no_kernel_and_no_folder(tmp_path):
+    """The command launched the kernel before it read its arguments: an
+    argument error (exit 2) or a missing workbook still ends it."""
+    import os
+    import subprocess
+    import sys
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = dict(os.environ, TMPDIR=str(tmp))
+    for args in (["run", "a.xlsx", "--no-such-option"], ["run", str(tmp_path / "没有这个文件.xlsx"), "-q"]):
+        proc = subprocess.run([sys.executable, "-m", "nianbao", *args], env=env, capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 2, proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert list(tmp.iterdir()) == [], args
+    assert _kernels_of_this_process() == []

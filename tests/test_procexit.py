@@ -47,7 +47,7 @@ def test_the_console_command_uses_it():
     from importlib.metadata import entry_points
 
     (ep,) = [e for e in entry_points(group="console_scripts") if e.name == "nianbao"]
-    assert ep.value == "nianbao.cli:entry"
+    assert ep.value == "nianbao.entry:main"           # which ends with cli.entry: main() and exit_now
     done = subprocess.run([sys.executable, "-m", "nianbao", "run", "/没有/这个.xlsx"], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 2 and "找不到这个文件" in done.stdout + done.stderr

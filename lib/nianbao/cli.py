@@ -607,7 +607,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def entry() -> None:
-    """The ``nianbao`` console command: ``main()``, then a quick exit
+    """The ``nianbao`` console command (after ``entry.main``, which may
+    launch a run's kernel first): ``main()``, then a quick exit
     (``procexit.exit_now``)."""
     from .procexit import exit_now
 

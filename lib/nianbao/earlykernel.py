@@ -151,6 +151,62 @@ def launch(preload: str, extra_arguments: list[str], secret_env: frozenset[str],
     return EarlyKernel(proc, folder, connection, socket)
 
 
+#: The kernel ``launch_for_argv`` launched in this process, until a run takes it.
+_launched: dict[int, EarlyKernel] = {}
+#: ``nianbao run`` options after which the kernel is launched by ``run_job``
+#: as before: help, and ``--fonts`` (the command puts it in the environment
+#: the kernel must inherit).
+_NOT_EARLY = ("-h", "--help", "--fonts")
+
+
+def launch_for_argv(args: list[str]) -> EarlyKernel | None:
+    """``nianbao run``'s kernel, launched by the console command before it
+    imports the command's modules (~0.08 s sooner: they are not needed to
+    start a process): ``args`` are the words after ``run``. Its office
+    socket is reserved unless ``--formats`` (or an abbreviation of it, as
+    argparse allows) leaves PDF out. Kept until ``take_launched``; killed
+    at exit if no run took it (bad arguments, ``--help``). None when it was
+    not launched (see ``_NOT_EARLY`` and ``launch``)."""
+    import atexit
+
+    from .kernelenv import EXTRA_ARGUMENTS, PRELOAD, SECRET_ENV
+
+    def means(name: str, option: str) -> bool:     # argparse takes unambiguous prefixes of long options
+        return name == option or (option.startswith("--") and len(name) > 3 and option.startswith(name))
+
+    formats = None
+    for i, arg in enumerate(args):
+        name, eq, value = arg.partition("=")
+        if any(means(name, option) for option in _NOT_EARLY):
+            return None
+        if means(name, "--formats") and name not in ("--fo", "--for"):     # those are ambiguous
+            formats = value if eq else (args[i + 1] if i + 1 < len(args) else "")
+    pdf = formats is None or "pdf" in formats
+    early = launch(PRELOAD, EXTRA_ARGUMENTS, SECRET_ENV, office_socket=pdf)
+    if early is not None:
+        _launched[os.getpid()] = early
+        atexit.register(_discard_untaken)
+    return early
+
+
+def take_launched(office_socket: bool) -> EarlyKernel | None:
+    """The kernel ``launch_for_argv`` launched in this process, now the
+    caller's to end (``EarlyKernel.manager`` or ``discard``); None if there
+    is none, it died, or it has no office socket and ``office_socket`` asks
+    for one (then it is discarded: the caller launches one that has)."""
+    early = _launched.pop(os.getpid(), None)
+    if early is not None and (not early.alive() or (office_socket and not early.office_socket)):
+        early.discard()
+        early = None
+    return early
+
+
+def _discard_untaken() -> None:
+    early = _launched.pop(os.getpid(), None)
+    if early is not None:
+        early.discard()
+
+
 def _adopting(base: type, proc: subprocess.Popen) -> type:
     """A subclass of the kernel manager ``base`` whose ``start_kernel``
     adopts ``proc`` (``AdoptProvisioner``) instead of launching a process."""

@@ -34,6 +34,7 @@ from .outputs import output_dir as output_dir_checked
 from .procs import child_kwargs
 from .publish import (FolderBusy, Publication, begin, check_folder, clear_stale, folder_lock, package_dir, publish,
                       tidy)
+from .kernelenv import SECRET_ENV  # what a notebook kernel must not inherit
 from .nbparams import typed_params
 from .sources import check_prior, load_report
 from .outputnames import NAMES
@@ -58,8 +59,6 @@ EXIT = {"ok": 0, "errors": 1, "bad-input": 2, "busy": 2, "failed": 3}
 REPORT_FILES = ("report.docx", "report.html", "report.pdf")
 #: Exceptions whose message is already written for staff.
 OUR_ERRORS = frozenset({"NianbaoError", "InputError", "JobError", "SendError", "UncertainImport"})
-#: Environment variables a notebook kernel must not inherit.
-SECRET_ENV = frozenset({"NIANBAO_SMTP_PASSWORD"})
 
 
 @dataclass
@@ -316,10 +315,13 @@ def run_job(workbook: str | Path, prior: str | Path | None = None, output_dir: s
     (``earlykernel``), so that it boots while the inputs are read."""
     early = None
     if _worker_pool() is None and not _early.get():
-        from .earlykernel import launch
-        from .kernelpool import EXTRA_ARGUMENTS, PRELOAD
+        from .earlykernel import launch, take_launched
+        from .kernelenv import EXTRA_ARGUMENTS, PRELOAD
 
-        early = launch(PRELOAD, EXTRA_ARGUMENTS, SECRET_ENV, office_socket="pdf" in formats)
+        # the console command launched it already, before importing us (earlykernel.launch_for_argv)
+        early = take_launched(office_socket="pdf" in formats)
+        if early is None:
+            early = launch(PRELOAD, EXTRA_ARGUMENTS, SECRET_ENV, office_socket="pdf" in formats)
     token = _early.set(early)
     try:
         return _run_job(workbook, prior, output_dir, formats, strict, mail_to, send, progress, timeout, notebook,
@@ -697,7 +699,8 @@ def _own_kernel(staging: Path):
     as the notebook is done (every output is already written, nothing runs
     at its exit), instead of waiting for a graceful shutdown. Raises
     ``JobError`` "kernel-start" if it cannot start."""
-    from .kernelpool import EXTRA_ARGUMENTS, PRELOAD, _call, _start_error
+    from .kernelenv import EXTRA_ARGUMENTS, PRELOAD
+    from .kernelpool import _call, _start_error
 
     import tempfile
 
