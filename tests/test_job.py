@@ -309,3 +309,29 @@ def test_papermill_prepared_while_the_kernel_boots_leaves_the_record_of_the_real
     broken.write_text("{not json", encoding="utf-8")
     assert _prepare_papermill(broken, staging, {"workbook": "x"}) is None
     assert list(staging.iterdir()) == []
+
+
+def test_pdf_without_libreoffice_is_said_before_the_notebook_runs(tmp_path):
+    """Asked for a PDF on a machine without LibreOffice: the command says so
+    at once (exit 2, in Chinese, how to fix), runs no notebook and leaves no
+    kernel; before, the job failed only after the whole notebook had run."""
+    import os
+    import subprocess
+    import sys
+
+    import psutil
+
+    bin_dir = tmp_path / "bin"          # a PATH with python but without soffice
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(sys.executable)
+    env = dict(os.environ, PATH=str(bin_dir))
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "nianbao", "run", str(DEMO_2024), "--formats", "docx,pdf",
+                           "-o", str(out), "-q"], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "找不到 LibreOffice" in proc.stdout + proc.stderr and "--formats docx,html" in proc.stdout + proc.stderr
+    results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert results["status"] == "bad-input" and results["problems"][0]["code"] == "no-libreoffice"
+    assert not (out / "notebook.ipynb").exists()
+    assert not [p for p in psutil.Process().children(recursive=True) if p.is_running()
+                and p.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(p.cmdline())]

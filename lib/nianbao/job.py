@@ -364,8 +364,11 @@ def _run_job(workbook, prior, output_dir, formats, strict, mail_to, send, progre
         params = typed_params(notebook, params or {})
         if "pdf" in formats:          # a licensed-fonts folder named in NIANBAO_FONTS must exist
             from .render.fonts import fonts_dir
+            from .render.pdf import find_soffice, no_soffice
 
             fonts_dir()
+            if find_soffice() is None:    # said now, not after the notebook has run
+                raise no_soffice()
         report = load_report(workbook, documents=False)
         prior_report = load_report(prior_path) if prior_path else None
         notes = check_prior(report, prior_report, prior_path)
