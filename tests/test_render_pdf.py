@@ -237,3 +237,35 @@ def test_the_shipped_charts_stand_whole_above_their_captions(tmp_path):
     for n, text in enumerate(pages):
         here = sum(c in text for c in captions)
         assert on_page[n] == here, f"page {n + 1}: {here} captions, {on_page[n]} charts"
+
+
+@needs_poppler
+def test_both_converters_keep_the_chart_images_lossless(tmp_path):
+    """``PDF_EXPORT_OPTIONS`` (UseLosslessCompression) in both converters: no
+    chart of the demo (line art) is re-encoded as JPEG (with LibreOffice's
+    defaults 3 of its 5 were), and both make the same images."""
+    from nianbao import charts as nc
+    from nianbao.render import office
+    from nianbao.render.pdf import PDF_EXPORT_OPTIONS, convert_to_argument
+
+    assert PDF_EXPORT_OPTIONS["UseLosslessCompression"] is True
+    assert convert_to_argument() == ('pdf:writer_pdf_Export:'
+                                     '{"UseLosslessCompression":{"type":"boolean","value":"true"}}')
+    report, prior = reportjson.load(DEMO / "2024.json"), reportjson.load(DEMO / "2023.json")
+    images = nc.save(nc.standard(report, prior), tmp_path / "charts", svg=False)
+    docx = render_docx(report, prior, tmp_path / "report.docx", charts=images).path
+    converters = {"one-shot": False}
+    if office.uno_python() is not None:
+        converters["warm"] = True
+    listings = {}
+    for name, warm in converters.items():
+        out = docx_to_pdf(docx, tmp_path / f"{name}.pdf", timeout=180, warm=warm)
+        lines = subprocess.run(["pdfimages", "-list", str(out.path)], capture_output=True,
+                               text=True, check=True).stdout.splitlines()[2:]
+        rows = [line.split() for line in lines]
+        charts = [row for row in rows if row[2] == "image"]
+        assert len(charts) == len(images), (name, lines)
+        assert all(row[8] == "image" for row in charts), f"{name}: JPEG in the PDF\n" + "\n".join(lines)
+        listings[name] = [row[3:9] + row[13:] for row in rows]       # sizes, encodings, bytes
+    office.shutdown()
+    assert len({str(v) for v in listings.values()}) == 1, listings

@@ -32,7 +32,8 @@ Same PDF as the one-shot conversion: LibreOffice is started with the same
 fontconfig (``fonts.conversion_fontconfig`` with the office's licensed fonts,
 ``fonts_dir``, default ``$NIANBAO_FONTS``; a conversion asking for another
 folder restarts it) and converts the same adapted copy
-(``pdf.libreoffice_copy``). ``pdf.docx_to_pdf`` calls ``convert`` when a
+(``pdf.libreoffice_copy``) with the same export options
+(``pdf.PDF_EXPORT_OPTIONS``). ``pdf.docx_to_pdf`` calls ``convert`` when a
 service is ``in_use`` and checks and describes the result either way.
 """
 from __future__ import annotations
@@ -58,7 +59,7 @@ from typing import Iterator
 from ..errors import JobError, NianbaoError, Problem
 from ..procexit import at_exit
 from .fonts import conversion_fontconfig, fonts_dir as licensed_fonts
-from .pdf import find_soffice, libreoffice_copy
+from .pdf import PDF_EXPORT_OPTIONS, PDF_FILTER, find_soffice, libreoffice_copy
 
 BRIDGE = Path(__file__).with_name("uno_bridge.py")
 #: Seconds LibreOffice may take to start and accept a UNO connection.
@@ -163,7 +164,8 @@ class WarmOffice:
         self.pipe = f"nianbao-{uuid.uuid4().hex}"
         self.bridge = subprocess.Popen(
             [python, str(BRIDGE), soffice, str(self.folder / "profile"), self.pipe, str(START_TIMEOUT),
-             str(WARMUP_DOCX) if WARMUP_DOCX.is_file() else ""],
+             str(WARMUP_DOCX) if WARMUP_DOCX.is_file() else "",
+             json.dumps({"filter": PDF_FILTER, "options": PDF_EXPORT_OPTIONS})],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
             start_new_session=True)
         self._buf = b""

@@ -7,9 +7,14 @@ official font names resolve to installed CJK fonts (an office's licensed
 fonts first: ``fonts=DIR`` or ``$NIANBAO_FONTS``). Every conversion is checked:
 the PDF's text must equal the Word text (``fidelity.check_pdf_text``), and
 the result says which fonts the PDF embeds and which were substitutes.
+
+Both converters (this one-shot ``soffice --convert-to`` and the warm
+LibreOffice of ``office.py``) export with the same filter options
+(``PDF_EXPORT_OPTIONS``), so they make the same PDF.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -27,6 +32,32 @@ from .fidelity import PdfFont, check_pdf_text, pdf_fonts
 from .fonts import conversion_fontconfig, fonts_dir, resolve_families
 
 SOFFICE_NAMES = ("soffice", "libreoffice")
+PDF_FILTER = "writer_pdf_Export"
+#: The PDF export filter's options (its FilterData), for both converters: the
+#: one-shot's ``--convert-to`` argument (``convert_to_argument``) and the warm
+#: bridge's ``storeToURL`` (``office.py`` passes them to ``uno_bridge.py``).
+#: UseLosslessCompression: the chart PNGs stay lossless (Flate) in the PDF;
+#: by default LibreOffice re-encodes some of them as JPEG (3 of the demo's 5
+#: charts: blurred line art) and the export is slower (storeToURL 0.28 s vs
+#: 0.25 s for the demo report).
+PDF_EXPORT_OPTIONS: dict[str, bool | int | str] = {"UseLosslessCompression": True}
+
+
+def convert_to_argument(options: dict | None = None) -> str:
+    """``soffice --convert-to`` argument for a PDF with ``options`` (default
+    ``PDF_EXPORT_OPTIONS``), in LibreOffice 7.4+'s JSON form:
+    ``pdf:writer_pdf_Export:{"UseLosslessCompression":{"type":"boolean","value":"true"}}``."""
+    options = PDF_EXPORT_OPTIONS if options is None else options
+
+    def typed(value):
+        if isinstance(value, bool):
+            return {"type": "boolean", "value": "true" if value else "false"}
+        if isinstance(value, int):
+            return {"type": "long", "value": str(value)}
+        return {"type": "string", "value": str(value)}
+    if not options:
+        return f"pdf:{PDF_FILTER}"
+    return f"pdf:{PDF_FILTER}:" + json.dumps({k: typed(v) for k, v in options.items()}, separators=(",", ":"))
 
 
 def find_soffice() -> str | None:
@@ -245,7 +276,7 @@ def no_soffice() -> JobError:
 
 def soffice_convert(docx_path: Path, produced: Path, *, timeout: float,
                     extra: Path | None) -> Path:
-    """The one-shot converter: ``soffice --convert-to pdf`` of
+    """The one-shot converter: ``soffice --convert-to`` (``convert_to_argument``) of
     ``libreoffice_copy(docx_path)`` into ``produced`` (a new file), with a
     private profile and ``conversion_fontconfig(…, extra)``. Returns that
     fontconfig file (it lives in ``produced``'s folder). Raises ``JobError``
@@ -260,7 +291,7 @@ def soffice_convert(docx_path: Path, produced: Path, *, timeout: float,
         source = libreoffice_copy(docx_path, workdir)
         env["FONTCONFIG_FILE"] = str(conf)
         cmd = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
-               "--norestore", "--nolockcheck", "--convert-to", "pdf:writer_pdf_Export",
+               "--norestore", "--nolockcheck", "--convert-to", convert_to_argument(),
                "--outdir", workdir, str(source)]
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
                                 start_new_session=(os.name == "posix"), **child_kwargs())

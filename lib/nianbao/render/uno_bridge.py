@@ -23,7 +23,12 @@ says "ready", so that the first real conversion does not also pay for
 loading Writer, the Word import, the PDF export and the fonts (~0.1–0.2 s);
 a failure there is ignored (the real conversion will say what is wrong).
 
-    python3 uno_bridge.py SOFFICE PROFILE_DIR PIPE_NAME [START_TIMEOUT_S [WARMUP_DOCX]]
+``EXPORT``: the PDF export as JSON, ``{"filter": "writer_pdf_Export",
+"options": {"UseLosslessCompression": true}}`` (the filter's FilterData;
+``pdf.PDF_EXPORT_OPTIONS``, passed by ``office.py``: this script cannot
+import nianbao). Without it: the filter's defaults.
+
+    python3 uno_bridge.py SOFFICE PROFILE_DIR PIPE_NAME [START_TIMEOUT_S [WARMUP_DOCX [EXPORT]]]
 """
 import json
 import os
@@ -33,7 +38,8 @@ import sys
 import time
 from pathlib import Path
 
-PDF_FILTER = "writer_pdf_Export"
+#: The export when no EXPORT argument is given.
+DEFAULT_EXPORT = {"filter": "writer_pdf_Export", "options": {}}
 
 
 def _watch_parent(on_orphaned) -> None:
@@ -54,8 +60,9 @@ def _watch_parent(on_orphaned) -> None:
 
 
 class Bridge:
-    def __init__(self, soffice: str, profile: Path, pipe: str):
+    def __init__(self, soffice: str, profile: Path, pipe: str, export: dict = DEFAULT_EXPORT):
         self.pipe = pipe
+        self.export = export
         self.proc = subprocess.Popen(
             [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--invisible",
              "--nocrashreport", "--nodefault", "--nologo", "--nofirststartwizard", "--norestore",
@@ -94,7 +101,11 @@ class Bridge:
         if doc is None:
             raise RuntimeError("LibreOffice could not open the document")
         try:
-            doc.storeToURL(uno.systemPathToFileUrl(dst), props(FilterName=PDF_FILTER))
+            store = props(FilterName=self.export["filter"])
+            if self.export.get("options"):
+                store += props(FilterData=uno.Any("[]com.sun.star.beans.PropertyValue",
+                                                  props(**self.export["options"])))
+            doc.storeToURL(uno.systemPathToFileUrl(dst), store)
         finally:
             try:
                 doc.close(True)
@@ -129,7 +140,8 @@ def _say(obj: dict) -> None:
 
 def main(argv: list) -> int:
     soffice, profile, pipe = argv[0], Path(argv[1]), argv[2]
-    bridge = Bridge(soffice, profile, pipe)
+    export = json.loads(argv[5]) if len(argv) > 5 and argv[5] else DEFAULT_EXPORT
+    bridge = Bridge(soffice, profile, pipe, export)
 
     def on_term(signum=None, frame=None):
         bridge.end()
