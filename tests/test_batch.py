@@ -63,12 +63,17 @@ def test_batch_pairs_prior_by_agency(tmp_path):
     assert jobs[1].prior is None
 
 
-@pytest.mark.parametrize("group", [False, True], ids=["batch-only", "terminal"])
-def test_interrupted_batch_starts_no_further_job(tmp_path, group):
+@pytest.mark.parametrize("group,term", [(False, False), (True, False), (False, True)],
+                         ids=["batch-only", "terminal", "sigterm"])
+def test_interrupted_batch_starts_no_further_job(tmp_path, group, term):
     """SIGINT to the batch alone (``kill -INT``, a service manager) or to its
-    whole process group (Ctrl-C in a terminal) stops the queue: jobs not yet
-    started are not run, the exit code is 130, no English traceback.
-    Before, every queued job still ran and the batch said 已中断 only at the end."""
+    whole process group (Ctrl-C in a terminal), or SIGTERM, stops the queue:
+    jobs not yet started are not run, the exit code is 130 (143), no English
+    traceback. Before, every queued job still ran and the batch said 已中断
+    only at the end. The status table and the board are still written, with
+    every agency: those that did not run say so (before, an interrupted
+    batch left neither)."""
+    import csv
     import os
     import signal
     import subprocess
@@ -101,13 +106,19 @@ def test_interrupted_batch_starts_no_further_job(tmp_path, group):
         time.sleep(0.5)          # the next jobs' kernels are running
         os.killpg(proc.pid, signal.SIGINT)
     else:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM if term else signal.SIGINT)
     _, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 130 and "已中断" in stderr
+    assert proc.returncode == (143 if term else 130) and "已中断" in stderr, stderr
     assert "Traceback" not in stderr and "Error" not in stderr, stderr
     done = list(out.glob("*/results.json"))
     # the finished ones, the running ones and those the pool had already queued for its workers
     assert 1 <= len(done) <= (6 if group else 4), f"no queued job starts after Ctrl-C ({len(done)} of 8 jobs)"
+    with open(out / "status.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["机关"] for r in rows) == [f"示例市第{i}局" for i in range(8)]
+    not_run = [r for r in rows if r["状态"] == "未运行（批量被中断）"]
+    assert len(not_run) >= 8 - len(done) and all("批量被中断" in r["说明"] for r in not_run)
+    assert (out / "board.html").is_file()
 
 
 def test_the_board_reuses_what_plan_read_while_the_workbook_is_unchanged(tmp_path, monkeypatch):
@@ -199,3 +210,35 @@ def test_a_refused_batch_ends_what_it_started_early(tmp_path, cli, monkeypatch):
     gone, alive = psutil.wait_procs(list(started.values()), timeout=15)
     left = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not left, [p.pid for p in left]
+
+
+def _sleep_then_mark(seconds: float, mark: str) -> None:
+    import time
+
+    time.sleep(seconds)
+    Path(mark).write_text("ran", encoding="utf-8")
+
+
+def test_an_interrupted_pool_gives_running_jobs_a_grace_then_kills_their_workers(tmp_path):
+    """``batch._stop_workers``: a job that does not end (a worker stuck
+    waiting for a kernel the same Ctrl-C stopped) no longer keeps the
+    interrupted batch waiting: after the grace its worker is killed; a
+    queued job never starts."""
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+
+    from nianbao.batch import _stop_workers
+
+    executor = ProcessPoolExecutor(max_workers=1)
+    stuck = executor.submit(_sleep_then_mark, 600, str(tmp_path / "stuck"))
+    queued = executor.submit(_sleep_then_mark, 0, str(tmp_path / "queued"))
+    while not stuck.running():
+        pass
+    workers = list(executor._processes.values())
+    stopper = threading.Thread(target=_stop_workers, args=(executor, 1.0))
+    stopper.start()
+    stopper.join(60)
+    assert not stopper.is_alive(), "the interrupted pool still waits for its stuck job"
+    assert workers and not any(w.is_alive() for w in workers)
+    assert not (tmp_path / "queued").exists() and not (tmp_path / "stuck").exists()
+    assert queued.cancelled() or queued.exception(timeout=10) is not None

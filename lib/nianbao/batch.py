@@ -22,7 +22,8 @@ from .errors import InputError, NianbaoError, Problem
 from .job import check_utf8_path, default_outdir, run_job, safe_name
 from .workbook.reader import read_workbook
 
-STATUS_ZH = {"ok": "完成", "errors": "数字有错误", "bad-input": "输入有误", "busy": "文件夹正被占用", "failed": "作业失败"}
+STATUS_ZH = {"ok": "完成", "errors": "数字有错误", "bad-input": "输入有误", "busy": "文件夹正被占用", "failed": "作业失败",
+             "interrupted": "未运行（批量被中断）"}
 
 
 @dataclass(frozen=True)
@@ -154,8 +155,39 @@ def own_pool(workers: int, pdf: bool, warm: Warm) -> Iterator[ProcessPoolExecuto
         for _ in range(workers):      # one submit starts one more worker while none is idle
             executor.submit(os.getpid)
         yield executor
+    except BaseException:             # Ctrl-C, SIGTERM, an error: do not wait for ever
+        _stop_workers(executor)
+        raise
+    executor.shutdown(cancel_futures=True)
+
+
+#: Seconds the jobs running when a batch is interrupted get to finish (each
+#: publishes whole or not at all) before their workers are killed.
+STOP_GRACE_S = 30.0
+
+
+def _stop_workers(executor: ProcessPoolExecutor, grace: float | None = None) -> None:
+    """End an interrupted pool: no queued job starts; the running ones get
+    ``grace`` seconds (default ``STOP_GRACE_S``), then their workers are
+    killed (their kernels die with them). A worker interrupted itself
+    (Ctrl-C reaches the whole process group in a terminal) could otherwise
+    wait a minute for a kernel that the same Ctrl-C stopped, and the batch
+    with it. A second Ctrl-C during the wait kills at once."""
+    import time
+
+    grace = STOP_GRACE_S if grace is None else grace
+    workers = list((getattr(executor, "_processes", None) or {}).values())
+    try:
+        executor.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + grace
+        for w in workers:
+            w.join(max(0.0, deadline - time.monotonic()))
     finally:
-        executor.shutdown(cancel_futures=True)
+        for w in workers:
+            if w.is_alive():
+                w.kill()
+        for w in workers:
+            w.join(5)
 
 
 @contextlib.contextmanager

@@ -135,6 +135,13 @@ def remember(workbook: str | os.PathLike, report) -> None:
         _known[os.path.realpath(workbook)] = (stamp, *_report_figures(report))
 
 
+def known_meta(workbook: str | os.PathLike | None) -> dict:
+    """The meta (agency, year …) of a workbook ``remember``ed in this
+    process and unchanged since; {} otherwise (nothing is read)."""
+    known = _known.get(os.path.realpath(workbook)) if workbook else None
+    return dict(known[2]) if known is not None and known[0] == _stamp(workbook) else {}
+
+
 def _figures_of(workbook: str | None, summary: dict) -> tuple[dict, dict]:
     """All board figures from the agency's workbook (read again, or as
     ``remember``ed: results.json holds only the key figures), else the key

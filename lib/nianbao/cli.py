@@ -292,6 +292,9 @@ def cmd_notebook(args) -> int:
 
 @command("batch", "批量运行多个机关的年报作业，并生成进度汇总表")
 def cmd_batch(args) -> int:
+    import threading
+    from datetime import datetime, timezone
+
     from .batch import (STATUS_ZH, closing_behind, default_workers, own_pool, plan, run_batch, status_board,
                         warm_start, warm_tables)
     import contextlib
@@ -317,46 +320,57 @@ def cmd_batch(args) -> int:
     if args.own and not args.parent:
         raise InputError(Problem("own-without-parent", "--own 只能与 --parent 一起使用",
                                  fix="例如：nianbao batch 各部门/ -o out/2024 --parent 汇总.xlsx --own 本级.xlsx"))
-    with contextlib.ExitStack() as stack:
-        # our own pool: its kernel template and LibreOffice boot while the workbooks are read,
-        # its workers start (and set themselves up) while the jobs are planned
-        warm = None if args.scheduler else stack.enter_context(warm_start(pdf="pdf" in formats))
-        parent = None
-        if args.parent:                  # read before any job starts: a bad parent is bad input
-            from .sources import load_report
+    jobs: list = []
+    finished: dict[str, dict] = {}                # workbook -> summary, as each job ends
+    since = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    interrupted = 0
+    try:
+        with contextlib.ExitStack() as stack:
+            # our own pool: its kernel template and LibreOffice boot while the workbooks are read,
+            # its workers start (and set themselves up) while the jobs are planned
+            warm = None if args.scheduler else stack.enter_context(warm_start(pdf="pdf" in formats))
+            parent = None
+            if args.parent:                  # read before any job starts: a bad parent is bad input
+                from .sources import load_report
 
-            parent = load_report(args.parent)
-        skip = {Path(p).resolve() for p in (args.parent, args.own) if p}
-        workbooks, skipped = collect_workbooks(args.workbooks)
-        workbooks = [w for w in workbooks if w.resolve() not in skip]
-        for line in skipped:
-            print(line, file=sys.stderr)
-        pool = None
-        if warm is not None and workbooks:
-            pool = stack.enter_context(own_pool(default_workers(len(workbooks), args.workers), warm.pdf, warm))
-        jobs = plan(workbooks, outroot, args.prior_dir, formats, notebook=notebook if args.notebook else None,
-                    params=params)
-        for job in jobs:
-            if args.prior_dir and not job.prior:
-                print(f"  {Path(job.workbook).name}：没有找到上年工作簿，不做跨年度校验和对比", file=sys.stderr)
+                parent = load_report(args.parent)
+            skip = {Path(p).resolve() for p in (args.parent, args.own) if p}
+            workbooks, skipped = collect_workbooks(args.workbooks)
+            workbooks = [w for w in workbooks if w.resolve() not in skip]
+            for line in skipped:
+                print(line, file=sys.stderr)
+            pool = None
+            if warm is not None and workbooks:
+                pool = stack.enter_context(own_pool(default_workers(len(workbooks), args.workers), warm.pdf, warm))
+            jobs = plan(workbooks, outroot, args.prior_dir, formats, notebook=notebook if args.notebook else None,
+                        params=params)
+            for job in jobs:
+                if args.prior_dir and not job.prior:
+                    print(f"  {Path(job.workbook).name}：没有找到上年工作簿，不做跨年度校验和对比", file=sys.stderr)
 
-        warmed: list[bool] = []
+            # while the jobs run, so the tail does not wait for pandas; in a thread, which a
+            # SIGTERM (raised in the main thread) cannot interrupt halfway through an import
+            threading.Thread(target=warm_tables, daemon=True, name="nianbao-warm-tables").start()
 
-        def done(summary: dict) -> None:
-            if not warmed:               # while the jobs run: the tail does not wait for pandas
-                warmed.append(True)
-                warm_tables()
-            name = summary.get("agency") or Path(summary.get("workbook") or "").name
-            print(f"  {name}：{STATUS_ZH.get(summary.get('status'), summary.get('status'))}", file=sys.stderr)
+            def done(summary: dict) -> None:
+                finished[_same_file(summary.get("workbook"))] = summary
+                name = summary.get("agency") or Path(summary.get("workbook") or "").name
+                print(f"  {name}：{STATUS_ZH.get(summary.get('status'), summary.get('status'))}", file=sys.stderr)
 
-        if args.scheduler:
-            from .cluster import executor
+            if args.scheduler:
+                from .cluster import executor
 
-            with executor(args.scheduler, workers=args.workers) as ex:
-                results = run_batch(jobs, executor=ex, on_done=done)
-        else:
-            results = run_batch(jobs, executor=pool, max_workers=args.workers, on_done=done, warm=warm)
-        ending = stack.pop_all()         # LibreOffice, the template, the pool end while the tables are written
+                with executor(args.scheduler, workers=args.workers) as ex:
+                    results = run_batch(jobs, executor=ex, on_done=done)
+            else:
+                results = run_batch(jobs, executor=pool, max_workers=args.workers, on_done=done, warm=warm)
+            ending = stack.pop_all()         # LibreOffice, the template, the pool end while the tables are written
+    except (KeyboardInterrupt, SystemExit) as e:   # Ctrl-C or SIGTERM (procs.on_terminate) while jobs ran
+        if not jobs:
+            raise
+        interrupted = 130 if isinstance(e, KeyboardInterrupt) else (e.code if isinstance(e.code, int) else 143)
+        results = [finished.get(_same_file(j.workbook)) or _after_interruption(j, since) for j in jobs]
+        ending = contextlib.ExitStack()
     with closing_behind(ending):
         board = status_board(r if r.get("outdir") else r | {"outdir": j.output_dir} for r, j in zip(results, jobs))
         # with a BOM, so Excel on Windows opens the Chinese columns correctly
@@ -367,9 +381,40 @@ def cmd_batch(args) -> int:
 
         _out(f"进度看板：{write_board(outroot)}")
         worst = max((r.get("exit_code", 3) for r in results), default=0)
+        if interrupted:
+            left = sum(r.get("status") == "interrupted" for r in results)
+            print(f"批量已中断：{len(results) - left} 个机关已有结果，{left} 个未运行（汇总表中为“{STATUS_ZH['interrupted']}”）。"
+                  "重新运行同一命令即可补做。", file=sys.stderr)
+            return interrupted
         if parent is not None:
             worst = max(worst, _check_parent(parent, args.parent, workbooks, args.own, outroot))
     return worst
+
+
+def _same_file(path) -> str:
+    return os.path.realpath(path) if path else ""
+
+
+def _after_interruption(job, since: str) -> dict:
+    """A job whose end the interrupted batch did not see: its results.json
+    if this batch wrote it (a job that was running ends before the pool
+    does), else an "interrupted" row for the status table."""
+    import json
+
+    from .board import known_meta
+
+    results = Path(job.output_dir or "") / "results.json"
+    try:
+        summary = json.loads(results.read_text(encoding="utf-8"))
+        if isinstance(summary, dict) and str(summary.get("started") or "") >= since and \
+                _same_file(summary.get("workbook")) == _same_file(job.workbook):
+            return summary | {"outdir": job.output_dir}
+    except (OSError, ValueError):
+        pass
+    meta = known_meta(job.workbook)
+    return {"status": "interrupted", "workbook": job.workbook, "outdir": job.output_dir,
+            "agency": meta.get("agency"), "year": meta.get("year"), "exit_code": 3,
+            "error": "批量被中断，本机关的作业未运行（文件夹中如有上次的结果，保持不变）"}
 
 
 def _check_parent(parent, parent_path: str, children: list[Path], own: str | None, outroot: Path) -> int:
