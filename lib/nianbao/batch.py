@@ -13,7 +13,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+import signal
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -111,15 +112,21 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
     try:
         futures = {executor.submit(_run_one, job): i for i, job in enumerate(jobs)}
         out: list[dict | None] = [None] * len(jobs)
-        for fut in as_completed(futures):
-            i = futures[fut]
-            try:
-                out[i] = fut.result()
-            except Exception as e:  # a worker died: say so for this agency, keep the others
-                out[i] = {"status": "failed", "workbook": jobs[i].workbook, "error": f"{type(e).__name__}: {e}",
-                          "exit_code": 3}
-            if on_done:
-                on_done(out[i])
+        pending = set(futures)
+        with _signals_between_jobs() as signals:
+            while pending:
+                ended, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                for fut in ended:
+                    i = futures[fut]
+                    try:
+                        out[i] = fut.result()
+                    except Exception as e:  # a worker died: say so for this agency, keep the others
+                        out[i] = {"status": "failed", "workbook": jobs[i].workbook,
+                                  "error": f"{type(e).__name__}: {e}", "exit_code": 3}
+                    if on_done:
+                        on_done(out[i])
+                if signals:
+                    raise KeyboardInterrupt if signals[0] == signal.SIGINT else SystemExit(128 + signals[0])
         finished = True
         return [o for o in out if o is not None]
     finally:
@@ -127,6 +134,29 @@ def run_batch(jobs: Iterable[BatchJob], executor: Executor | None = None, max_wo
             for fut in futures:       # also for a caller's executor (Dask): cancel what has not started
                 fut.cancel()
         stack.close()
+
+
+@contextlib.contextmanager
+def _signals_between_jobs() -> Iterator[list[int]]:
+    """While the batch waits for its jobs, Ctrl-C (SIGINT) and SIGTERM are
+    noted in the yielded list and ``run_batch`` raises KeyboardInterrupt or
+    SystemExit(143) itself, between two jobs' results, instead of Python
+    raising it in whatever the main thread runs at that instant (a
+    finalizer printed "Exception ignored … Traceback"; an import was left
+    half done). The previous handlers are back afterwards. Outside the main
+    thread nothing changes (signals cannot be handled there)."""
+    import threading
+
+    noted: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+    previous = {s: signal.signal(s, lambda signum, frame: noted.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield noted
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 def default_workers(jobs: int, asked: int | None = None) -> int:
