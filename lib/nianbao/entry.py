@@ -2,8 +2,11 @@
 
 ``nianbao run`` launches its notebook kernel first of all, before the
 command's own modules are imported (``earlykernel.launch_for_argv``): the
-kernel's ~1 s start-up is the run's critical path. Then ``cli.entry``:
-``cli.main`` and a quick exit.
+kernel's ~1 s start-up is the run's critical path. SIGTERM is made an exit
+that runs the clean-ups (``procs.on_terminate``) before that, and Ctrl-C at
+any moment ends the command with 已中断 and exit code 130, so a run stopped
+at once still ends its kernel (at exit). Then ``cli.entry``: ``cli.main``
+and a quick exit.
 """
 from __future__ import annotations
 
@@ -12,10 +15,17 @@ import sys
 
 def main() -> None:
     args = sys.argv[1:]
-    if args[:1] == ["run"]:
-        from .earlykernel import launch_for_argv
+    try:
+        if args[:1] == ["run"]:
+            from .procs import on_terminate
 
-        launch_for_argv(args[1:])
-    from .cli import entry
+            on_terminate()
+            from .earlykernel import launch_for_argv
 
-    entry()
+            launch_for_argv(args[1:])
+        from .cli import entry
+
+        entry()
+    except KeyboardInterrupt:        # before cli.main's own handling (it says the same)
+        print("已中断。", file=sys.stderr)
+        sys.exit(130)
