@@ -107,7 +107,12 @@ def test_interrupted_batch_starts_no_further_job(tmp_path, group, term):
         os.killpg(proc.pid, signal.SIGINT)
     else:
         proc.send_signal(signal.SIGTERM if term else signal.SIGINT)
-    _, stderr = proc.communicate(timeout=120)
+    try:
+        _, stderr = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:         # fail, but leave no batch behind
+        os.killpg(proc.pid, signal.SIGKILL) if group else proc.kill()
+        proc.communicate()
+        raise
     assert proc.returncode == (143 if term else 130) and "已中断" in stderr, stderr
     assert "Traceback" not in stderr and "Error" not in stderr, stderr
     done = list(out.glob("*/results.json"))
