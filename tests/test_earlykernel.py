@@ -4,6 +4,9 @@ the secrets, killed with nothing left behind — also when the input is bad."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import tempfile
 
 import psutil
@@ -108,7 +111,7 @@ def test_the_console_command_launches_the_kernel_before_anything_else(monkeypatc
     (``launch_for_argv``) and whether it gets an office socket; help and
     --fonts (which the kernel must inherit) leave it to ``run_job``."""
     asked = []
-    monkeypatch.setattr(earlykernel, "launch", lambda *a, office_socket=False: asked.append(office_socket))
+    monkeypatch.setattr(earlykernel, "launch", lambda *a, office_socket=False, pin=False: asked.append(office_socket))
     cases = {("a.xlsx",): [True], ("a.xlsx", "--formats", "docx,html"): [False],
              ("a.xlsx", "--formats=html,pdf"): [True], ("a.xlsx", "--form", "docx"): [False],
              ("a.xlsx", "--prior", "b.xlsx", "-q"): [True],
@@ -162,3 +165,34 @@ def test_bad_arguments_leave_no_kernel_and_no_folder(tmp_path):
         assert "Traceback" not in proc.stderr
         assert list(tmp.iterdir()) == [], args
     assert _kernels_of_this_process() == []
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+                    reason="needs Linux and two CPUs")
+def test_a_pdf_runs_kernel_boots_on_a_cpu_of_its_own(tmp_path, private_tmp):
+    """``launch(pin=True)`` (what the console command does for a PDF run):
+    while the kernel boots it alone has the first CPU and this process (so
+    the LibreOffice it starts meanwhile) the others; when the kernel
+    answers, both may use every CPU again; ``NIANBAO_PIN=0`` leaves them."""
+    from nianbao import cpus
+
+    allowed = os.sched_getaffinity(0)
+    first, others, _ = cpus.split()
+    try:
+        early = earlykernel.launch("", EXTRA_ARGUMENTS, SECRET_ENV, pin=True)
+        assert os.sched_getaffinity(early.proc.pid) == first
+        assert os.sched_getaffinity(0) == others
+        child = subprocess.Popen([sys.executable, "-c", "import os; print(sorted(os.sched_getaffinity(0)))"],
+                                 stdout=subprocess.PIPE, text=True)
+        assert child.communicate(timeout=60)[0].strip() == str(sorted(others))   # what it starts inherits it
+        with early.manager(tmp_path):
+            assert os.sched_getaffinity(0) == allowed
+            threads = os.listdir(f"/proc/{early.proc.pid}/task")
+            assert len(threads) > 1 and all(os.sched_getaffinity(int(t)) == allowed for t in threads)
+    finally:
+        os.sched_setaffinity(0, allowed)
+    os.environ[cpus.ENV_SWITCH] = "0"
+    try:
+        assert cpus.split() is None
+    finally:
+        del os.environ[cpus.ENV_SWITCH]

@@ -69,6 +69,16 @@ class EarlyKernel:
         self.folder = folder
         self.connection_file = connection_file
         self.office_socket = office_socket
+        self.unpinned: set[int] | None = None     # all CPUs, while ``cpus`` keeps it apart
+
+    def unpin(self) -> None:
+        """The kernel and this process may use every allowed CPU again (``cpus``)."""
+        if self.unpinned is not None:
+            from .cpus import place
+
+            place(self.proc.pid, self.unpinned)
+            place(os.getpid(), self.unpinned)
+            self.unpinned = None
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -93,6 +103,7 @@ class EarlyKernel:
                 ready_in(kc, Path(cwd), timeout)
             except Exception as e:
                 raise _start_error(e) from None
+            self.unpin()
             yield km
         finally:
             # killed and reaped at once: jupyter_client's shutdown_kernel(now=True)
@@ -103,6 +114,7 @@ class EarlyKernel:
 
     def discard(self) -> None:
         """Kill the kernel (if it still runs) and remove its folder."""
+        self.unpin()
         if self.proc.poll() is None:
             with contextlib.suppress(OSError):
                 self.proc.kill()
@@ -114,12 +126,15 @@ class EarlyKernel:
 
 
 def launch(preload: str, extra_arguments: list[str], secret_env: frozenset[str],
-           office_socket: bool = False) -> EarlyKernel | None:
+           office_socket: bool = False, pin: bool = False) -> EarlyKernel | None:
     """Start the "nianbao" kernel now, working in a private folder until
     ``manager(cwd)`` moves it; ``preload`` (Python lines) runs as it starts.
     ``office_socket``: reserve a NIANBAO_OFFICE_SOCKET path for the run's warm
     LibreOffice (``render.office.serve(path)``) and give it to the kernel,
-    unless one is set already. None when it cannot (see the module doc)."""
+    unless one is set already. ``pin``: while it boots, the kernel has a CPU
+    to itself and this process (and what it starts meanwhile, LibreOffice)
+    the others (``cpus``; ``EarlyKernel.manager`` ends it). None when it
+    cannot (see the module doc)."""
     if os.environ.get(ENV_SWITCH) == "0" or os.name != "posix":
         return None
     argv = spec_argv()
@@ -148,7 +163,16 @@ def launch(preload: str, extra_arguments: list[str], secret_env: frozenset[str],
         if socket:
             shutil.rmtree(Path(socket).parent, ignore_errors=True)
         return None
-    return EarlyKernel(proc, folder, connection, socket)
+    early = EarlyKernel(proc, folder, connection, socket)
+    if pin:
+        from .cpus import place, split
+
+        cpus = split()
+        if cpus is not None:
+            kernel_cpu, others, early.unpinned = cpus
+            place(proc.pid, kernel_cpu)
+            place(os.getpid(), others)
+    return early
 
 
 #: The kernel ``launch_for_argv`` launched in this process, until a run takes it.
@@ -182,7 +206,7 @@ def launch_for_argv(args: list[str]) -> EarlyKernel | None:
         if means(name, "--formats") and name not in ("--fo", "--for"):     # those are ambiguous
             formats = value if eq else (args[i + 1] if i + 1 < len(args) else "")
     pdf = formats is None or "pdf" in formats
-    early = launch(PRELOAD, EXTRA_ARGUMENTS, SECRET_ENV, office_socket=pdf)
+    early = launch(PRELOAD, EXTRA_ARGUMENTS, SECRET_ENV, office_socket=pdf, pin=pdf)
     if early is not None:
         _launched[os.getpid()] = early
         atexit.register(_discard_untaken)
