@@ -637,11 +637,8 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
             import papermill as pm      # a single run imported it while the kernel booted
             from papermill.exceptions import PapermillExecutionError
             try:
-                # language: our kernels are Python, also for a notebook saved without kernel metadata
-                pm.execute_notebook(str(notebook), str(executed), parameters=params, kernel_name=_kernel_name(),
-                                    language="python",
-                                    progress_bar=False, cwd=str(staging), execution_timeout=timeout,
-                                    log_output=False, report_mode=False, request_save_on_cell_execute=False,
+                pm.execute_notebook(str(notebook), str(executed), **_papermill_args(params), cwd=str(staging),
+                                    execution_timeout=timeout, report_mode=False, request_save_on_cell_execute=False,
                                     kernel_manager_class=_kernel_manager_class(quick=True), **hooks)
             except PapermillExecutionError as e:
                 if e.ename == "FiguresHaveErrors":
@@ -672,10 +669,18 @@ def _execute(notebook: Path, workbook: Path, prior: Path | None, staging: Path, 
     return "ok", ""
 
 
+def _papermill_args(params: dict) -> dict:
+    """The arguments the run's papermill call and its preparation share.
+    ``language``: our kernels are Python, also for a notebook saved
+    without kernel metadata."""
+    return {"parameters": params, "kernel_name": _kernel_name(), "language": "python", "progress_bar": False,
+            "log_output": False}
+
+
 def _prepare_papermill(notebook: Path, staging: Path, params: dict) -> None:
     """What papermill does before it needs the kernel, done once while a
-    single run's kernel boots on the other core (~0.16 s that was on the
-    critical path, measured in ``benchmarks/bench_batch.py``): import it,
+    single run's kernel boots on the other core (~0.25 s that was on the
+    critical path after the kernel was ready; benchmarks/README.md): import it,
     and let it read, validate, parameterize and write the notebook once
     (``prepare_only``; nbformat compiles its schema validator on first use),
     into a scratch file that is removed. The real call does the same again
@@ -685,8 +690,7 @@ def _prepare_papermill(notebook: Path, staging: Path, params: dict) -> None:
     try:
         import papermill as pm
 
-        pm.execute_notebook(str(notebook), str(scratch), parameters=params, kernel_name=_kernel_name(),
-                            language="python", prepare_only=True, progress_bar=False, log_output=False)
+        pm.execute_notebook(str(notebook), str(scratch), **_papermill_args(params), prepare_only=True)
     except Exception:
         pass
     finally:
