@@ -10,8 +10,10 @@ one Agg draw plus the SVG per chart.
 
 The publication PNG (``publication_png``): ``fig.savefig`` at ``DPI`` with a
 white background, no "Software" metadata, zlib level ``PNG_COMPRESS_LEVEL``,
-inside ``rc_context(chart_rc())``; byte-for-byte what ``charts.save`` wrote
-before the cache existed (Agg is deterministic; ``tests/test_charts_once.py``).
+inside ``rc_context(chart_rc())``, as 8-bit RGB (the alpha channel, opaque on
+white, dropped: such a PNG goes into the PDF as it is, ``pdfimages``); the
+same pixels as ``charts.save`` wrote before the cache existed (Agg is
+deterministic; ``tests/test_charts_once.py``).
 
 When the cached bytes are reused: only when nothing can have changed since
 they were drawn, i.e. all of
@@ -138,17 +140,36 @@ def publication_png(fig: Figure) -> bytes:
     if png is not None:
         return png
     _ensure_canvas(fig)
-    buf = io.BytesIO()
     with matplotlib.rc_context(chart_rc()), shared_text_metrics():
-        fig.savefig(buf, format="png", dpi=DPI, facecolor="white", metadata={"Software": None},
-                    pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+        png = _draw_png(fig)
         rc = _rc_now()
-    png = buf.getvalue()
     _drawn[fig] = _Drawn(png, _draw_counts[fig], rc)
     # savefig set then restored the background colour, which marks the figure
     # stale although it is as drawn; from here on, stale means "changed".
     fig.stale = False
     return png
+
+
+def _draw_png(fig: Figure) -> bytes:
+    """Draw ``fig`` at ``DPI`` on white; an 8-bit RGB PNG (no alpha channel:
+    the white background makes every pixel opaque, and such a PNG goes into
+    the PDF as it is, ``pdfimages``). A figure with transparent pixels keeps
+    matplotlib's RGBA PNG."""
+    from PIL import Image
+
+    raw = io.BytesIO()
+    fig.savefig(raw, format="rgba", dpi=DPI, facecolor="white")
+    width, height = int(fig.get_figwidth() * DPI), int(fig.get_figheight() * DPI)
+    if width * height * 4 == raw.getbuffer().nbytes:
+        image = Image.frombuffer("RGBA", (width, height), raw.getbuffer(), "raw", "RGBA", 0, 1)
+        if image.getextrema()[3][0] == 255:
+            buf = io.BytesIO()
+            image.convert("RGB").save(buf, format="png", compress_level=PNG_COMPRESS_LEVEL, dpi=(DPI, DPI))
+            return buf.getvalue()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white", metadata={"Software": None},
+                pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL})
+    return buf.getvalue()
 
 
 def write_png(fig: Figure, path: str | os.PathLike) -> Path:

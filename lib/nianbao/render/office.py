@@ -60,6 +60,8 @@ from ..errors import JobError, NianbaoError, Problem
 from ..procexit import at_exit
 from .fonts import conversion_fontconfig, fonts_dir as licensed_fonts
 from .pdf import PDF_EXPORT_OPTIONS, PDF_FILTER, find_soffice, libreoffice_copy
+from .pdfimages import StandIns, StandInsLost, enabled as stand_ins_enabled, preload as preload_pikepdf
+from .pdfimages import restore as restore_images
 
 BRIDGE = Path(__file__).with_name("uno_bridge.py")
 #: Seconds LibreOffice may take to start and accept a UNO connection.
@@ -169,6 +171,8 @@ class WarmOffice:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
             start_new_session=True)
         self._buf = b""
+        if stand_ins_enabled():
+            preload_pikepdf()
 
     def ready(self, wait: float = START_TIMEOUT + 10) -> bool:
         """Wait up to ``wait`` seconds for the launched LibreOffice to accept
@@ -351,44 +355,57 @@ def fallback(src: Path, dst: Path, *, timeout: float = 120, fonts_dir: Path | No
 
 
 def _convert_warm(src: Path, dst: Path, timeout: float, fonts_dir: Path | None) -> None:
-    partials = []
+    partials: list[Path] = []
     workdir = Path(tempfile.mkdtemp(prefix=".lo-", dir=dst.parent))
     try:
-        source = libreoffice_copy(src, workdir)        # the one-shot's preparation
-        for attempt in (1, 2):
-            # a new name each attempt: a LibreOffice killed while storing leaves
-            # its lock file beside the PDF, and the next one aborts on it
-            partial = dst.with_name(f".{dst.stem}.{uuid.uuid4().hex[:8]}.partial.pdf")
-            partials.append(partial)
-            office = _current(fonts_dir)
-            t0 = time.monotonic()
-            answer = office.convert(source, partial, timeout)
-            if answer is None:
-                office.stop()
-                if time.monotonic() - t0 >= timeout:
-                    raise JobError(Problem(
-                        "pdf-timeout", f"LibreOffice 转换 PDF 超过 {timeout:g} 秒仍未完成，已终止（下次转换会重新启动）",
-                        file=str(src), fix="再试一次；如仍超时，请用 Word 打开 .docx 另存为 PDF"))
-                continue                     # LibreOffice died mid-way: restart and retry once
-            if answer.get("ok") and partial.is_file():
-                os.chmod(partial, 0o644)
-                os.replace(partial, dst)
-                return
-            if attempt == 2 and office.alive() and answer.get("usable", True):
-                break                        # a fresh LibreOffice failed too: the document is the problem
-            # LibreOffice may have died mid-way although it answered: killed while
-            # storing, the answer is "IOException … Abort" and the pipe may still
-            # answer; so a first failure is retried once with a fresh LibreOffice
-            office.stop()
-        detail = (answer or {}).get("error") or "LibreOffice 意外退出"
-        raise JobError(Problem(
-            "pdf-failed", f"LibreOffice 未能生成 PDF：{detail}", file=str(src),
-            fix="用 Word 或 LibreOffice 打开该 .docx 检查是否损坏"))
+        # the one-shot's preparation, pictures through stand-ins (``pdfimages``)
+        stand_ins = StandIns() if stand_ins_enabled() else None
+        made = _attempts(libreoffice_copy(src, workdir, stand_ins), src, dst, timeout, fonts_dir, partials)
+        if stand_ins:
+            try:
+                restore_images(made, stand_ins)
+            except StandInsLost:     # convert again, LibreOffice compressing the pictures itself
+                made = _attempts(libreoffice_copy(src, workdir), src, dst, timeout, fonts_dir, partials)
+        os.chmod(made, 0o644)
+        os.replace(made, dst)
     finally:
         for partial in partials:
             partial.unlink(missing_ok=True)
             partial.with_name(f".~lock.{partial.name}#").unlink(missing_ok=True)
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _attempts(source: Path, src: Path, dst: Path, timeout: float, fonts_dir: Path | None,
+              partials: list[Path]) -> Path:
+    """Convert ``source`` (the copy of ``src``) with the warm LibreOffice into a
+    new partial file beside ``dst`` (recorded in ``partials``); returns it."""
+    for attempt in (1, 2):
+        # a new name each attempt: a LibreOffice killed while storing leaves
+        # its lock file beside the PDF, and the next one aborts on it
+        partial = dst.with_name(f".{dst.stem}.{uuid.uuid4().hex[:8]}.partial.pdf")
+        partials.append(partial)
+        office = _current(fonts_dir)
+        t0 = time.monotonic()
+        answer = office.convert(source, partial, timeout)
+        if answer is None:
+            office.stop()
+            if time.monotonic() - t0 >= timeout:
+                raise JobError(Problem(
+                    "pdf-timeout", f"LibreOffice 转换 PDF 超过 {timeout:g} 秒仍未完成，已终止（下次转换会重新启动）",
+                    file=str(src), fix="再试一次；如仍超时，请用 Word 打开 .docx 另存为 PDF"))
+            continue                     # LibreOffice died mid-way: restart and retry once
+        if answer.get("ok") and partial.is_file():
+            return partial
+        if attempt == 2 and office.alive() and answer.get("usable", True):
+            break                        # a fresh LibreOffice failed too: the document is the problem
+        # LibreOffice may have died mid-way although it answered: killed while
+        # storing, the answer is "IOException … Abort" and the pipe may still
+        # answer; so a first failure is retried once with a fresh LibreOffice
+        office.stop()
+    detail = (answer or {}).get("error") or "LibreOffice 意外退出"
+    raise JobError(Problem(
+        "pdf-failed", f"LibreOffice 未能生成 PDF：{detail}", file=str(src),
+        fix="用 Word 或 LibreOffice 打开该 .docx 检查是否损坏"))
 
 
 def prestart(fonts_dir: Path | None = None) -> None:

@@ -30,6 +30,8 @@ from ..procs import child_kwargs
 from ..errors import JobError, Problem
 from .fidelity import PdfFont, check_pdf_text, pdf_fonts
 from .fonts import conversion_fontconfig, fonts_dir, resolve_families
+from .pdfimages import StandIns, StandInsLost, plain_pictures, enabled as stand_ins_enabled
+from .pdfimages import restore as restore_images
 
 SOFFICE_NAMES = ("soffice", "libreoffice")
 PDF_FILTER = "writer_pdf_Export"
@@ -184,7 +186,8 @@ def _lines_grid(m: re.Match) -> bytes:
     return b'<w:docGrid w:type="lines"' + (b' w:linePitch="' + pitch.group(1) + b'"' if pitch else b"") + b"/>"
 
 
-def libreoffice_copy(docx_path: Path, workdir: str | os.PathLike) -> Path:
+def libreoffice_copy(docx_path: Path, workdir: str | os.PathLike,
+                     stand_ins: StandIns | None = None) -> Path:
     """A copy of the .docx for LibreOffice, adapted where it reads Word's
     typography differently (checked with 7.4); the text is unchanged.
 
@@ -196,14 +199,21 @@ def libreoffice_copy(docx_path: Path, workdir: str | os.PathLike) -> Path:
     - ``w:docGrid`` linesAndChars: LibreOffice gives a 16 pt character a
       15.79 pt cell two cells (14 a line). The copy has a ``lines`` grid; the
       body's condensed spacing then gives 28 a line.
+
+    ``stand_ins``: if given, each plainly shown picture that can go into
+    the PDF as it is gets a stand-in, recorded there (``pdfimages``); after
+    the conversion ``pdfimages.restore`` puts the pictures back.
     """
     out = Path(workdir) / docx_path.name
     with zipfile.ZipFile(docx_path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        plain = plain_pictures(src) if stand_ins is not None else set()
         for info in src.infolist():
             data = src.read(info.filename)
             if info.filename in ("word/styles.xml", "word/document.xml"):
                 data = data.replace(b'<w:overflowPunct w:val="0"/>', b'<w:overflowPunct w:val="1"/>')
                 data = _CHAR_GRID.sub(_lines_grid, data)
+            elif info.filename in plain:
+                data = stand_ins.stand_in(data) or data
             dst.writestr(info, data)
     return out
 
@@ -278,7 +288,9 @@ def soffice_convert(docx_path: Path, produced: Path, *, timeout: float,
                     extra: Path | None) -> Path:
     """The one-shot converter: ``soffice --convert-to`` (``convert_to_argument``) of
     ``libreoffice_copy(docx_path)`` into ``produced`` (a new file), with a
-    private profile and ``conversion_fontconfig(…, extra)``. Returns that
+    private profile and ``conversion_fontconfig(…, extra)``; the pictures go
+    in through stand-ins (``pdfimages``), and if that fails the file is
+    converted again without them. Returns that
     fontconfig file (it lives in ``produced``'s folder). Raises ``JobError``
     ("no-libreoffice", "pdf-timeout", "pdf-failed")."""
     soffice = find_soffice()
@@ -288,25 +300,39 @@ def soffice_convert(docx_path: Path, produced: Path, *, timeout: float,
     with tempfile.TemporaryDirectory(prefix="nianbao-lo-") as profile, \
             tempfile.TemporaryDirectory(prefix=".lo-", dir=produced.parent) as workdir:
         conf = conversion_fontconfig(produced.parent, extra)
-        source = libreoffice_copy(docx_path, workdir)
         env["FONTCONFIG_FILE"] = str(conf)
-        cmd = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
-               "--norestore", "--nolockcheck", "--convert-to", convert_to_argument(),
-               "--outdir", workdir, str(source)]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                                start_new_session=(os.name == "posix"), **child_kwargs())
-        try:
-            out, err = proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            raise JobError(Problem(
-                "pdf-timeout", f"LibreOffice 转换 PDF 超过 {timeout:g} 秒仍未完成，已终止",
-                file=str(docx_path), fix="再试一次；如仍超时，请用 Word 打开 .docx 另存为 PDF"))
-        result = Path(workdir) / (source.stem + ".pdf")
-        if proc.returncode != 0 or not result.is_file():
-            detail = (err or out).decode("utf-8", "replace").strip()[-500:]
-            raise JobError(Problem(
-                "pdf-failed", f"LibreOffice 未能生成 PDF（退出码 {proc.returncode}）：{detail}",
-                file=str(docx_path), fix="用 Word 或 LibreOffice 打开该 .docx 检查是否损坏"))
+        for stand_ins in ([StandIns()] if stand_ins_enabled() else []) + [None]:
+            source = libreoffice_copy(docx_path, workdir, stand_ins)
+            result = _soffice_run(soffice, profile, workdir, source, env, docx_path, timeout)
+            try:
+                if stand_ins:
+                    restore_images(result, stand_ins)
+                break
+            except StandInsLost:     # convert again, LibreOffice compressing the pictures itself
+                result.unlink(missing_ok=True)
         os.replace(result, produced)
     return conf
+
+
+def _soffice_run(soffice: str, profile: str, workdir: str, source: Path, env: dict, docx_path: Path,
+                 timeout: float) -> Path:
+    """One ``soffice --convert-to`` of ``source``; the PDF it made in ``workdir``."""
+    cmd = [soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless",
+           "--norestore", "--nolockcheck", "--convert-to", convert_to_argument(),
+           "--outdir", workdir, str(source)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            start_new_session=(os.name == "posix"), **child_kwargs())
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise JobError(Problem(
+            "pdf-timeout", f"LibreOffice 转换 PDF 超过 {timeout:g} 秒仍未完成，已终止",
+            file=str(docx_path), fix="再试一次；如仍超时，请用 Word 打开 .docx 另存为 PDF"))
+    result = Path(workdir) / (source.stem + ".pdf")
+    if proc.returncode != 0 or not result.is_file():
+        detail = (err or out).decode("utf-8", "replace").strip()[-500:]
+        raise JobError(Problem(
+            "pdf-failed", f"LibreOffice 未能生成 PDF（退出码 {proc.returncode}）：{detail}",
+            file=str(docx_path), fix="用 Word 或 LibreOffice 打开该 .docx 检查是否损坏"))
+    return result
