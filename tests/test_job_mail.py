@@ -125,3 +125,20 @@ def test_run_mail_failure_exits_4_and_keeps_the_eml(tmp_path, cli, monkeypatch):
     code, stdout, _ = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", out, "--formats", "docx", "--mail-to", "leader@example.gov.cn", "-q")
     assert code == 4
     assert "未能发送" in stdout and (out / "signoff.eml").is_file()
+
+
+def test_mail_to_takes_addresses_separated_by_semicolons(smtp, tmp_path, cli):
+    """The address message says "多个用分号隔开": --to and --mail-to take that."""
+    from nianbao.signoff.addresses import split_addresses
+
+    assert split_addresses(["a@example.gov.cn；b@example.gov.cn", "c@example.gov.cn, d@example.gov.cn"]) == [
+        "a@example.gov.cn", "b@example.gov.cn", "c@example.gov.cn", "d@example.gov.cn"]
+    out = tmp_path / "out"
+    code, stdout, _ = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", out, "--formats", "docx", "-q",
+                          "--mail-to", "leader@example.gov.cn;deputy@example.gov.cn")
+    assert code == 0, stdout
+    code, stdout, err = cli("mail", out, "--to", "a@example.gov.cn；b@example.gov.cn")
+    assert code == 0, stdout + err
+    first, second = (email.message_from_bytes(m, policy=policy.default) for m in smtp.messages)
+    assert first["To"] == "leader@example.gov.cn, deputy@example.gov.cn"
+    assert second["To"] == "a@example.gov.cn, b@example.gov.cn"

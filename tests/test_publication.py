@@ -306,3 +306,45 @@ def test_a_run_with_errors_never_costs_the_signed_package(tmp_path):
     assert code == 0, text
     assert "没有签发" in text and signed_manifest.parent.name in text
     assert signed_manifest.is_file()
+
+
+def test_mail_never_signs_a_run_that_was_not_signed(tmp_path):
+    """`nianbao mail` on a run with errors, or on an HTML-only one, refuses
+    before writing anything (exit 2): a manifest would make that run look
+    signed, `verify` would then check it and the pruning of old runs would
+    remove the package that was really signed (found by a fresh-user review)."""
+    from conftest import WRONG_CELL, edited_copy
+
+    out = tmp_path / "F"
+    code, text = _run(out)
+    assert code == 0, text
+    signed_manifest = (out / "manifest.json").resolve()
+    wrong = edited_copy(DEMO_2024, tmp_path / "wrong.xlsx", **{WRONG_CELL.replace(".", "__"): 999})
+    env = dict(os.environ, NIANBAO_KEEP_RUNS="1")
+
+    def run_wrong():
+        p = subprocess.run([NIANBAO, "run", str(wrong), "--prior", str(DEMO_2023), "-o", str(out), "--formats",
+                            "docx", "-q"], capture_output=True, text=True, env=env, timeout=600)
+        assert p.returncode == 1, p.stdout + p.stderr
+
+    run_wrong()
+    mail = subprocess.run([NIANBAO, "mail", str(out), "--to", "leader@example.gov.cn"], capture_output=True,
+                          text=True, env=env, timeout=120)
+    assert mail.returncode == 2, mail.stdout + mail.stderr
+    said = mail.stdout + mail.stderr
+    assert "不能送签" in said and signed_manifest.parent.name in said and "Traceback" not in said
+    assert not (out / "current" / "manifest.json").exists() and not (out / "current" / "signoff.eml").exists()
+    run_wrong()
+    run_wrong()
+    assert signed_manifest.is_file(), "the signed package was pruned"
+    code, text = _verify(out)
+    assert code == 0 and signed_manifest.parent.name in text, text
+
+    html_only = tmp_path / "G"
+    p = subprocess.run([NIANBAO, "run", str(DEMO_2024), "--prior", str(DEMO_2023), "-o", str(html_only),
+                        "--formats", "html", "-q"], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout + p.stderr
+    mail = subprocess.run([NIANBAO, "mail", str(html_only), "--to", "leader@example.gov.cn"], capture_output=True,
+                          text=True, timeout=120)
+    assert mail.returncode == 2 and "没有 PDF 或 Word" in mail.stdout + mail.stderr
+    assert not (html_only / "current" / "manifest.json").exists()

@@ -439,7 +439,7 @@ def _check_parent(parent, parent_path: str, children: list[Path], own: str | Non
 @command("mail", "发送（或重新发送）已完成的签发包")
 def cmd_mail(args) -> int:
     from .signoff import load_settings, send_package
-    from .signoff.addresses import check_addresses
+    from .signoff.addresses import check_addresses, split_addresses
 
     if args.example_config:
         from .signoff.smtp import EXAMPLE_CONFIG
@@ -449,6 +449,7 @@ def cmd_mail(args) -> int:
     if not args.outdir:
         raise InputError(Problem("mail-args", "没有给出签发包文件夹", expected="nianbao run 的输出文件夹",
                                  fix="例如：nianbao mail out/示例市市场监督管理局-2024"))
+    args.to = split_addresses(args.to)
     check_addresses(args.to, what="--to 给出的收件人", fix="用 --to 给出一个正确的邮箱地址（可重复 --to）")
     settings = load_settings(args.config)
     if settings is not None and settings.mail_from:

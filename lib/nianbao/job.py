@@ -262,11 +262,11 @@ def check_utf8_path(path: Path, what: str) -> None:
 def _check_recipients(report, mail_to: list[str] | None, workbook: Path) -> None:
     """签发人邮箱 (workbook) and --mail-to: plain addresses only, checked
     before anything is written."""
-    from .signoff.addresses import check_addresses
+    from .signoff.addresses import check_addresses, split_addresses
     from .workbook import layout
 
     if mail_to:
-        check_addresses(mail_to, what="--mail-to 给出的收件人", fix="用 --mail-to 给出一个正确的邮箱地址")
+        check_addresses(split_addresses(mail_to), what="--mail-to 给出的收件人", fix="用 --mail-to 给出一个正确的邮箱地址")
     where = layout.place("meta.signoff_to")
     check_addresses(report.meta.get("signoff_to") or [], what="签发人邮箱", file=str(workbook), sheet=where.sheet,
                     cell=where.coord, fix="每个单元格只填邮箱地址，多个用分号隔开，不要换行或写其他内容")
@@ -799,6 +799,7 @@ def _summarise(base: dict, status: str, outdir: Path, report, prior, mail_to, t0
                can_sign: bool, notebook: Path = NOTEBOOK) -> dict:
     from .figures import key_figures
     from .fsutil import sha256_file
+    from .signoff.addresses import split_addresses
 
     steps = {}
     try:
@@ -825,7 +826,7 @@ def _summarise(base: dict, status: str, outdir: Path, report, prior, mail_to, t0
         "findings": {k: counts.get(k, 0) for k in ("error", "warning", "info", "accepted")},
         "key_figures": key_figures(report, prior),
         "files": files,
-        "signoff_to": list(mail_to or []) or list(report.meta.get("signoff_to") or []),
+        "signoff_to": split_addresses(mail_to) or list(report.meta.get("signoff_to") or []),
         "notebook": _notebook_record(notebook, steps.get("provenance") or {}, sha256_file),
         "pdf": steps.get("pdf") if status == "ok" else None,
     }

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import EmailMessage
@@ -20,7 +19,9 @@ from typing import Iterable
 from nianbao.errors import Problem
 from nianbao.fsutil import atomic_write_json as write_json
 from nianbao.fsutil import sha256_file
+from nianbao.errors import input_error
 from nianbao.signoff._files import EML, MAIL_LOG, read_results
+from nianbao.signoff.addresses import split_addresses
 from nianbao.signoff.manifest import write_manifest
 from nianbao.signoff.message import build_message, quoted_manifest_sha, read_eml, write_eml
 from nianbao.signoff.smtp import SendError, SmtpSettings, load_settings, send
@@ -54,15 +55,8 @@ class Delivery:
                 f"共尝试 {r['attempts']} 次）。\n发送记录：{self.log}")
 
 
-def _split(value: object) -> list[str]:
-    """Addresses from a list or a string separated by ; , or their full-width forms
-    (the workbook's 签发人邮箱 says "多个用分号隔开")."""
-    items = [value] if isinstance(value, str) else list(value or [])  # type: ignore[arg-type]
-    return [a for item in items if item for a in re.split(r"[;,；，\s]+", str(item)) if a]
-
-
 def _recipients(to: Iterable[str] | str | None, info: dict) -> list[str]:
-    return _split(to) or _split(info.get("signoff_to"))
+    return split_addresses(to) or split_addresses(info.get("signoff_to"))
 
 
 def package(outdir: str | Path, to: Iterable[str] | str | None = None, *,
@@ -74,14 +68,41 @@ def package(outdir: str | Path, to: Iterable[str] | str | None = None, *,
     a client sending it by hand fills it in)."""
     from nianbao.publish import package_dir
 
+    given = Path(outdir)
     outdir = package_dir(outdir)
     info = read_results(outdir)
+    check_signable(given, outdir, info)
     rcpts = _recipients(to, info)
     sender = sender or (settings.mail_from if settings else None) or os.environ.get("NIANBAO_MAIL_FROM")
     manifest = write_manifest(outdir)
     msg = build_message(outdir, rcpts, sender)
     eml = write_eml(outdir, msg)
     return Package(outdir, manifest, eml, msg, sha256_file(manifest), rcpts)
+
+
+def check_signable(folder: Path, outdir: Path, info: dict) -> None:
+    """Raise ``InputError`` (exit 2) before anything is written unless the run
+    in ``outdir`` (results.json ``info``) may be signed: it succeeded and made
+    a Word or PDF report. A run with errors, a failed one or an HTML-only one
+    stays unsigned (a manifest would make it look signed: ``verify`` and the
+    keeping of earlier runs go by it); the message names the package signed
+    before it, which is still the one to send."""
+    from nianbao.publish import signed_dir
+    from nianbao.signoff.message import select_attachments
+
+    status = info.get("status")
+    if status != "ok":
+        why = {"errors": "数字有错误，未生成报告"}.get(status, f"状态 {status}")
+        if outdir.parent.name == "runs" and outdir.parents[1].name == ".nianbao":
+            folder = outdir.parents[2]          # F/.nianbao/runs/<id>: the package folder is F
+        earlier = signed_dir(folder) if (Path(folder) / ".nianbao").is_dir() else None
+        raise input_error(
+            "signoff-not-signable",
+            f"最近一次运行（{outdir.name}）{why}，不能送签。"
+            + (f"此前签发的包仍在：{earlier}，可用 nianbao verify 核对后转发其中的 signoff.eml。" if earlier else ""),
+            file=str(outdir / "results.json"),
+            fix="按 checks.xlsx 改正工作簿后重新运行 nianbao run，新的报告会自动生成签发邮件。")
+    select_attachments(outdir, info)        # raises when there is no Word or PDF report
 
 
 def _log_sent(outdir: Path, record: dict) -> None:
