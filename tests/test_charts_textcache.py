@@ -31,14 +31,15 @@ def demo():
 
 
 def _plain(fig, fmt: str) -> bytes:
-    """What matplotlib alone draws (no shared caches): the reference."""
+    """What matplotlib alone draws (no shared caches): the reference. The PNG
+    is encoded as the publication PNG is (8-bit RGB, ``chartpng._draw_png``)."""
     import io
 
     buf = io.BytesIO()
-    kw = {"pil_kwargs": {"compress_level": 1}} if fmt == "png" else {}
     with matplotlib.rc_context(chart_rc()):
-        fig.savefig(buf, format=fmt, dpi=150, facecolor="white",
-                    metadata={"Software": None} if fmt == "png" else {"Creator": None, "Date": None}, **kw)
+        if fmt == "png":
+            return chartpng._draw_png(fig)
+        fig.savefig(buf, format=fmt, dpi=150, facecolor="white", metadata={"Creator": None, "Date": None})
     return buf.getvalue()
 
 
