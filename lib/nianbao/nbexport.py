@@ -1,14 +1,12 @@
-"""A helper process that exports executed notebooks to HTML without code.
+"""Executed notebooks to HTML without code (``notebook.html``).
 
-The runner starts it when a job starts: importing nbconvert and loading its
-templates takes about as long as rendering the report, and this way it
-happens on another core while the kernel works. Protocol: one line per
-request on stdin, "NOTEBOOK<TAB>HTML"; one line back, "ok" or the error.
+Importing nbconvert and compiling its templates costs more than an export,
+so the runner makes the exporter while the kernel works (``job._Exporter``:
+in a thread; a batch worker once for all its jobs).
 """
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 
@@ -73,20 +71,3 @@ def export(exp, nb_path: Path, html_path: Path) -> None:
 
     body, _ = exp.from_filename(str(nb_path))
     atomic_write_text(html_path, body)
-
-
-def main() -> None:
-    exp = exporter()
-    for line in sys.stdin:
-        if not line.strip():
-            break
-        nb_path, html_path = line.rstrip("\n").split("\t")
-        try:
-            export(exp, Path(nb_path), Path(html_path))
-            print("ok", flush=True)
-        except Exception as e:  # reported to the runner, which says so in Chinese
-            print(f"{type(e).__name__}: {e}".replace("\n", " "), flush=True)
-
-
-if __name__ == "__main__":
-    main()
