@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Callable
@@ -530,7 +531,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="nianbao", description="年报：政府信息公开工作年度报告的填报、校验、生成与签发。\n"
                 "按 国办公开办函〔2021〕30号 的统一格式。",
                 epilog="退出码：0 成功；1 数字有错误（或文件在签发后被改动）；2 输入有误；\n"
-                       "3 作业某一步出错；4 邮件未能发送。\n"
+                       "3 作业某一步出错；4 邮件未能发送；70 内部错误；\n"
+                       "130 被 Ctrl-C 中断；143 被终止（SIGTERM）。\n"
                        "每个命令的详细用法：nianbao 命令 -h")
     p.add_argument("--version", action="version", version=f"nianbao {__version__}", help="显示版本号")
     sub = p.add_subparsers(dest="command", metavar="命令", title="命令", parser_class=_Parser)
@@ -658,7 +660,12 @@ def entry() -> None:
     (``procexit.exit_now``)."""
     from .procexit import exit_now
 
-    exit_now(main())
+    from .entry import _ending
+
+    code = main()
+    if code in (130, 143):           # interrupted: a second Ctrl-C or SIGTERM must not break the clean-up
+        _ending()
+    exit_now(code)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -678,6 +685,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130
+    except SystemExit as e:          # SIGTERM (procs.on_terminate) after the clean-ups on the way here
+        if e.code == 128 + signal.SIGTERM:
+            print("已终止（收到结束信号）。", file=sys.stderr)
+            return e.code
+        raise
     except BrokenPipeError:          # output piped into head/less that closed early
         return 0
     except OSError as e:             # a file we could not read or write: the user can act on it
