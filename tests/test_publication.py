@@ -167,6 +167,51 @@ def test_interrupt_ends_the_kernel_and_removes_staging(tmp_path, sig, code):
     assert not (out / "current").exists()
 
 
+@pytest.mark.parametrize("sig,code,said", [(signal.SIGINT, 130, "已中断"), (signal.SIGTERM, 143, "已终止")])
+def test_a_second_signal_does_not_break_the_clean_up(tmp_path, sig, code, said):
+    """Ctrl-C pressed twice (the whole process group, as a terminal does),
+    or SIGTERM sent twice, while the notebook runs: one message, no
+    traceback (the second one came inside the clean-ups at exit), the kernel
+    ended, staging removed."""
+    out = tmp_path / "F"
+    proc = subprocess.Popen([NIANBAO, "run", str(DEMO_2024), "--prior", str(DEMO_2023), "-o", str(out),
+                             "--formats", FORMATS, "-q"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert _wait_for(lambda: _has_child(proc, "ipykernel"), proc), "the kernel started"
+    children = _tree(proc)
+    time.sleep(0.8)                                   # into the notebook
+    os.killpg(proc.pid, sig)
+    time.sleep(0.1)
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode == code, output
+    assert "Traceback" not in output and "Exception ignored" not in output, output
+    assert output.count(said) == 1, output
+    gone, alive = psutil.wait_procs(children, timeout=8)
+    assert not _alive(alive)
+    assert not _staging(out)
+
+
+@pytest.mark.skipif(not has_soffice(), reason="LibreOffice (soffice) not installed")
+def test_sigterm_while_the_pdf_is_made_leaves_no_staging(tmp_path):
+    """SIGTERM right after the Word file is written, while LibreOffice makes
+    the PDF: the run's LibreOffice is ended before staging is removed, so it
+    does not write the PDF into a staging folder made again."""
+    out = tmp_path / "F"
+    proc = _start(out, env=dict(os.environ, NIANBAO_LOCK_WAIT="0"))
+    assert _wait_for(lambda: any((s / "report.docx").exists() for s in _staging(out)), proc), \
+        "the Word file was written"
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 143
+    time.sleep(1)                                    # anything still writing would show now
+    assert not _staging(out), [str(p) for s in _staging(out) for p in Path(s).rglob("*")]
+
+
 def test_two_runs_into_one_folder(tmp_path):
     out = tmp_path / "F"
     env = dict(os.environ, NIANBAO_LOCK_WAIT="0")

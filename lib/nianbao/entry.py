@@ -27,5 +27,29 @@ def main() -> None:
 
         entry()
     except KeyboardInterrupt:        # before cli.main's own handling (it says the same)
-        print("已中断。", file=sys.stderr)
+        if not _ended:
+            _ending()
+            print("已中断。", file=sys.stderr)
         sys.exit(130)
+    except SystemExit as e:          # SIGTERM before cli.main's own handling (it says the same)
+        if e.code == 143 and not _ended:
+            _ending()
+            print("已终止（收到结束信号）。", file=sys.stderr)
+        raise
+
+
+_ended = False
+
+
+def _ending() -> None:
+    """Ignore further Ctrl-C and SIGTERM: the clean-ups at exit must not be
+    interrupted halfway (a second Ctrl-C printed a traceback)."""
+    import signal
+
+    global _ended
+    _ended = True
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, signal.SIG_IGN)
+        except ValueError:           # not the main thread
+            pass

@@ -467,6 +467,10 @@ def _run_locked(base: dict, workbook: Path, prior_path: Path | None, outdir: Pat
             mail_text, unsigned = _package(staging, mail_to)
             mail_failed = unsigned and send
         published = publish(outdir, staging)
+    except (KeyboardInterrupt, SystemExit):
+        if "pdf" in formats and _worker_pool() is None:
+            _stop_conversion()
+        raise
     except (NianbaoError, OSError) as e:
         status = "failed"
         message = e.render() if isinstance(e, NianbaoError) else os_error_problem(e).render()
@@ -490,6 +494,17 @@ def _run_locked(base: dict, workbook: Path, prior_path: Path | None, outdir: Pat
         result.mail = "只生成了网页版，未生成签发邮件（签发需要 Word 或 PDF：--formats 中加入 docx 或 pdf）。"
         result.mail_failed = send
     return result
+
+
+def _stop_conversion() -> None:
+    """A run stopped by Ctrl-C or SIGTERM: its LibreOffice (this process's,
+    ``_warm_office``) finishes or drops the PDF it is making before staging is
+    removed; it would otherwise write that PDF into a staging folder that is
+    gone, making it again."""
+    from .render import office
+
+    with contextlib.suppress(Exception):
+        office.shutdown(wait=5)
 
 
 def _outside(text: str, inner: Path, outdir: Path) -> str:

@@ -602,13 +602,23 @@ def status() -> dict:
             "fallback": _unavailable if mine else None}
 
 
-def shutdown() -> None:
-    """End this process's warm LibreOffice now (also done at exit)."""
+def shutdown(wait: float | None = None) -> None:
+    """End this process's warm LibreOffice now (also done at exit), after the
+    conversion under way, if any, has finished: at most ``wait`` seconds
+    (None: as long as it takes), then LibreOffice is killed mid-way."""
     global _office
-    with _lock:
+    if not _lock.acquire(timeout=-1 if wait is None else wait):
+        office = _office
+        if office is not None and office.pid and _owner_pid == os.getpid():
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(office.pid, signal.SIGKILL)
+        return
+    try:
         if _office is not None and _owner_pid == os.getpid():
             _office.stop()
         _office = None
+    finally:
+        _lock.release()
 
 
 def _at_exit() -> None:
