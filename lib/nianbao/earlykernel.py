@@ -29,9 +29,10 @@ import os
 import secrets
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from typing import Iterator
+
+from . import tmpdirs
 
 #: Environment switch: "0" starts the kernel the usual way (after the inputs are read).
 ENV_SWITCH = "NIANBAO_EARLY_KERNEL"
@@ -142,7 +143,7 @@ def launch(preload: str, extra_arguments: list[str], secret_env: frozenset[str],
         return None
     from .procs import child_kwargs
 
-    folder = Path(tempfile.mkdtemp(prefix="nianbao-kernel-"))
+    folder = tmpdirs.make("kernel")
     connection = folder / "kernel.json"
     info = {**PORTS, "ip": str(folder / "kernel"), "transport": "ipc", "key": secrets.token_hex(16),
             "signature_scheme": "hmac-sha256", "kernel_name": SPEC}
@@ -151,7 +152,7 @@ def launch(preload: str, extra_arguments: list[str], secret_env: frozenset[str],
     env["JPY_PARENT_PID"] = str(os.getpid())         # ipykernel ends when we do
     socket = None
     if office_socket and not env.get("NIANBAO_OFFICE_SOCKET"):
-        socket = str(Path(tempfile.mkdtemp(prefix="nianbao-office-")) / "socket")
+        socket = str(tmpdirs.make("office") / "socket")
         env["NIANBAO_OFFICE_SOCKET"] = socket
     cmd = [str(connection) if a == "{connection_file}" else a for a in argv]
     cmd += [*extra_arguments, *(f"--IPKernelApp.exec_lines={line}" for line in preload.splitlines())]

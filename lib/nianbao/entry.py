@@ -5,8 +5,9 @@ command's own modules are imported (``earlykernel.launch_for_argv``): the
 kernel's ~1 s start-up is the run's critical path. SIGTERM is made an exit
 that runs the clean-ups (``procs.on_terminate``) before that, and Ctrl-C at
 any moment ends the command with 已中断 and exit code 130, so a run stopped
-at once still ends its kernel (at exit). Then ``cli.entry``: ``cli.main``
-and a quick exit.
+at once still ends its kernel (at exit). ``run`` and ``batch`` then remove
+the private temporary folders of killed runs (``tmpdirs.sweep``). Then
+``cli.entry``: ``cli.main`` and a quick exit.
 """
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ def main() -> None:
             from .earlykernel import launch_for_argv
 
             launch_for_argv(args[1:])
+        if args[:1] in (["run"], ["batch"]):
+            from .tmpdirs import sweep
+
+            sweep()                  # what killed runs and batches left in the temporary folder
         from .cli import entry
 
         entry()

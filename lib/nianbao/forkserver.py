@@ -405,9 +405,9 @@ class Template(_Started):
         self.address: str | None = None
 
     def start(self) -> None:
-        import tempfile
+        from . import tmpdirs
 
-        self.folder = tempfile.mkdtemp(prefix="nianbao-template-")       # 0700
+        self.folder = str(tmpdirs.make("template"))       # 0700
         self.address = os.path.join(self.folder, "socket")
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:

@@ -710,13 +710,14 @@ def _own_kernel(staging: Path):
     from .kernelenv import EXTRA_ARGUMENTS, PRELOAD
     from .kernelpool import _call, _start_error
 
-    import tempfile
+    from . import tmpdirs
 
     km = _kernel_manager_class(quick=True)(kernel_name=_kernel_name())
     # IPC socket names are relative to each side's working folder unless absolute: the
     # kernel works in staging, we connect from elsewhere, and two runs started from one
     # folder must never meet each other's kernel: a private folder of our own
-    sockets = Path(tempfile.mkdtemp(prefix="nianbao-kernel-"))
+    sockets = tmpdirs.make("kernel")
+    km.connection_file = str(sockets / "kernel.json")        # with its key: never left in the temporary folder
     if km.transport == "ipc":
         km.ip = str(sockets / "kernel")
     preload = [f"--IPKernelApp.exec_lines={line}" for line in PRELOAD.splitlines()]

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import inspect
 import os
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -51,6 +50,7 @@ from typing import Any, Iterator
 from jupyter_core.utils import run_sync
 
 from .errors import JobError, Problem
+from . import tmpdirs
 from .procexit import at_exit
 
 from .kernelenv import EXTRA_ARGUMENTS, PRELOAD  # noqa: F401  (what every job kernel starts with)
@@ -104,7 +104,7 @@ class KernelPool:
         self.manager_class = manager_class
         self.startup_timeout = startup_timeout
         self.preload = preload
-        self.home = Path(tempfile.mkdtemp(prefix="nianbao-kernels-"))
+        self.home = tmpdirs.make("kernels")
         self._next = None
         self._retired: list[tuple[Any, float]] = []
         self.last_wait_s: float | None = None
@@ -116,6 +116,7 @@ class KernelPool:
         if self._next is None:
             try:
                 km = self.manager_class(kernel_name=self.kernel_name)
+                km.connection_file = str(self.home / f"kernel-{self.started}.json")   # not left in TMPDIR
                 if km.transport == "ipc":
                     # IPC socket paths are relative to the cwd by default; the kernel
                     # starts in self.home and we connect from elsewhere

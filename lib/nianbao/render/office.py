@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Iterator
 
 from ..errors import JobError, NianbaoError, Problem
+from .. import tmpdirs
 from ..procexit import at_exit
 from .fonts import conversion_fontconfig, fonts_dir as licensed_fonts
 from .pdf import PDF_EXPORT_OPTIONS, PDF_FILTER, find_soffice, libreoffice_copy
@@ -155,7 +156,7 @@ class WarmOffice:
             raise _Unavailable("找不到 LibreOffice（soffice）")
         if python is None:
             raise _Unavailable("找不到带 LibreOffice uno 模块的 Python（Debian：apt-get install python3-uno）")
-        self.folder = Path(tempfile.mkdtemp(prefix="nianbao-lo-warm-"))
+        self.folder = tmpdirs.make("lo-warm")
         env = dict(os.environ, FONTCONFIG_FILE=str(conversion_fontconfig(self.folder, self.fonts_dir)))
         # LibreOffice's own temporary folder (lu*.tmp, ~80 KB) inside ours: it is
         # SIGKILLed, so it never removes that folder itself (one left per start)
@@ -488,7 +489,7 @@ def serve(path: str | None = None) -> str:
     if parent:
         return parent
     if path is None:
-        folder = Path(tempfile.mkdtemp(prefix="nianbao-office-"))      # mode 0700: ours only
+        folder = tmpdirs.make("office")      # mode 0700: ours only
         path = str(folder / "socket")
     else:
         folder = Path(path).parent
