@@ -22,8 +22,11 @@ def test_folders_recursively_with_a_line_per_skipped_file(tmp_path):
     job.mkdir(parents=True)
     (job / "results.json").write_text("{}", encoding="utf-8")
     (job / "checks.xlsx").write_bytes(b"PK")
+    (job / "report.docx").symlink_to(job / "results.json")          # a package's link
+    (job / "linked.xlsx").symlink_to(job / "checks.xlsx")
+    received = shutil.copy(DEMO_2024, job / "收到的.xlsx")     # `run -o` into the folder of received workbooks
     books, skipped = collect_workbooks([tmp_path])
-    assert sorted(books) == sorted([a, b])
+    assert sorted(books) == sorted([a, b, received])
     text = "\n".join(skipped)
     assert "~$财政局.xlsx" in text and "锁定文件" in text
     assert "说明.docx" in text and "dept-1：这是 nianbao 作业的输出文件夹" in text

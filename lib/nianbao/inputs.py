@@ -31,6 +31,14 @@ def _skip_reason(path: Path) -> str | None:
     return None
 
 
+def _made_by_a_job(f: Path) -> bool:
+    """In a job's output folder: a file the job made (a link into its
+    package, or the annotated copy), not a workbook someone put there."""
+    from .outputnames import NAMES
+
+    return f.is_symlink() or f.name in NAMES.values() or f.suffix.lower() not in WORKBOOK_SUFFIXES
+
+
 def collect_workbooks(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], list[str]]:
     """Expand files and folders into workbook paths.
 
@@ -58,12 +66,14 @@ def collect_workbooks(paths: Iterable[str | os.PathLike]) -> tuple[list[Path], l
             for folder, dirs, names in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))   # .git, a job's staging
                 here = Path(folder)
-                if "results.json" in names:          # a nianbao job's output folder
-                    skipped.append(f"  {here}：这是 nianbao 作业的输出文件夹，其中的文件不是填报的工作簿，已跳过")
+                package = "results.json" in names      # a nianbao job's output folder
+                if package:
+                    skipped.append(f"  {here}：这是 nianbao 作业的输出文件夹，其中 nianbao 生成的文件已跳过")
                     dirs[:] = []
-                    continue
                 for name in sorted(names):
                     f = here / name
+                    if package and _made_by_a_job(f):
+                        continue
                     why = _skip_reason(f)
                     if why:
                         skipped.append(f"  {f}：{why}")
