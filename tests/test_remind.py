@@ -132,3 +132,16 @@ def test_unreadable_file_reminder_has_no_empty_year(outroot, cli):
     subject, body = next((s, b) for s, b in texts if "broken.xlsx" in s)
     assert "broken.xlsx年" not in subject and "  年度" not in body
     assert "无法读取" in subject
+
+
+def test_a_failed_job_is_for_the_office_not_a_reminder(outroot, cli):
+    """A job that failed itself (the kernel died, a step failed) is not the
+    agency's mistake: no reminder to it; the outcome asks for a rerun."""
+    books = sorted((outroot.parent / "in").glob("*.xlsx"))
+    job(outroot, "dept4", books[3], "failed", agency=AGENCIES[3],
+        error="步骤“图表·主动公开”运行中笔记本内核意外停止（可能内存不足或被结束）。")
+    code, out, _ = cli("remind", outroot, "--today", TODAY.isoformat())
+    assert code == 0
+    subjects = [_body(p.read_bytes())[0] for p in (outroot / "reminders").glob("*.eml")]
+    assert not [s for s in subjects if AGENCIES[3] in s]
+    assert f"未催办（作业本身失败，不是填报的问题，请重新运行该机关的作业）：{AGENCIES[3]}" in out and "内核意外停止" in out

@@ -1,6 +1,9 @@
 """Reminders (催办): one mail per agency that is late, has errors, or has
 not submitted, to the contact in its workbook (基本信息: 电子邮箱 and
-签发人邮箱) or on the roster, listing what is missing or wrong.
+签发人邮箱) or on the roster, listing what is missing or wrong. An agency
+whose job itself failed (a step, the kernel, LibreOffice: results.json
+status "failed") gets none: that is for the office to rerun, and the
+outcome lists it.
 
     outcome = remind("out/2024", roster="名单.csv", send=True)
 
@@ -98,16 +101,18 @@ class RemindOutcome:
     already: list[str] = field(default_factory=list)                  # same state sent before
     no_contact: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)       # agency, why
+    rerun: list[tuple[str, str]] = field(default_factory=list)        # agency, why its job failed
     not_needed: int = 0
     configured: bool = True
 
     def render(self) -> str:
-        out = [f"需要催办 {len(self.drafted)} 个机关，其余 {self.not_needed} 个不需要。"]
+        out = [f"需要催办 {len(self.drafted)} 个机关，其余 {self.not_needed + len(self.rerun)} 个不需要。"]
         out += [f"  已起草：{a} → {p}" for a, p in self.drafted]
         out += [f"  已发送：{a} → {'、'.join(to)}" for a, to in self.sent]
         out += [f"  未重复发送（状态与上次催办时相同）：{a}" for a in self.already]
         out += [f"  没有联系邮箱，未能发送（请在工作簿“基本信息”或名单中填写）：{a}" for a in self.no_contact]
         out += [f"  发送失败：{a}：{why}" for a, why in self.failed]
+        out += [f"  未催办（作业本身失败，不是填报的问题，请重新运行该机关的作业）：{a}：{why}" for a, why in self.rerun]
         if not self.configured:
             out.append("未配置邮件服务器，只起草了 .eml（配置方法见 README“邮件设置”）。")
         return "\n".join(out)
@@ -136,6 +141,9 @@ def remind(outroot: str | os.PathLike, today: date | None = None, roster: str | 
     for s in agency_states(outroot, today, roster):
         if not needs_reminder(s):
             outcome.not_needed += 1
+            continue
+        if s.job_failed:                 # not the agency's doing: the office reruns the job
+            outcome.rerun.append((s.agency, s.problems[-1] if s.problems else "作业出错"))
             continue
         stem = file_stem(s.agency)
         msg = build_reminder(s, settings.mail_from if settings else None)
