@@ -335,3 +335,14 @@ def test_pdf_without_libreoffice_is_said_before_the_notebook_runs(tmp_path):
     assert not (out / "notebook.ipynb").exists()
     assert not [p for p in psutil.Process().children(recursive=True) if p.is_running()
                 and p.status() != psutil.STATUS_ZOMBIE and "ipykernel" in " ".join(p.cmdline())]
+
+
+def test_formats_as_staff_type_them(tmp_path, cli):
+    """--formats in capitals and with a full-width comma (typed on a Chinese
+    keyboard) is read as meant; an unknown format is still bad input."""
+    out = tmp_path / "F"
+    code, stdout, err = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", out, "--formats", "DOCX，Html", "-q")
+    assert code == 0, stdout + err
+    assert (out / "report.docx").is_file() and (out / "report.html").is_file() and not (out / "report.pdf").exists()
+    code, stdout, err = cli("run", DEMO_2024, "-o", tmp_path / "G", "--formats", "docx,odt", "-q")
+    assert code == 2 and "odt" in stdout + err

@@ -128,6 +128,11 @@ def test_fonts_embedded_and_substitutes_named(pdf):
 def test_missing_fonts_folder_is_bad_input(pdf, tmp_path):
     with pytest.raises(InputError, match="字体文件夹"):
         docx_to_pdf(pdf.path.with_suffix(".docx"), tmp_path / "x.pdf", fonts=tmp_path / "nope")
+    (tmp_path / "empty" / "sub").mkdir(parents=True)
+    (tmp_path / "empty" / "说明.txt").write_text("字体在这里", encoding="utf-8")
+    with pytest.raises(InputError, match="没有字体文件") as e:
+        docx_to_pdf(pdf.path.with_suffix(".docx"), tmp_path / "x.pdf", fonts=tmp_path / "empty")
+    assert e.value.exit_code == 2
     assert not (tmp_path / "x.pdf").exists()
 
 
@@ -200,9 +205,11 @@ def test_run_fonts_option_sets_the_environment_for_the_job(tmp_path, monkeypatch
     err = capsys.readouterr().err
     assert "字体文件夹" in err and "Traceback" not in err
     assert build_parser().parse_args(["run", "x.xlsx", "--fonts", str(tmp_path)]).fonts == str(tmp_path)
-    main(["run", str(tmp_path / "x.xlsx"), "--fonts", str(tmp_path), "-o", str(tmp_path / "out"), "-q"])
+    (tmp_path / "fonts").mkdir()
+    (tmp_path / "fonts" / "仿宋_GB2312.ttf").write_bytes(b"")          # only its name is looked at here
+    main(["run", str(tmp_path / "x.xlsx"), "--fonts", str(tmp_path / "fonts"), "-o", str(tmp_path / "out"), "-q"])
     import os
-    assert os.environ["NIANBAO_FONTS"] == str(tmp_path.resolve())
+    assert os.environ["NIANBAO_FONTS"] == str((tmp_path / "fonts").resolve())
 
 
 @needs_poppler

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 from pathlib import Path
@@ -268,7 +269,7 @@ def cmd_run(args) -> int:
     from .procs import on_terminate
 
     on_terminate()
-    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    formats = [f.strip().lower() for f in re.split(r"[,，、]", args.formats) if f.strip()]   # "PDF，docx" too
     if args.fonts:          # the notebook kernel inherits it; the PDF conversion reads it
         from .render.fonts import FONTS_ENV, fonts_dir
 

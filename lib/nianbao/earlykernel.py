@@ -206,7 +206,7 @@ def launch_for_argv(args: list[str]) -> EarlyKernel | None:
             return None
         if means(name, "--formats") and name not in ("--fo", "--for"):     # those are ambiguous
             formats = value if eq else (args[i + 1] if i + 1 < len(args) else "")
-    pdf = formats is None or "pdf" in formats
+    pdf = formats is None or "pdf" in formats.lower()
     early = launch(PRELOAD, EXTRA_ARGUMENTS, SECRET_ENV, office_socket=pdf, pin=pdf)
     if early is not None:
         _launched[os.getpid()] = early

@@ -90,10 +90,15 @@ def fontconfig_file() -> Path:
 FONTS_ENV = "NIANBAO_FONTS"
 
 
+#: What fontconfig reads as a font file (a fonts folder without one is a mistake).
+FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc", ".pfb", ".pfa", ".woff", ".woff2"}
+
+
 def fonts_dir(explicit: str | os.PathLike | None = None) -> Path | None:
     """The licensed-fonts folder: ``explicit``, else ``$NIANBAO_FONTS``, else None.
 
-    Raises ``InputError`` (exit 2) when the folder named does not exist.
+    Raises ``InputError`` (exit 2) when the folder named does not exist or
+    holds no font file (``FONT_SUFFIXES``, in it or its subfolders).
     """
     raw = explicit if explicit is not None else os.environ.get(FONTS_ENV, "").strip() or None
     if raw is None:
@@ -104,6 +109,11 @@ def fonts_dir(explicit: str | os.PathLike | None = None) -> Path | None:
             "fonts-dir-missing", f"字体文件夹“{raw}”不存在或不是文件夹",
             expected="存放本单位已授权字体文件（.ttf/.otf/.ttc）的文件夹",
             fix=f"检查 --fonts 参数或环境变量 {FONTS_ENV}；不指定时 PDF 使用开源替代字体"))
+    if not any(f.suffix.lower() in FONT_SUFFIXES for f in path.rglob("*") if f.is_file()):
+        raise InputError(Problem(
+            "fonts-dir-empty", f"字体文件夹“{raw}”中没有字体文件",
+            expected="存放本单位已授权字体文件（.ttf/.otf/.ttc）的文件夹",
+            fix="把字体文件放进这个文件夹，或检查是否给错了文件夹；不指定时 PDF 使用开源替代字体"))
     return path
 
 
