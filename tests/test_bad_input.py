@@ -4,6 +4,7 @@ traceback; nothing written next to the input."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -200,3 +201,13 @@ def test_a_notebook_saved_without_kernel_metadata_runs_in_python(tmp_path, cli):
     assert code == 3, (out, err)                # it ran, and made no report: said so in Chinese
     assert "No language found" not in out + err and "Traceback" not in err
     assert "没有生成报告" in out + err
+
+
+@pytest.mark.parametrize("text,needle", [('{"a": 1,}', "英文双引号"), ('{"a" 1}', "缺少英文冒号"),
+                                         ('{"a": "x\\qy"}', "反斜杠"), ('{"a": 1} 2', "多余的内容")])
+def test_a_json_syntax_error_is_explained_in_chinese(tmp_path, cli, text, needle):
+    bad = tmp_path / "报告.json"
+    bad.write_text(text, encoding="utf-8")
+    code, out, err = cli("check", bad)
+    assert code == 2 and needle in err and "第 1 行" in err
+    assert not re.search(r"Expecting|delimiter|Extra data|escape", err), err

@@ -118,6 +118,26 @@ def _read_json_value(raw: Any, path: str, money: bool, source: str | None,
     return parsed.value
 
 
+#: The json module's messages (English), as staff read them.
+_JSON_WHY = {
+    "Expecting property name enclosed in double quotes": "这里应是用英文双引号括起的名称（多了逗号，或用了单引号、中文引号？）",
+    "Expecting ',' delimiter": "这里缺少英文逗号",
+    "Expecting ':' delimiter": "这里缺少英文冒号",
+    "Expecting value": "这里缺少值（或多了逗号）",
+    "Extra data": "数据结束后还有多余的内容",
+    "Unterminated string starting at": "引号没有配对",
+    "Invalid control character at": "文字中有换行等控制字符",
+    "Invalid \\escape": "反斜杠 \\ 的用法不对",
+}
+
+
+def _json_why(msg: str) -> str:
+    for english, chinese in _JSON_WHY.items():
+        if msg.startswith(english):
+            return chinese
+    return "格式不对"
+
+
 def load(path: str | Path) -> Report:
     path = Path(path)
     try:
@@ -126,6 +146,6 @@ def load(path: str | Path) -> Report:
         raise InputError(Problem("json-encoding", "文件不是 UTF-8 编码的文本", file=str(path),
                                  fix="用 UTF-8 编码另存该 JSON 文件"))
     except json.JSONDecodeError as e:
-        raise InputError(Problem("json-syntax", f"JSON 语法错误（第 {e.lineno} 行第 {e.colno} 列）：{e.msg}",
+        raise InputError(Problem("json-syntax", f"JSON 语法错误（第 {e.lineno} 行第 {e.colno} 列）：{_json_why(e.msg)}",
                                  file=str(path), fix="检查该位置附近的括号、逗号和引号"))
     return from_dict(data, str(path))
