@@ -211,3 +211,15 @@ def test_a_json_syntax_error_is_explained_in_chinese(tmp_path, cli, text, needle
     code, out, err = cli("check", bad)
     assert code == 2 and needle in err and "第 1 行" in err
     assert not re.search(r"Expecting|delimiter|Extra data|escape", err), err
+
+
+def test_a_year_in_chinese_numerals_gets_one_message(tmp_path, cli):
+    """二〇二四 in 报告年度: "should be a four-digit year", not also "please fill in"."""
+    from nianbao.workbook import layout
+
+    place = layout.place("meta.year")
+    wb = openpyxl.load_workbook(DEMO_2024)
+    wb[place.sheet][place.coord] = "二〇二四"
+    wb.save(tmp_path / "year.xlsx")
+    code, out, err = cli("check", tmp_path / "year.xlsx")
+    assert code == 2 and "应为四位年份" in err and "请填写“报告年度”" not in err

@@ -189,6 +189,8 @@ class _Reader:
         return str(value).strip()
 
     def read_meta(self, report: Report) -> None:
+        """基本信息: each field read, checked and converted; one message per
+        cell (a value there but wrong is not also "missing")."""
         meta: dict = {}
         for f in META_FIELDS:
             key = f"meta.{f.key}"
@@ -198,6 +200,7 @@ class _Reader:
             sheet, coord = (got[0], got[1]) if got else (None, None)
             if isinstance(value, str):
                 value = value.strip() or None
+            blank = value is None
             if f.kind == "int" and value is not None:
                 parsed = parse_cell(value)
                 if parsed.error or not (2019 <= (parsed.value or 0) <= 2100):
@@ -224,7 +227,7 @@ class _Reader:
             problem = contact_problem(f.key, value) if f.kind == "digits" else None
             if problem:
                 self.notes.append(Note(f"“{f.label}”：{problem}", sheet, coord))
-            if f.required and value in (None, ""):
+            if f.required and blank:          # a value that is there but wrong was said above
                 self.problem("meta-required", f"请填写“{f.label}”", sheet, coord, f.help,
                              f"在“{layout.SHEET_META}”表中填写{f.label}")
             meta[f.key] = value
