@@ -223,3 +223,16 @@ def test_a_year_in_chinese_numerals_gets_one_message(tmp_path, cli):
     wb.save(tmp_path / "year.xlsx")
     code, out, err = cli("check", tmp_path / "year.xlsx")
     assert code == 2 and "应为四位年份" in err and "请填写“报告年度”" not in err
+
+
+def test_an_ods_spreadsheet_and_a_lock_file_are_named_as_such(tmp_path, cli):
+    ods = tmp_path / "报告.xlsx"                                  # saved by WPS/LibreOffice in their format
+    with zipfile.ZipFile(ods, "w") as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        z.writestr("content.xml", "<office:document-content/>")
+    code, out, err = cli("check", ods)
+    assert code == 2 and "OpenDocument 表格" in err and "另存为" in err
+    lock = tmp_path / "~$报告.xlsx"
+    lock.write_bytes(b"\x0bWPS lock")
+    code, out, err = cli("run", lock, "-o", tmp_path / "out")
+    assert code == 2 and "临时锁定文件" in out + err and "报告.xlsx" in out + err

@@ -41,6 +41,9 @@ def open_xlsx(path: str | Path) -> zipfile.ZipFile:
             raise _fail("file-encrypted", path, "工作簿设置了打开密码，无法读取",
                         "在 Excel 中打开，选择“文件→信息→保护工作簿→用密码进行加密”，清空密码后保存")
         raise _fail("file-xls", path, "这是旧版 Excel 97-2003 (.xls) 文件", _RESAVE)
+    if path.name.startswith("~$"):
+        raise _fail("file-lock", path, "这是 Excel 或 WPS 打开工作簿时产生的临时锁定文件，不是工作簿",
+                    f"请改用同一文件夹中不带“~$”的那个工作簿（{path.name[2:]}）")
     if not head.startswith(b"PK"):
         raise _fail("file-not-xlsx", path, "这不是 Excel 工作簿（文件内容无法识别）",
                     "请使用 nianbao 标准模板（templates/report.xlsx）填报")
@@ -65,6 +68,10 @@ def open_xlsx(path: str | Path) -> zipfile.ZipFile:
         raise _fail("file-has-macros", path, "工作簿含有宏（.xlsm），出于安全考虑不读取",
                     "在 Excel 中“另存为”Excel 工作簿 (*.xlsx)（不含宏）后再试")
     if "xl/workbook.xml" not in names:
+        opendocument = "mimetype" in names and b"opendocument.spreadsheet" in zf.read("mimetype")[:100]
         zf.close()
+        if opendocument:
+            raise _fail("file-ods", path, "这是 OpenDocument 表格（.ods，WPS 或 LibreOffice 的格式），不是 Excel 工作簿",
+                        "在 WPS 或 LibreOffice 中打开，另存为“Excel 工作簿 (*.xlsx)”后再试")
         raise _fail("file-not-xlsx", path, "这是一个压缩包，但不是 Excel 工作簿", _RESAVE)
     return zf
