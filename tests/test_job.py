@@ -346,3 +346,12 @@ def test_formats_as_staff_type_them(tmp_path, cli):
     assert (out / "report.docx").is_file() and (out / "report.html").is_file() and not (out / "report.pdf").exists()
     code, stdout, err = cli("run", DEMO_2024, "-o", tmp_path / "G", "--formats", "docx,odt", "-q")
     assert code == 2 and "odt" in stdout + err
+
+
+def test_a_setting_that_cannot_be_read_is_said(tmp_path, cli, monkeypatch):
+    monkeypatch.setenv("NIANBAO_KEEP_RUNS", "三个")
+    monkeypatch.setenv("NIANBAO_LOCK_WAIT", "10s")
+    code, stdout, err = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", tmp_path / "F", "--formats", "html", "-q")
+    assert code == 0, stdout + err
+    assert "NIANBAO_KEEP_RUNS 的值“三个”不是整数，按默认值 3 处理" in stdout
+    assert "NIANBAO_LOCK_WAIT 的值“10s”不是秒数" in stdout

@@ -34,7 +34,7 @@ from .outputs import os_error_problem
 from .outputs import output_dir as output_dir_checked
 from .procs import child_kwargs
 from .publish import (FolderBusy, Publication, begin, check_folder, clear_stale, folder_lock, package_dir, publish,
-                      tidy)
+                      setting_notes, tidy)
 from .kernelenv import SECRET_ENV  # what a notebook kernel must not inherit
 from .nbparams import typed_params
 from .sources import check_prior, load_report
@@ -366,7 +366,7 @@ def _run_job(workbook, prior, output_dir, formats, strict, mail_to, send, progre
                 raise no_soffice()
         report = load_report(workbook, documents=False)
         prior_report = load_report(prior_path) if prior_path else None
-        notes = check_prior(report, prior_report, prior_path)
+        notes = check_prior(report, prior_report, prior_path) + setting_notes()
         _check_recipients(report, mail_to, workbook)
         outdir = output_dir_checked(output_dir or default_outdir(workbook, report.year, report.agency))
         check_folder(outdir)

@@ -50,6 +50,22 @@ class FolderBusy(NianbaoError):
     exit_code = 2
 
 
+def setting_notes() -> list[str]:
+    """A line per NIANBAO_KEEP_RUNS / NIANBAO_LOCK_WAIT value that cannot be
+    read (the default is used then: said, not silent)."""
+    notes = []
+    for name, kind, default, what in (("NIANBAO_KEEP_RUNS", int, KEEP, "整数"),
+                                      ("NIANBAO_LOCK_WAIT", float, LOCK_WAIT, "秒数")):
+        raw = os.environ.get(name)
+        if raw is None:
+            continue
+        try:
+            kind(raw)
+        except ValueError:
+            notes.append(f"注意：环境变量 {name} 的值“{raw}”不是{what}，按默认值 {default:g} 处理。")
+    return notes
+
+
 def keep_runs() -> int:
     try:
         return max(1, int(os.environ.get("NIANBAO_KEEP_RUNS", KEEP)))
