@@ -236,3 +236,8 @@ def test_an_ods_spreadsheet_and_a_lock_file_are_named_as_such(tmp_path, cli):
     lock.write_bytes(b"\x0bWPS lock")
     code, out, err = cli("run", lock, "-o", tmp_path / "out")
     assert code == 2 and "临时锁定文件" in out + err and "报告.xlsx" in out + err
+
+
+def test_an_unknown_option_is_said_with_the_commands_own_usage(cli):
+    code, out, err = cli("run", "x.xlsx", "--pdf")
+    assert code == 2 and "nianbao run：错误：不认识的参数：--pdf" in err and "用法：nianbao run" in err

@@ -672,7 +672,10 @@ def entry() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:                    # said by the command's own parser: its usage, not the top level's
+            sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+            sub.choices[args.command].error(f"不认识的参数：{' '.join(extra)}")
     except SystemExit as e:          # usage errors and --help: exit code, no traceback
         return int(e.code or 0)
     try:
