@@ -130,3 +130,13 @@ def test_rows_stay_compact_at_phone_width(outroot, roster, tmp_path):
     dom = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
     height = float(re.search(r'data-h="([\d.]+)"', dom).group(1))
     assert height < 70, height
+
+
+def test_board_of_a_folder_without_jobs_writes_nothing(tmp_path, cli):
+    """`nianbao board` on a folder that does not exist, or on one with no job
+    results (e.g. the examples folder) and no roster: exit 2, nothing made."""
+    code, out, err = cli("board", tmp_path / "没有")
+    assert code == 2 and not (tmp_path / "没有").exists()
+    (tmp_path / "源文件").mkdir()
+    code, out, err = cli("board", tmp_path / "源文件")
+    assert code == 2 and "没有任何机关的作业结果" in err and not list((tmp_path / "源文件").iterdir())

@@ -490,14 +490,21 @@ def is_board(path: Path) -> bool:
 
 def write_board(outroot: str | os.PathLike, today: date | None = None,
                 roster: str | os.PathLike | None = None,
-                deadlines: dict[str, tuple[int, int]] | None = None, force: bool = False) -> Path:
+                deadlines: dict[str, tuple[int, int]] | None = None, force: bool = False,
+                require_jobs: bool = False) -> Path:
     """Build ``OUTROOT/board.html`` from every job's results.json; return its path.
     An existing board.html that nianbao did not make is replaced only with
-    ``force`` (else ``InputError``, exit 2)."""
+    ``force`` (else ``InputError``, exit 2); a folder that does not exist is
+    ``InputError`` and nothing is written, as is one that holds no job (and no
+    roster was given) when ``require_jobs`` (``nianbao board``)."""
     from .fsutil import atomic_write_text
     from .outputs import output_file
 
+    states = agency_states(outroot, today, roster, deadlines)      # a missing folder: said, not made
+    if require_jobs and not states:
+        raise InputError(Problem("board-nothing", "这个文件夹中没有任何机关的作业结果（results.json），也没有给出名单",
+                                 file=str(outroot), expected="nianbao batch -o 指定的输出总文件夹",
+                                 fix="给出批量作业的输出总文件夹，或用 --roster 给出应报送机关的名单"))
     path = output_file(Path(outroot) / BOARD, ".html", force=force, replaceable=is_board)
-    states = agency_states(outroot, today, roster, deadlines)
     atomic_write_text(path, render_board(states, today=today))
     return path

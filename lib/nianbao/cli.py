@@ -229,7 +229,8 @@ def _today(text: str | None):
 def cmd_board(args) -> int:
     from .board import write_board
 
-    path = write_board(args.outroot, today=_today(args.today), roster=args.roster, force=args.force)
+    path = write_board(args.outroot, today=_today(args.today), roster=args.roster, force=args.force,
+                       require_jobs=True)
     _out(f"进度看板：{path}（用浏览器打开）")
     return 0
 
