@@ -140,3 +140,10 @@ def test_board_of_a_folder_without_jobs_writes_nothing(tmp_path, cli):
     (tmp_path / "源文件").mkdir()
     code, out, err = cli("board", tmp_path / "源文件")
     assert code == 2 and "没有任何机关的作业结果" in err and not list((tmp_path / "源文件").iterdir())
+
+
+def test_agencies_with_numbers_sort_by_value():
+    from nianbao.board import natural
+
+    names = ["示例市第10局", "示例市第1局", "示例市第2局", "示例市财政局"]
+    assert sorted(names, key=natural) == ["示例市第1局", "示例市第2局", "示例市第10局", "示例市财政局"]

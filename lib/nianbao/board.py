@@ -312,7 +312,7 @@ def agency_states(outroot: str | os.PathLike, today: date | None = None,
                                       days_left=(deadline - today).days if deadline else None,
                                       problems=["尚未报送工作簿（批量作业中没有这个机关）"], contacts=list(e.contacts)))
     rank = {s: i for i, s in enumerate(STATUSES)}
-    states.sort(key=lambda s: (rank[s.status], s.days_left if s.days_left is not None else 10**6, s.agency))
+    states.sort(key=lambda s: (rank[s.status], s.days_left if s.days_left is not None else 10**6, natural(s.agency)))
     return states
 
 
@@ -486,6 +486,11 @@ def is_board(path: Path) -> bool:
             return '<meta name="generator" content="nianbao">' in fh.read(2000)
     except OSError:
         return False
+
+
+def natural(name: str) -> list:
+    """A sort key that orders the numbers in names by value: 第2局 before 第10局."""
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", name) if part]
 
 
 def write_board(outroot: str | os.PathLike, today: date | None = None,
