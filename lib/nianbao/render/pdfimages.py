@@ -27,6 +27,7 @@ The PDF is rewritten with pikepdf (qpdf), ~5 ms for a report.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import struct
@@ -123,8 +124,16 @@ class StandIns:
 
 
 def enabled() -> bool:
-    """Whether conversions use stand-ins (``NIANBAO_PDF_STANDINS`` is not "0")."""
-    return os.environ.get(ENV_SWITCH, "1") != "0"
+    """Whether conversions use stand-ins: ``NIANBAO_PDF_STANDINS`` is not "0"
+    and pikepdf is installed (without it LibreOffice embeds the pictures)."""
+    return os.environ.get(ENV_SWITCH, "1") != "0" and _have_pikepdf()
+
+
+@functools.lru_cache(maxsize=1)
+def _have_pikepdf() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("pikepdf") is not None
 
 
 def _chunks(png: bytes):
