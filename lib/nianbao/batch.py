@@ -510,10 +510,10 @@ def _signals_blocked() -> Iterator[None]:
 def _stop_workers(executor: ProcessPoolExecutor, grace: float | None = None) -> None:
     """End an interrupted pool: no queued job starts; the running ones get
     ``grace`` seconds (default ``STOP_GRACE_S``), then their workers are
-    killed (their kernels die with them). A worker interrupted itself
-    (Ctrl-C reaches the whole process group in a terminal) could otherwise
-    wait a minute for a kernel that the same Ctrl-C stopped, and the batch
-    with it. A second Ctrl-C during the wait kills at once."""
+    killed (their kernels die with them): a stuck job does not keep the
+    batch waiting. A second Ctrl-C during the wait kills at once. (Used when
+    the batch ends by an exception; ``run_batch`` gives the grace itself
+    while it still collects the running jobs' results.)"""
     import time
 
     grace = STOP_GRACE_S if grace is None else grace
