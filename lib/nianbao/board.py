@@ -191,6 +191,8 @@ def _problems(summary: dict) -> list[str]:
             out.append(f"{where}：{p.get('message')}" if where else str(p.get("message")))
     if summary.get("status") == "failed":
         out.append("作业出错：" + str(summary.get("error") or "原因见 results.json").splitlines()[0])
+    elif summary.get("status") == "stopped":         # written by an interrupted batch (batch._recorded)
+        out.append("作业被中断：" + str(summary.get("error") or "原因见 results.json").splitlines()[0])
     errors = (summary.get("findings") or {}).get("error")
     if errors:
         out.append(f"数字有 {errors} 项错误，见 checks.xlsx（出错的单元格标红并有批注）")

@@ -295,8 +295,29 @@ def cmd_notebook(args) -> int:
 
 @command("batch", "批量运行多个机关的年报作业，并生成进度汇总表")
 def cmd_batch(args) -> int:
+    from .procs import on_terminate
+
+    on_terminate()                   # first: a SIGTERM from now on ends the batch with a message, not silently
+    try:
+        return _batch(args)
+    except (KeyboardInterrupt, SystemExit) as e:      # before any job was planned: nothing written
+        code = _interrupt_code(e)
+        print(("已中断。" if code == 130 else "已中断（收到终止信号）。")
+              + "还没有开始任何机关的作业；输出文件夹中原有的 status.csv 和 board.html（如有）保持不变。", file=sys.stderr)
+        return code
+
+
+def _interrupt_code(e: BaseException) -> int:
+    """130 for Ctrl-C (KeyboardInterrupt), else SystemExit's code (143 for SIGTERM)."""
+    if isinstance(e, KeyboardInterrupt):
+        return 130
+    return e.code if isinstance(e.code, int) else 143
+
+
+def _batch(args) -> int:
+    """``nianbao batch``; KeyboardInterrupt / SystemExit escape only while
+    nothing is planned (then nothing is written)."""
     import threading
-    from datetime import datetime, timezone
 
     from .batch import (STATUS_ZH, closing_behind, default_workers, own_pool, plan, run_batch, status_board,
                         warm_start, warm_tables)
@@ -304,20 +325,27 @@ def cmd_batch(args) -> int:
     from .fsutil import atomic_write_text
     from .csvout import csv_text
     from .outputs import output_dir
-    from .procs import on_terminate
 
     from .inputs import collect_workbooks
     from .job import _checked_notebook
     from .nbparams import parse_assignments, typed_params
 
-    on_terminate()
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    if "pdf" in formats and args.scheduler in (None, "local"):   # said once, before anything starts
+        _need_soffice()
+    skip = {Path(p).resolve() for p in (args.parent, args.own) if p}
+    workbooks, skipped = collect_workbooks(args.workbooks)
+    workbooks = [w for w in workbooks if w.resolve() not in skip]
+    for line in skipped:
+        print(line, file=sys.stderr)
+    if not workbooks:
+        raise _no_workbooks(args.workbooks)
     outroot = output_dir(args.output)
     from .board import BOARD, is_board
 
     # the batch's own tables may be replaced; a user's file of the same name only with --force
     output_file(outroot / "status.csv", ".csv", force=args.force, replaceable=_is_status_csv)
     output_file(outroot / BOARD, ".html", force=args.force, replaceable=is_board)
-    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     notebook = _checked_notebook(args.notebook)
     params = typed_params(notebook, parse_assignments(args.param))
     if args.own and not args.parent:
@@ -325,7 +353,6 @@ def cmd_batch(args) -> int:
                                  fix="例如：nianbao batch 各部门/ -o out/2024 --parent 汇总.xlsx --own 本级.xlsx"))
     jobs: list = []
     finished: dict[str, dict] = {}                # workbook -> summary, as each job ends
-    since = datetime.now(timezone.utc).isoformat(timespec="seconds")
     interrupted = 0
     try:
         with contextlib.ExitStack() as stack:
@@ -337,14 +364,10 @@ def cmd_batch(args) -> int:
                 from .sources import load_report
 
                 parent = load_report(args.parent)
-            skip = {Path(p).resolve() for p in (args.parent, args.own) if p}
-            workbooks, skipped = collect_workbooks(args.workbooks)
-            workbooks = [w for w in workbooks if w.resolve() not in skip]
-            for line in skipped:
-                print(line, file=sys.stderr)
             pool = None
-            if warm is not None and workbooks:
-                pool = stack.enter_context(own_pool(default_workers(len(workbooks), args.workers), warm.pdf, warm))
+            if warm is not None:
+                pool = stack.enter_context(own_pool(default_workers(len(workbooks), args.workers), warm.pdf, warm,
+                                                    slots=len(workbooks)))
             jobs = plan(workbooks, outroot, args.prior_dir, formats, notebook=notebook if args.notebook else None,
                         params=params)
             for job in jobs:
@@ -371,8 +394,10 @@ def cmd_batch(args) -> int:
     except (KeyboardInterrupt, SystemExit) as e:   # Ctrl-C or SIGTERM (procs.on_terminate) while jobs ran
         if not jobs:
             raise
-        interrupted = 130 if isinstance(e, KeyboardInterrupt) else (e.code if isinstance(e.code, int) else 143)
-        results = [finished.get(_same_file(j.workbook)) or _after_interruption(j, since) for j in jobs]
+        interrupted = _interrupt_code(e)
+        ran = getattr(e, "results", None) or []      # run_batch's: every job's summary
+        results = [(ran[i] if i < len(ran) else None) or finished.get(_same_file(j.workbook))
+                   or _not_run(j) for i, j in enumerate(jobs)]
         ending = contextlib.ExitStack()
     with closing_behind(ending):
         board = status_board(r if r.get("outdir") else r | {"outdir": j.output_dir} for r, j in zip(results, jobs))
@@ -385,39 +410,56 @@ def cmd_batch(args) -> int:
         _out(f"进度看板：{write_board(outroot)}")
         worst = max((r.get("exit_code", 3) for r in results), default=0)
         if interrupted:
-            left = sum(r.get("status") == "interrupted" for r in results)
-            print(f"批量已中断：{len(results) - left} 个机关已有结果，{left} 个未运行（汇总表中为“{STATUS_ZH['interrupted']}”）。"
-                  "重新运行同一命令即可补做。", file=sys.stderr)
+            if interrupted != 130:
+                print("已中断（收到终止信号）。", file=sys.stderr)
+            print(_interrupted_summary(results), file=sys.stderr)
             return interrupted
         if parent is not None:
             worst = max(worst, _check_parent(parent, args.parent, workbooks, args.own, outroot))
     return worst
 
 
+def _need_soffice() -> None:
+    """A batch that is to make PDFs needs LibreOffice: refused at once
+    (``InputError``, exit 2, as ``nianbao run`` refuses) instead of every
+    agency failing on its own."""
+    from .render.pdf import find_soffice, no_soffice
+
+    if find_soffice() is None:
+        raise InputError(no_soffice().problems)
+
+
+def _no_workbooks(paths: list[str]) -> InputError:
+    """The error for a batch given no workbook at all (an empty folder, only other files)."""
+    return InputError(Problem(
+        "batch-no-workbooks", "没有找到工作簿（.xlsx）：" + "、".join(f"“{p}”" for p in paths) + " 中没有可运行的工作簿，"
+        "批量作业未开始，也没有写出 status.csv 和 board.html",
+        expected="各机关填好的标准工作簿 .xlsx，或存放它们的文件夹（含子文件夹）",
+        fix="检查给出的文件夹是否正确、工作簿是否已放入（.xls、.et 等请先在 Excel/WPS 中另存为 .xlsx）"))
+
+
+def _interrupted_summary(results: list[dict]) -> str:
+    """The interrupted batch's closing line: how many agencies have a result, how many were
+    stopped while running, how many did not run."""
+    from .batch import STATUS_ZH
+
+    left = sum(r.get("status") == "interrupted" for r in results)
+    stopped = sum(r.get("status") == "stopped" for r in results)
+    text = f"批量已中断：{len(results) - left - stopped} 个机关已有结果，"
+    if stopped:
+        text += f"{stopped} 个运行中被强行结束（汇总表中为“{STATUS_ZH['stopped']}”），"
+    return text + f"{left} 个未运行（汇总表中为“{STATUS_ZH['interrupted']}”）。重新运行同一命令即可补做。"
+
+
 def _same_file(path) -> str:
     return os.path.realpath(path) if path else ""
 
 
-def _after_interruption(job, since: str) -> dict:
-    """A job whose end the interrupted batch did not see: its results.json
-    if this batch wrote it (a job that was running ends before the pool
-    does), else an "interrupted" row for the status table."""
-    import json
+def _not_run(job) -> dict:
+    """The row of a job the interrupted batch never handed to a worker."""
+    from .batch import NOT_RUN, _row
 
-    from .board import known_meta
-
-    results = Path(job.output_dir or "") / "results.json"
-    try:
-        summary = json.loads(results.read_text(encoding="utf-8"))
-        if isinstance(summary, dict) and str(summary.get("started") or "") >= since and \
-                _same_file(summary.get("workbook")) == _same_file(job.workbook):
-            return summary | {"outdir": job.output_dir}
-    except (OSError, ValueError):
-        pass
-    meta = known_meta(job.workbook)
-    return {"status": "interrupted", "workbook": job.workbook, "outdir": job.output_dir,
-            "agency": meta.get("agency"), "year": meta.get("year"), "exit_code": 3,
-            "error": "批量被中断，本机关的作业未运行（文件夹中如有上次的结果，保持不变）"}
+    return _row(job, "interrupted", NOT_RUN)
 
 
 def _check_parent(parent, parent_path: str, children: list[Path], own: str | None, outroot: Path) -> int:
@@ -508,12 +550,15 @@ def _is_blank_template(path: Path) -> bool:
 
 
 def _is_status_csv(path: Path) -> bool:
-    """A status.csv an earlier batch wrote (its header), which may be replaced."""
+    """A status.csv an earlier batch wrote (its header), which may be
+    replaced; so may one holding nothing but a BOM and blank lines (an
+    empty batch of an earlier version wrote such a file)."""
     try:
         with open(path, encoding="utf-8", errors="replace") as fh:
-            return fh.readline().startswith("\ufeff机关,年度,状态")
+            head = fh.read(4096)
     except OSError:
         return False
+    return head.startswith("\ufeff机关,年度,状态") or (len(head) < 4096 and not head.lstrip("\ufeff").strip())
 
 
 def _is_annotated_copy(path: Path) -> bool:

@@ -19,6 +19,8 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import signal
+import time
 
 #: What a worker imports anyway for every job (runner side, not the kernel's).
 PRELOAD = ("papermill", "nbformat", "jupyter_client", "nianbao.job", "nianbao.figures",
@@ -26,8 +28,11 @@ PRELOAD = ("papermill", "nbformat", "jupyter_client", "nianbao.job", "nianbao.fi
 
 
 def init(pdf: bool = True, kernels: bool = True, parent: int | None = None, fork: bool = True,
-         template: str | None = None) -> None:
+         template: str | None = None, control=None) -> None:
     """Prepare this worker process (call once, before its first job).
+
+    ``control``: the batch's ``batch.Control`` (its own pool's workers):
+    the worker then leaves Ctrl-C and SIGTERM to the batch (``guard``).
 
     ``parent``: the pid of the batch process; the worker dies with it even
     when the batch is SIGKILLed (``procs.die_with_parent``). ``fork``: fork
@@ -37,6 +42,8 @@ def init(pdf: bool = True, kernels: bool = True, parent: int | None = None, fork
     server is forked from it, warm at once; without it (or if it does not
     answer) the worker starts a template of its own."""
     global _ready_in
+    if control is not None:
+        guard(control)
     # Ctrl-C in a terminal reaches the workers too: the interrupted job's nbclient
     # task is then logged by asyncio in English ("Task exception was never retrieved");
     # the batch says 已中断 in Chinese
@@ -64,6 +71,77 @@ def init(pdf: bool = True, kernels: bool = True, parent: int | None = None, fork
 
 
 _ready_in: int | None = None
+
+#: A batch worker's share of the batch (``guard``): its ``batch.Control``,
+#: whether a job runs now, whether to leave before the next one.
+_control = None
+_in_job = False
+_leave = False
+
+#: Seconds a worker's SIGTERM handler waits for the batch to say it is stopping.
+STOP_WAIT_S = 0.5
+
+
+def guard(control) -> None:
+    """First thing in a batch's own worker: Ctrl-C (SIGINT) is ignored — in
+    a terminal it reaches the whole process group, and the batch, not each
+    worker, decides (queued jobs do not start, running ones get their
+    grace); SIGTERM is ``_on_sigterm``. The batch blocks both while it
+    forks its workers (``batch.own_pool``); they are unblocked here, once
+    handled. Kernels are not affected: forked ones reset SIGINT
+    (``forkserver``), ipykernel sets its own handler."""
+    global _control
+    _control = control
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+
+
+def _on_sigterm(signum, frame) -> None:
+    """SIGTERM in a batch worker. If the batch is stopping (a SIGTERM to the
+    whole process group reaches the batch too; it says so within
+    ``STOP_WAIT_S`` seconds) the batch ends this worker itself: ignored.
+    Otherwise it was meant for this worker alone (the pool ends its other
+    workers when one died, or someone killed this one): a running job is
+    finished (its results.json written), then the worker leaves
+    (``end_job``); an idle worker leaves at once."""
+    global _leave
+    deadline = time.monotonic() + STOP_WAIT_S
+    while not _control.stopping:
+        if time.monotonic() >= deadline:
+            if not _in_job:
+                os._exit(128 + signum)
+            _leave = True
+            return
+        time.sleep(0.02)
+
+
+def begin_job(index: int | None) -> bool:
+    """Called by a batch job before it starts: False if the batch is
+    stopping (the job must not start: it reports itself not run); else the
+    job is recorded as started by this process (``Control.started``).
+    A worker told to leave (``_on_sigterm``) exits here instead."""
+    global _in_job
+    if _leave:
+        os._exit(128 + signal.SIGTERM)
+    if _control is None:
+        return True
+    if _control.stopping:
+        return False
+    _control.mark_started(index, os.getpid())
+    _in_job = True
+    return True
+
+
+def end_job() -> None:
+    """Called by a batch job when it has ended (see ``begin_job``). A
+    worker told to leave during the job (``_on_sigterm``) exits now: its
+    job's results.json is written; its pool is broken already (the batch
+    reads that file) or breaks now, and the batch starts a new one."""
+    global _in_job
+    _in_job = False
+    if _leave:
+        os._exit(128 + signal.SIGTERM)
 
 
 def preload() -> None:
