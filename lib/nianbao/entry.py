@@ -17,10 +17,11 @@ import sys
 def main() -> None:
     args = sys.argv[1:]
     try:
-        if args[:1] == ["run"]:
+        if args[:1] in (["run"], ["batch"]):
             from .procs import on_terminate
 
-            on_terminate()
+            on_terminate()               # SIGTERM from the first moment: an exit that runs the clean-ups
+        if args[:1] == ["run"]:
             from .earlykernel import launch_for_argv
 
             launch_for_argv(args[1:])

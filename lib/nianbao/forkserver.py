@@ -652,6 +652,7 @@ def _preload(code: str | None) -> str | None:
 def main() -> None:
     """The fork server process (``ForkServer.start`` runs it)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the worker's to handle; we end with it
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)     # so is a SIGTERM to the group (systemd, docker stop)
     sock = socket.socket(fileno=int(sys.argv[-1]))
     first = json.loads(sock.recv(MESSAGE_MAX) or b"{}")
     error = _preload(first.get("code"))
@@ -671,8 +672,11 @@ def _ready(error: str | None, flags: list[str] | None) -> dict:
 
 def template_main() -> None:
     """The batch's template process (``Template.start`` runs it): imports
-    once, then forks a fork server for each worker that connects."""
+    once, then forks a fork server for each worker that connects. Ctrl-C
+    and SIGTERM to the process group are the batch's to handle: it ends us
+    (SIGKILL), and we end with it (``PR_SET_PDEATHSIG``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     control = socket.socket(fileno=int(sys.argv[-2]))
     listener = socket.socket(fileno=int(sys.argv[-1]))
     first = json.loads(control.recv(MESSAGE_MAX) or b"{}")
@@ -772,7 +776,8 @@ def _become_kernel(request: dict, fds: list[int], sock: socket.socket, server_pi
     code = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)     # as in a new Python
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)                # as in a new Python
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         os.setsid()                         # as jupyter_client's launcher: interrupts reach the group
         from .procs import die_with_parent
 
