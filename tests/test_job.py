@@ -158,6 +158,24 @@ def test_no_strict_renders_but_still_exits_1(tmp_path, cli):
     assert code == 1 and (out / "report.html").is_file() and "数字有错误" in stdout
 
 
+def test_a_no_strict_report_with_errors_is_not_signed(tmp_path, cli):
+    """Made to look at, not signed: no manifest (it would become the package
+    `verify` checks and could push the last signed one out), and `mail` refuses."""
+    out = tmp_path / "out"
+    code, stdout, _ = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", out, "--formats", "docx", "-q")
+    assert code == 0 and (out / "manifest.json").is_file()
+    signed = (out / "manifest.json").resolve()
+    bad = edited_copy(DEMO_2024, tmp_path / "bad.xlsx", requests__new_received__commercial=12)
+    code, stdout, _ = cli("run", bad, "--prior", DEMO_2023, "-o", out, "--formats", "docx", "--no-strict", "-q")
+    assert code == 1 and (out / "report.docx").is_file() and "未签发" in stdout
+    assert not (out / "manifest.json").exists() and not (out / "signoff.eml").exists()
+    assert "manifest" not in json.loads((out / "results.json").read_text(encoding="utf-8"))["files"]
+    code, stdout, err = cli("mail", out, "--to", "leader@example.gov.cn")
+    assert code == 2 and "不能送签" in stdout + err and not (out / "manifest.json").exists()
+    code, stdout, _ = cli("verify", out)
+    assert code == 0 and signed.parent.name in stdout
+
+
 def test_the_kernel_never_sees_the_smtp_password(tmp_path, cli, monkeypatch):
     monkeypatch.setenv("NIANBAO_SMTP_PASSWORD", "kernel-must-not-see-this")
     nb = _notebook_with(tmp_path, "输出清单", "import os\nprint(sorted(k for k in os.environ if 'NIANBAO' in k))\n"

@@ -142,3 +142,16 @@ def test_mail_to_takes_addresses_separated_by_semicolons(smtp, tmp_path, cli):
     first, second = (email.message_from_bytes(m, policy=policy.default) for m in smtp.messages)
     assert first["To"] == "leader@example.gov.cn, deputy@example.gov.cn"
     assert second["To"] == "a@example.gov.cn, b@example.gov.cn"
+
+
+def test_mail_asked_without_an_address_or_without_a_report_is_bad_input(tmp_path, cli):
+    """--mail-to "；" is no recipient (not "the default, and send"); mail for
+    an HTML-only run has nothing to sign: both said before the job runs."""
+    code, out, err = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", tmp_path / "A", "--formats", "docx", "-q",
+                         "--mail-to", "；")
+    assert code == 2 and "没有给出任何邮箱地址" in out + err
+    code, out, err = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", tmp_path / "B", "--formats", "html", "-q",
+                         "--mail-to", "leader@example.gov.cn")
+    assert code == 2 and "没有可签发的报告" in out + err and not (tmp_path / "B" / "notebook.html").exists()
+    code, out, err = cli("mail", tmp_path / "A", "--to", " ; ")
+    assert code == 2 and "--to 没有给出任何邮箱地址" in out + err

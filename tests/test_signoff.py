@@ -217,17 +217,21 @@ def test_message_body_and_chinese_attachment_names(outdir):
     assert message_bytes(read_eml(path)) == raw
 
 
-def test_errors_are_flagged_and_json_checks_attached_without_xlsx(tmp_path):
-    out = make_outdir(tmp_path, findings={"error": 3, "warning": 0, "info": 0, "accepted": 0},
-                      formats=("pdf",))
+def test_json_checks_attached_without_xlsx_and_errors_never_packaged(tmp_path):
+    out = make_outdir(tmp_path, formats=("pdf",))
     (out / "checks.xlsx").unlink()
     results = json.loads((out / "results.json").read_text(encoding="utf-8"))
     del results["files"]["checks_xlsx"]
     (out / "results.json").write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
     msg = package(out).message
-    assert "校验发现 3 条错误" in body_text(msg)
     assert sorted(attachments(msg)) == [f"{TITLE}.pdf", f"{TITLE}校验结果.json"]
     assert msg["To"] == "leader@example.gov.cn"
+    wrong = make_outdir(tmp_path / "wrong", findings={"error": 3, "warning": 0, "info": 0, "accepted": 0})
+    (wrong / "manifest.json").unlink(missing_ok=True)
+    with pytest.raises(Exception) as e:                    # a --no-strict report: to look at, not to sign
+        package(wrong)
+    assert getattr(e.value, "exit_code", None) == 2 and "不能送签" in str(e.value)
+    assert not (wrong / "manifest.json").exists()
 
 
 def test_failed_job_is_not_sent_for_signoff(tmp_path):

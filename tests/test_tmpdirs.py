@@ -70,3 +70,21 @@ def test_a_killed_run_leaves_folders_the_next_run_removes(tmp_path):
     after = sorted(p.name for p in (tmp_path / "tmp").iterdir())
     assert not any(f"-{proc.pid}-" in name for name in after), after
     assert not [name for name in after if name.endswith(".json")], after
+
+
+def test_a_zombie_counts_as_ended(tmp_path):
+    """A process that has ended but is not yet reaped (an init that reaps
+    late, or a container without one) no longer owns its folders."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with open(f"/proc/{child.pid}/stat") as f:
+            if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                break
+        time.sleep(0.02)
+    left = tmp_path / f"nianbao-kernels-{child.pid}-x"
+    left.mkdir()
+    try:
+        assert tmpdirs.sweep(tmp_path) == [left]
+    finally:
+        child.wait()

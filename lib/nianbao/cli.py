@@ -494,6 +494,9 @@ def cmd_mail(args) -> int:
     if not args.outdir:
         raise InputError(Problem("mail-args", "没有给出签发包文件夹", expected="nianbao run 的输出文件夹",
                                  fix="例如：nianbao mail out/示例市市场监督管理局-2024"))
+    if args.to and not split_addresses(args.to):
+        raise InputError(Problem("mail-to-empty", "--to 没有给出任何邮箱地址", expected="如 leader@example.gov.cn",
+                                 fix="写上收件人的邮箱地址，或去掉 --to（发给签发包中记录的收件人）"))
     args.to = split_addresses(args.to)
     check_addresses(args.to, what="--to 给出的收件人", fix="用 --to 给出一个正确的邮箱地址（可重复 --to）")
     settings = load_settings(args.config)
@@ -710,8 +713,7 @@ def entry() -> None:
     from .entry import _ending
 
     code = main()
-    if code in (130, 143):           # interrupted: a second Ctrl-C or SIGTERM must not break the clean-up
-        _ending()
+    _ending()                        # the clean-ups at exit are not to be broken by Ctrl-C or SIGTERM
     exit_now(code)
 
 

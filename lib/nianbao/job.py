@@ -254,14 +254,23 @@ def check_utf8_path(path: Path, what: str) -> None:
                                  file=shown, fix="把文件或文件夹改名（只用中文、字母、数字）后重新运行")) from None
 
 
-def _check_recipients(report, mail_to: list[str] | None, workbook: Path) -> None:
+def _check_recipients(report, mail_to: list[str] | None, workbook: Path, formats=(), send: bool = False) -> None:
     """签发人邮箱 (workbook) and --mail-to: plain addresses only, checked
-    before anything is written."""
+    before anything is written; a --mail-to without any address, or mail
+    asked for a run that makes no Word or PDF report (nothing to sign), is
+    bad input too."""
     from .signoff.addresses import check_addresses, split_addresses
     from .workbook import layout
 
+    if mail_to and not split_addresses(mail_to):
+        raise InputError(Problem("mail-to-empty", "--mail-to 没有给出任何邮箱地址", expected="如 leader@example.gov.cn",
+                                 fix="写上收件人的邮箱地址，或去掉 --mail-to（只保存 signoff.eml，不发送）"))
     if mail_to:
         check_addresses(split_addresses(mail_to), what="--mail-to 给出的收件人", fix="用 --mail-to 给出一个正确的邮箱地址")
+    if (mail_to or send) and not {"docx", "pdf"} & set(formats):
+        raise InputError(Problem("mail-needs-report", "要求发送签发邮件，但 --formats 中没有 Word 或 PDF，没有可签发的报告",
+                                 expected="--formats 中含 docx 或 pdf",
+                                 fix="在 --formats 中加入 docx 或 pdf，或去掉 --mail-to / --send"))
     where = layout.place("meta.signoff_to")
     check_addresses(report.meta.get("signoff_to") or [], what="签发人邮箱", file=str(workbook), sheet=where.sheet,
                     cell=where.coord, fix="每个单元格只填邮箱地址，多个用分号隔开，不要换行或写其他内容")
@@ -367,7 +376,7 @@ def _run_job(workbook, prior, output_dir, formats, strict, mail_to, send, progre
         report = load_report(workbook, documents=False)
         prior_report = load_report(prior_path) if prior_path else None
         notes = check_prior(report, prior_report, prior_path) + setting_notes()
-        _check_recipients(report, mail_to, workbook)
+        _check_recipients(report, mail_to, workbook, formats, send)
         outdir = output_dir_checked(output_dir or default_outdir(workbook, report.year, report.agency))
         check_folder(outdir)
         _check_same_package(outdir, report, force)
@@ -457,7 +466,12 @@ def _run_locked(base: dict, workbook: Path, prior_path: Path | None, outdir: Pat
         can_sign = status == "ok" and bool({"docx", "pdf"} & set(formats))
         summary = _summarise(base, status, staging, report, prior_report, mail_to, t0, can_sign, notebook)
         if status == "ok" and summary["findings"].get("error"):
-            message = "\n".join(m for m in (message, "注意：数字有错误，按 --no-strict 仍生成了报告；"
+            # --no-strict: the report is made to look at, not signed (a manifest would make it the package
+            # `verify` checks, and keeping the newest runs could then drop the last one really signed)
+            can_sign = False
+            for key in ("manifest", "signoff_eml"):
+                summary["files"].pop(key, None)
+            message = "\n".join(m for m in (message, "注意：数字有错误，按 --no-strict 仍生成了报告，供查看，未签发；"
                                              "请改正后重新运行再送签。") if m)
         if status == "failed":
             summary["error"] = message
@@ -490,7 +504,7 @@ def _run_locked(base: dict, workbook: Path, prior_path: Path | None, outdir: Pat
         result.mail, result.mail_failed = mail_text, mail_failed
         if send and not unsigned:
             result.mail, result.mail_failed = _send(published.run_dir, outdir, mail_to, mail_text)
-    elif status == "ok":
+    elif status == "ok" and not (summary.get("findings") or {}).get("error"):
         result.mail = "只生成了网页版，未生成签发邮件（签发需要 Word 或 PDF：--formats 中加入 docx 或 pdf）。"
         result.mail_failed = send
     return result

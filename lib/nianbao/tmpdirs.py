@@ -28,13 +28,19 @@ def make(kind: str) -> Path:
 
 
 def _alive(pid: int) -> bool:
+    """Running, or another user's; a zombie (ended, not yet reaped: an init
+    that reaps late or never, as in a container without one) is not."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except (PermissionError, OverflowError):
         return True
-    return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
 
 
 def sweep(folder: str | os.PathLike | None = None) -> list[Path]:

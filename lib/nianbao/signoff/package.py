@@ -91,8 +91,11 @@ def check_signable(folder: Path, outdir: Path, info: dict) -> None:
     from nianbao.signoff.message import select_attachments
 
     status = info.get("status")
+    if status == "ok" and (info.get("findings") or {}).get("error"):
+        status = "errors"                   # --no-strict: made to look at, not to sign
     if status != "ok":
-        why = {"errors": "数字有错误，未生成报告"}.get(status, f"状态 {status}")
+        why = {"errors": "数字有错误（未生成报告，或按 --no-strict 生成的仅供查看）", "failed": "作业失败（某一步出错，见 notebook.html）",
+               "bad-input": "输入有误，没有运行"}.get(status, f"没有完成（{status}）")
         if outdir.parent.name == "runs" and outdir.parents[1].name == ".nianbao":
             folder = outdir.parents[2]          # F/.nianbao/runs/<id>: the package folder is F
         earlier = signed_dir(folder) if (Path(folder) / ".nianbao").is_dir() else None
@@ -101,7 +104,8 @@ def check_signable(folder: Path, outdir: Path, info: dict) -> None:
             f"最近一次运行（{outdir.name}）{why}，不能送签。"
             + (f"此前签发的包仍在：{earlier}，可用 nianbao verify 核对后转发其中的 signoff.eml。" if earlier else ""),
             file=str(outdir / "results.json"),
-            fix="按 checks.xlsx 改正工作簿后重新运行 nianbao run，新的报告会自动生成签发邮件。")
+            fix=("打开 notebook.html 查看出错的步骤，处理后重新运行 nianbao run" if status == "failed" else
+                 "按 checks.xlsx 改正工作簿后重新运行 nianbao run") + "，新的报告会自动生成签发邮件。")
     select_attachments(outdir, info)        # raises when there is no Word or PDF report
 
 
