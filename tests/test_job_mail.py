@@ -131,8 +131,9 @@ def test_mail_to_takes_addresses_separated_by_semicolons(smtp, tmp_path, cli):
     """The address message says "多个用分号隔开": --to and --mail-to take that."""
     from nianbao.signoff.addresses import split_addresses
 
-    assert split_addresses(["a@example.gov.cn；b@example.gov.cn", "c@example.gov.cn, d@example.gov.cn"]) == [
-        "a@example.gov.cn", "b@example.gov.cn", "c@example.gov.cn", "d@example.gov.cn"]
+    assert split_addresses(["a@example.gov.cn；b@example.gov.cn", "c@example.gov.cn, d@example.gov.cn",
+                            "a@example.gov.cn"]) == [
+        "a@example.gov.cn", "b@example.gov.cn", "c@example.gov.cn", "d@example.gov.cn"]      # each once
     out = tmp_path / "out"
     code, stdout, _ = cli("run", DEMO_2024, "--prior", DEMO_2023, "-o", out, "--formats", "docx", "-q",
                           "--mail-to", "leader@example.gov.cn;deputy@example.gov.cn")

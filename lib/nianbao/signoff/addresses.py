@@ -37,9 +37,10 @@ def is_address(text: str) -> bool:
 def split_addresses(value) -> list[str]:
     """Addresses from a list or a string, each item split at ; , and their
     full-width forms or white space (the workbook's 签发人邮箱 and the
-    messages say "多个用分号隔开"); empty items dropped, not checked."""
+    messages say "多个用分号隔开"); empty items and repeats dropped, not checked."""
     items = [value] if isinstance(value, str) else list(value or [])
-    return [a for item in items if item for a in re.split(r"[;,；，\s]+", str(item)) if a]
+    found = [a for item in items if item for a in re.split(r"[;,；，\s]+", str(item)) if a]
+    return list(dict.fromkeys(found))                  # each once, in the order given
 
 
 def check_addresses(values, *, what: str, file: str | None = None, sheet: str | None = None,
