@@ -140,8 +140,11 @@ def test_a_failed_job_is_for_the_office_not_a_reminder(outroot, cli):
     books = sorted((outroot.parent / "in").glob("*.xlsx"))
     job(outroot, "dept4", books[3], "failed", agency=AGENCIES[3],
         error="步骤“图表·主动公开”运行中笔记本内核意外停止（可能内存不足或被结束）。")
+    job(outroot, "dept5", books[0], "stopped", agency="示例市审计局",      # a batch interrupted while it ran
+        error="作业被中断：批量被中断时该作业仍在运行。")
     code, out, _ = cli("remind", outroot, "--today", TODAY.isoformat())
     assert code == 0
     subjects = [_body(p.read_bytes())[0] for p in (outroot / "reminders").glob("*.eml")]
-    assert not [s for s in subjects if AGENCIES[3] in s]
+    assert not [s for s in subjects if AGENCIES[3] in s or "示例市审计局" in s]
+    assert "：示例市审计局：" in out
     assert f"未催办（作业本身失败，不是填报的问题，请重新运行该机关的作业）：{AGENCIES[3]}" in out and "内核意外停止" in out

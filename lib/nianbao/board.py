@@ -72,7 +72,7 @@ class AgencyState:
     figures: dict = field(default_factory=dict)         # figure name -> value
     links: dict = field(default_factory=dict)           # label -> path relative to OUTROOT
     contacts: list[str] = field(default_factory=list)   # e-mail addresses to remind
-    job_failed: bool = False      # the job itself failed (a step, the kernel, LibreOffice): the office's to rerun
+    job_failed: bool = False      # the job failed or a batch stopped it (not the agency's doing): to rerun
 
     @property
     def late(self) -> bool:
@@ -303,7 +303,7 @@ def agency_states(outroot: str | os.PathLike, today: date | None = None,
         states.append(AgencyState(
             agency, _status(summary, folder), kind, year, folder, workbook, deadline,
             (deadline - today).days if deadline else None, findings, _problems(summary), figures, links, contacts,
-            job_failed=summary.get("status") == "failed"))
+            job_failed=summary.get("status") in ("failed", "stopped")))
     seen = {s.agency for s in states}
     years = [s.year for s in states if s.year]
     year = max(set(years), key=years.count) if years else today.year - (1 if today.month <= 6 else 0)
