@@ -178,26 +178,28 @@ time.sleep({sleep})
 """
 
 
-def _profiles() -> list[str]:
+def _profiles(pid: int | str = "*") -> list[str]:
+    """The warm LibreOffice folders of process ``pid`` (``tmpdirs`` names them
+    after it: other runs on the machine are not counted)."""
     import glob
 
-    return glob.glob(os.path.join(tempfile.gettempdir(), "nianbao-lo-warm-*"))
+    return glob.glob(os.path.join(tempfile.gettempdir(), f"nianbao-lo-warm-{pid}-*"))
 
 
 def test_server_ends_with_its_process_even_when_killed(docx, tmp_path):
     for how in ("exit", "kill"):
-        before = set(_profiles())
         child = subprocess.Popen([sys.executable, "-c", _CHILD.format(setup="", sleep=0 if how == "exit" else 600),
                                   str(docx), str(tmp_path / f"{how}.pdf")], stdout=subprocess.PIPE, text=True, env=_OWN)
         pid = int(child.stdout.readline().split()[0])
         if how == "kill":
+            assert _profiles(child.pid), "the folder the test watches is there"
             child.kill()                             # no atexit: PR_SET_PDEATHSIG / stdin EOF must do it
         child.wait(60)
         assert _gone(pid, 15), f"LibreOffice {pid} outlived its process ({how})"
         deadline = time.monotonic() + 10                # nor its profile folder
-        while set(_profiles()) - before and time.monotonic() < deadline:
+        while _profiles(child.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert not set(_profiles()) - before, f"profile left behind ({how})"
+        assert not _profiles(child.pid), f"profile left behind ({how})"
         assert (tmp_path / f"{how}.pdf").stat().st_size > 10_000
 
 
