@@ -330,22 +330,32 @@ def test_a_killed_batch_leaves_no_worker_running(tmp_path):
             p.kill()
 
 
-def test_a_run_with_errors_never_costs_the_signed_package(tmp_path):
-    """A re-run whose figures have errors becomes current (staff need its
-    checks.xlsx) but is not signed: `verify F` checks the last signed package,
-    says so, and pruning never removes that package."""
+def _signed_then_wrong(tmp_path: Path, formats: str):
+    """A signed package in F, its manifest, and a function that re-runs F
+    with a workbook whose figures have errors (exit 1; NIANBAO_KEEP_RUNS=1)."""
     from conftest import WRONG_CELL, edited_copy
 
     out = tmp_path / "F"
     code, text = _run(out)
     assert code == 0, text
-    signed_manifest = (out / "manifest.json").resolve()
     wrong = edited_copy(DEMO_2024, tmp_path / "wrong.xlsx", **{WRONG_CELL.replace(".", "__"): 999})
-    env = dict(os.environ, NIANBAO_KEEP_RUNS="1")
-    for _ in range(2):
+
+    def run_wrong():
         p = subprocess.run([NIANBAO, "run", str(wrong), "--prior", str(DEMO_2023), "-o", str(out), "--formats",
-                            "html", "-q"], capture_output=True, text=True, env=env, timeout=600)
+                            formats, "-q"], capture_output=True, text=True, timeout=600,
+                           env=dict(os.environ, NIANBAO_KEEP_RUNS="1"))
         assert p.returncode == 1, p.stdout + p.stderr
+
+    return out, (out / "manifest.json").resolve(), run_wrong
+
+
+def test_a_run_with_errors_never_costs_the_signed_package(tmp_path):
+    """A re-run whose figures have errors becomes current (staff need its
+    checks.xlsx) but is not signed: `verify F` checks the last signed package,
+    says so, and pruning never removes that package."""
+    out, signed_manifest, run_wrong = _signed_then_wrong(tmp_path, "html")
+    run_wrong()
+    run_wrong()
     assert (out / "checks.xlsx").is_file() and not (out / "manifest.json").exists()
     code, text = _verify(out)
     assert code == 0, text
@@ -358,23 +368,10 @@ def test_mail_never_signs_a_run_that_was_not_signed(tmp_path):
     before writing anything (exit 2): a manifest would make that run look
     signed, `verify` would then check it and the pruning of old runs would
     remove the package that was really signed (found by a fresh-user review)."""
-    from conftest import WRONG_CELL, edited_copy
-
-    out = tmp_path / "F"
-    code, text = _run(out)
-    assert code == 0, text
-    signed_manifest = (out / "manifest.json").resolve()
-    wrong = edited_copy(DEMO_2024, tmp_path / "wrong.xlsx", **{WRONG_CELL.replace(".", "__"): 999})
-    env = dict(os.environ, NIANBAO_KEEP_RUNS="1")
-
-    def run_wrong():
-        p = subprocess.run([NIANBAO, "run", str(wrong), "--prior", str(DEMO_2023), "-o", str(out), "--formats",
-                            "docx", "-q"], capture_output=True, text=True, env=env, timeout=600)
-        assert p.returncode == 1, p.stdout + p.stderr
-
+    out, signed_manifest, run_wrong = _signed_then_wrong(tmp_path, "docx")
     run_wrong()
     mail = subprocess.run([NIANBAO, "mail", str(out), "--to", "leader@example.gov.cn"], capture_output=True,
-                          text=True, env=env, timeout=120)
+                          text=True, env=dict(os.environ, NIANBAO_KEEP_RUNS="1"), timeout=120)
     assert mail.returncode == 2, mail.stdout + mail.stderr
     said = mail.stdout + mail.stderr
     assert "不能送签" in said and signed_manifest.parent.name in said and "Traceback" not in said

@@ -710,10 +710,10 @@ def entry() -> None:
     (``procexit.exit_now``)."""
     from .procexit import exit_now
 
-    from .entry import _ending
+    from .procs import ending
 
     code = main()
-    _ending()                        # the clean-ups at exit are not to be broken by Ctrl-C or SIGTERM
+    ending()                         # the clean-ups at exit are not to be broken by Ctrl-C or SIGTERM
     exit_now(code)
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import sys
 
+from .procs import ending, on_terminate
+
 
 def main() -> None:
     args = sys.argv[1:]
     try:
         if args[:1] in (["run"], ["batch"]):
-            from .procs import on_terminate
-
             on_terminate()               # SIGTERM from the first moment: an exit that runs the clean-ups
         if args[:1] == ["run"]:
             from .earlykernel import launch_for_argv
@@ -33,29 +33,12 @@ def main() -> None:
 
         entry()
     except KeyboardInterrupt:        # before cli.main's own handling (it says the same)
-        if not _ended:
-            _ending()
+        if not ending.done:
+            ending()
             print("已中断。", file=sys.stderr)
         sys.exit(130)
     except SystemExit as e:          # SIGTERM before cli.main's own handling (it says the same)
-        if e.code == 143 and not _ended:
-            _ending()
+        if e.code == 143 and not ending.done:
+            ending()
             print("已终止（收到结束信号）。", file=sys.stderr)
         raise
-
-
-_ended = False
-
-
-def _ending() -> None:
-    """Ignore further Ctrl-C and SIGTERM: the clean-ups at exit must not be
-    interrupted halfway (a second Ctrl-C printed a traceback)."""
-    import signal
-
-    global _ended
-    _ended = True
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            signal.signal(sig, signal.SIG_IGN)
-        except ValueError:           # not the main thread
-            pass

@@ -86,3 +86,19 @@ def on_terminate() -> None:
         signal.signal(signal.SIGTERM, handler)
     except ValueError:                   # not the main thread (e.g. a worker): leave it
         pass
+
+
+def ending() -> None:
+    """The command is ending: ignore further Ctrl-C and SIGTERM, so that the
+    clean-ups at exit are not interrupted halfway (a second signal printed a
+    traceback from an atexit callback, and SIGTERM's exit code was lost).
+    ``ending.done`` says whether it was called."""
+    ending.done = True
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            signal.signal(sig, signal.SIG_IGN)
+        except ValueError:           # not the main thread
+            pass
+
+
+ending.done = False

@@ -50,34 +50,33 @@ class FolderBusy(NianbaoError):
     exit_code = 2
 
 
+#: The settings read from the environment: name → (type, default, what the value must be).
+_SETTINGS = {"NIANBAO_KEEP_RUNS": (int, KEEP, "整数"), "NIANBAO_LOCK_WAIT": (float, LOCK_WAIT, "秒数")}
+
+
+def _setting(name: str) -> tuple[float, str | None]:
+    """The value of setting ``name`` (its default when unset or unreadable),
+    and a note when it was set but could not be read."""
+    kind, default, what = _SETTINGS[name]
+    raw = os.environ.get(name)
+    try:
+        return (default if raw is None else kind(raw)), None
+    except ValueError:
+        return default, f"注意：环境变量 {name} 的值“{raw}”不是{what}，按默认值 {default:g} 处理。"
+
+
 def setting_notes() -> list[str]:
     """A line per NIANBAO_KEEP_RUNS / NIANBAO_LOCK_WAIT value that cannot be
     read (the default is used then: said, not silent)."""
-    notes = []
-    for name, kind, default, what in (("NIANBAO_KEEP_RUNS", int, KEEP, "整数"),
-                                      ("NIANBAO_LOCK_WAIT", float, LOCK_WAIT, "秒数")):
-        raw = os.environ.get(name)
-        if raw is None:
-            continue
-        try:
-            kind(raw)
-        except ValueError:
-            notes.append(f"注意：环境变量 {name} 的值“{raw}”不是{what}，按默认值 {default:g} 处理。")
-    return notes
+    return [note for name in _SETTINGS if (note := _setting(name)[1])]
 
 
 def keep_runs() -> int:
-    try:
-        return max(1, int(os.environ.get("NIANBAO_KEEP_RUNS", KEEP)))
-    except ValueError:
-        return KEEP
+    return max(1, int(_setting("NIANBAO_KEEP_RUNS")[0]))
 
 
 def lock_wait() -> float:
-    try:
-        return max(0.0, float(os.environ.get("NIANBAO_LOCK_WAIT", LOCK_WAIT)))
-    except ValueError:
-        return LOCK_WAIT
+    return max(0.0, float(_setting("NIANBAO_LOCK_WAIT")[0]))
 
 
 @contextmanager
